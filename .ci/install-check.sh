@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Install smoke check: `cmake --install` into a temporary prefix, then build
+# examples/pingpong.c against each installed library twice, through
+# pkg-config (kairos, kairos-sim) and through find_package(kairos) in a tiny
+# CMake project, and run every binary.
+#
+# Usage: .ci/install-check.sh [BUILD_DIR]   (default: build; configured and
+# built here if needed)
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+build=${1:-$root/build}
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/kairos-install.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+prefix="$tmp/prefix"
+
+if [[ ! -f "$build/CMakeCache.txt" ]]; then
+  cmake -S "$root" -B "$build"
+fi
+cmake --build "$build" -j"$(nproc)" --target kairos kairos_sim
+cmake --install "$build" --prefix "$prefix"
+
+echo "--- installed files"
+(cd "$prefix" && find . -type f -o -type l | sort)
+
+# pkg-config finds the .pc files wherever GNUInstallDirs put the libraries.
+pc=$(find "$prefix" -name kairos.pc -print -quit)
+[[ -n "$pc" ]] || { echo "install-check: kairos.pc not installed" >&2; exit 1; }
+export PKG_CONFIG_PATH
+PKG_CONFIG_PATH=$(dirname "$pc")
+libdir=$(pkg-config --variable=libdir kairos)
+export LD_LIBRARY_PATH="$libdir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+cc=${CC:-cc}
+
+for header in "$prefix"/include/kairos/kairos.h "$prefix"/include/kairos/sim.h; do
+  [[ -f "$header" ]] || { echo "install-check: $header not installed" >&2; exit 1; }
+done
+
+echo "--- pkg-config"
+for pkg in kairos kairos-sim; do
+  # shellcheck disable=SC2046 # pkg-config prints several words on purpose
+  "$cc" -std=c11 -Wall -Wextra -Werror -o "$tmp/pingpong-pc-$pkg" "$root/examples/pingpong.c" \
+    $(pkg-config --cflags --libs "$pkg")
+  echo "$pkg: $(pkg-config --cflags --libs "$pkg")"
+done
+pkg-config --cflags kairos-sim | grep -q -- '-DKAIROS_SIM' ||
+  { echo "install-check: kairos-sim.pc lacks -DKAIROS_SIM" >&2; exit 1; }
+"$tmp/pingpong-pc-kairos"
+"$tmp/pingpong-pc-kairos-sim" 1
+
+echo "--- find_package(kairos)"
+proj="$tmp/consumer"
+mkdir -p "$proj"
+cp "$root/examples/pingpong.c" "$proj/"
+cat >"$proj/CMakeLists.txt" <<'EOF'
+cmake_minimum_required(VERSION 3.20)
+project(kairos_consumer LANGUAGES C)
+find_package(kairos 0.1 REQUIRED)
+add_executable(pingpong_real pingpong.c)
+target_link_libraries(pingpong_real PRIVATE kairos::kairos)
+add_executable(pingpong_sim pingpong.c)
+target_link_libraries(pingpong_sim PRIVATE kairos::kairos_sim)
+EOF
+cmake -S "$proj" -B "$proj/build" -DCMAKE_PREFIX_PATH="$prefix" -DCMAKE_C_COMPILER="$cc"
+cmake --build "$proj/build" -j"$(nproc)"
+"$proj/build/pingpong_real"
+"$proj/build/pingpong_sim" 2
+
+echo "install-check: OK"

@@ -1,0 +1,45 @@
+/* Runtime lifecycle: start, stop, and what this node is. */
+#ifndef KAIROS_RUNTIME_H
+#define KAIROS_RUNTIME_H
+
+#include <kairos/common.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct kr_config {
+    int workers;          /* real: worker threads, 0 = one per core */
+    const char *ip;       /* real: listen address, NULL = 127.0.0.1 */
+    int port;             /* real: listen port, 0 = any free port, -1 = none */
+    uint64_t seed;        /* sim: seed of every random choice */
+    const char *strategy; /* sim: "random" (default), "pct", "fifo" */
+} kr_config;
+
+/* Starts the runtime. NULL means defaults. Every field left zero or NULL is
+ * taken from the environment (KAIROS_WORKERS, KAIROS_IP, KAIROS_PORT,
+ * KAIROS_SEED, KAIROS_STRATEGY) when set there; a field the caller sets wins.
+ * An invalid value (from either source) is KR_EINVAL, never a silent
+ * default. Returns KR_ESTATE if the runtime is already running. After
+ * kr_finalize() a new kr_init() starts a fresh runtime. */
+KR_API int kr_init(const kr_config *cfg);
+
+/* Terminates every process (queued events run first), waits for them, stops
+ * the backend and frees what the runtime owns. Must not be called from
+ * inside a process (logged and ignored). A no-op when not running. */
+KR_API void kr_finalize(void);
+
+/* "real" or "sim": the backend this library was built with. */
+KR_API const char *kr_backend(void);
+
+/* True between kr_init() and kr_finalize(). */
+KR_API bool kr_running(void);
+
+/* Writes this node's "ip:port" into buf. KR_ENOSPC if it does not fit,
+ * KR_ESTATE if the runtime is not running. */
+KR_API int kr_address(char *buf, size_t n);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,126 @@
+/* The real backend's entry points: start/stop, blocking callers, settle,
+ * randomness and checks. */
+#include "real.h"
+#include "prng.h"
+
+#include <pthread.h>
+#include <sys/random.h>
+#include <time.h>
+
+const char kr__backend_name[] = "real";
+
+static pthread_mutex_t wait_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t wait_cond;
+static atomic_int waiters;
+
+int kr__backend_start(const kr__config *cfg)
+{
+    pthread_condattr_t a;
+    pthread_condattr_init(&a);
+    pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
+    pthread_cond_init(&wait_cond, &a);
+    pthread_condattr_destroy(&a);
+    atomic_store(&kr__real_busy, 0);
+    int rc = kr__real_clock_start();
+    if (rc == 0 && (rc = kr__real_workers_start(cfg->workers)) != 0)
+        kr__real_clock_stop();
+    if (rc != 0)
+        pthread_cond_destroy(&wait_cond);
+    return rc;
+}
+
+void kr__backend_stop(void)
+{
+    kr__real_workers_stop();
+    kr__real_clock_stop();
+    pthread_cond_destroy(&wait_cond);
+}
+
+/* Waiters announce themselves before testing their condition and wakers
+ * change state before looking for waiters; the fences make one of the two
+ * see the other, so no wake-up is lost and wakers skip the lock when nobody
+ * waits. */
+void kr__backend_wake(void)
+{
+    atomic_thread_fence(memory_order_seq_cst);
+    if (atomic_load(&waiters) == 0)
+        return;
+    pthread_mutex_lock(&wait_lock);
+    pthread_cond_broadcast(&wait_cond);
+    pthread_mutex_unlock(&wait_lock);
+}
+
+bool kr__backend_block_until(bool (*done)(void *ctx), void *ctx, kr_duration timeout)
+{
+    if (done(ctx))
+        return true;
+    struct timespec until;
+    clock_gettime(CLOCK_MONOTONIC, &until);
+    bool forever = timeout == KR_FOREVER || timeout > KR_SEC(86400LL * 365 * 100);
+    if (!forever) {
+        if (timeout < 0)
+            timeout = 0;
+        until.tv_sec += timeout / 1000000000LL;
+        until.tv_nsec += timeout % 1000000000LL;
+        if (until.tv_nsec >= 1000000000L) {
+            until.tv_sec++;
+            until.tv_nsec -= 1000000000L;
+        }
+    }
+    atomic_fetch_add(&waiters, 1);
+    atomic_thread_fence(memory_order_seq_cst);
+    pthread_mutex_lock(&wait_lock);
+    bool ok;
+    while (!(ok = done(ctx))) {
+        if (forever)
+            pthread_cond_wait(&wait_cond, &wait_lock);
+        else if (pthread_cond_timedwait(&wait_cond, &wait_lock, &until) != 0) {
+            ok = done(ctx);
+            break;
+        }
+    }
+    pthread_mutex_unlock(&wait_lock);
+    atomic_fetch_sub(&waiters, 1);
+    return ok;
+}
+
+static bool quiet(void *ctx)
+{
+    (void)ctx;
+    return atomic_load(&kr__real_busy) == 0 &&
+           kr__timers_next_deadline() > kr__backend_now();
+}
+
+void kr__backend_settle(void)
+{
+    /* Twice: a timer may become due exactly as the first quiet moment is
+     * observed; the second pass sees it fired. */
+    kr__backend_block_until(quiet, NULL, KR_FOREVER);
+    kr__backend_block_until(quiet, NULL, KR_FOREVER);
+}
+
+/* One stream per thread, seeded from the OS. */
+static _Thread_local kr__prng rng;
+static _Thread_local bool rng_seeded;
+
+uint64_t kr__backend_random(void)
+{
+    if (!rng_seeded) {
+        uint64_t seed;
+        if (getrandom(&seed, sizeof seed, 0) != (ssize_t)sizeof seed)
+            seed = (uint64_t)kr__real_wall_now();
+        kr__prng_seed(&rng, seed, (uint64_t)(uintptr_t)&rng);
+        rng_seeded = true;
+    }
+    return kr__prng_next(&rng);
+}
+
+bool kr__backend_buggify(double p, const char *file, int line)
+{
+    (void)p;
+    (void)file;
+    (void)line;
+    return false; /* fault points are a simulation-only tool */
+}
+
+void kr__backend_check_failed(const char *msg) { kr__log("check failed: %s", msg); }

@@ -1,0 +1,18 @@
+/* Internal to the real backend: what its files share. */
+#ifndef KAIROS_REAL_H
+#define KAIROS_REAL_H
+
+#include "backend.h"
+
+/* Processes queued or running, plus the timer thread while it fires. When
+ * it drops to zero the runtime may be settled. */
+extern atomic_long kr__real_busy;
+void kr__real_busy_done(void); /* decrement; wakes settle at zero */
+
+int kr__real_workers_start(int workers);
+void kr__real_workers_stop(void);
+int kr__real_clock_start(void);
+void kr__real_clock_stop(void);
+kr_time kr__real_wall_now(void);
+
+#endif

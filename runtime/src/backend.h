@@ -1,0 +1,49 @@
+/* The backend seam: the one narrow interface between the shared core and a
+ * backend (runtime/real/ or sim/backend/). Exactly one backend is linked into
+ * each library and defines every kr__backend_* function below; nothing above
+ * the seam knows which. See runtime/BACKENDS.md. */
+#ifndef KAIROS_BACKEND_H
+#define KAIROS_BACKEND_H
+
+#include "internal.h"
+
+/* "real" or "sim". */
+extern const char kr__backend_name[];
+
+/* Starts the backend after the core's tables are ready (threads, clock,
+ * PRNG streams). Returns 0 or KR_E*. */
+int kr__backend_start(const kr__config *cfg);
+/* Stops it after every process has terminated (joins threads). */
+void kr__backend_stop(void);
+
+/* Clock. now() is wall time or virtual time; while paused it is the paused
+ * time, moved only by advance_to (which never goes backwards). */
+kr_time kr__backend_now(void);
+void kr__backend_pause(void);
+void kr__backend_resume(void);
+bool kr__backend_paused(void);
+void kr__backend_advance_to(kr_time t);
+/* The earliest timer deadline may have changed. */
+void kr__backend_timers_changed(void);
+
+/* p just became runnable (BOTTOM at spawn, or BLOCKED -> READY). The backend
+ * must eventually call kr__process_run(p, ...) and, on KR__RUN_MORE, again. */
+void kr__backend_schedule(kr__proc *p);
+
+/* Blocks the calling thread (never a process) until done(ctx) holds, a
+ * check failed (sim), or timeout passes. The sim backend runs the
+ * simulation meanwhile. Returns done(ctx). */
+bool kr__backend_block_until(bool (*done)(void *ctx), void *ctx, kr_duration timeout);
+/* Something a blocked caller may wait for changed (a future completed, a
+ * process ended). Cheap when nobody is blocked. */
+void kr__backend_wake(void);
+/* Returns once no process is runnable or running and no timer is due. */
+void kr__backend_settle(void);
+
+/* Randomness and fault points. */
+uint64_t kr__backend_random(void);
+bool kr__backend_buggify(double p, const char *file, int line);
+/* A kr_check failed: msg is "file:line: text". */
+void kr__backend_check_failed(const char *msg);
+
+#endif

@@ -1,0 +1,85 @@
+/* Links: exited(who) to every linker when a process ends.
+ *
+ * Link lists live with the linked-to process and are guarded by one lock:
+ * links are rare next to messages, and one lock makes "link vs. terminate"
+ * simple — a link made after the target's list was closed gets its exited
+ * event at once instead of being lost. */
+#include "backend.h"
+
+#include <pthread.h>
+
+struct kr__links {
+    uint32_t len, cap;
+    bool closed;
+    kr_pid linkers[];
+};
+
+static pthread_mutex_t links_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void send_exited(kr_pid to, kr_pid who)
+{
+    kr__event *e = kr__event_new(KR__EV_EXITED, 0, 0);
+    if (!e)
+        return;
+    e->u.exited.who = who;
+    kr__deliver(to, e);
+}
+
+/* Adds linker to p's list; false if p's list is closed (p is ending). */
+static bool add_linker(kr__proc *p, kr_pid linker)
+{
+    kr__links *l = p->links;
+    if (l && l->closed)
+        return false;
+    for (uint32_t i = 0; l && i < l->len; i++)
+        if (kr_pid_equal(l->linkers[i], linker))
+            return true;
+    if (!l || l->len == l->cap) {
+        uint32_t cap = l ? l->cap * 2 : 2;
+        kr__links *grown = kr__realloc(l, sizeof *l + cap * sizeof l->linkers[0]);
+        if (!grown)
+            return true; /* out of memory: the link is lost, logged below */
+        if (!l) {
+            grown->len = 0;
+            grown->closed = false;
+        }
+        grown->cap = cap;
+        p->links = l = grown;
+    }
+    l->linkers[l->len++] = linker;
+    return true;
+}
+
+void kr_link(kr_process *self, kr_pid to)
+{
+    if (!self || kr_pid_is_none(to)) {
+        kr__log("kr_link: %s", self ? "KR_PID_NONE target" : "NULL process");
+        return;
+    }
+    kr_pid me = kr_self(self);
+    if (kr_pid_equal(me, to)) {
+        kr__log("kr_link(%s): a process cannot link to itself", me.id);
+        return;
+    }
+    pthread_mutex_lock(&links_lock);
+    kr__proc *target = kr__table_acquire(to);
+    bool linked = target && add_linker(target, me);
+    if (target)
+        kr__table_release(target);
+    pthread_mutex_unlock(&links_lock);
+    if (!linked)
+        send_exited(me, to); /* not running (or unreachable): exited at once */
+}
+
+void kr__links_notify(kr__proc *p)
+{
+    pthread_mutex_lock(&links_lock);
+    kr__links *l = p->links;
+    p->links = NULL;
+    pthread_mutex_unlock(&links_lock);
+    /* kr__table_close already stopped acquires, so no new linker can be
+     * added to p after this point; late links get exited at once. */
+    for (uint32_t i = 0; l && i < l->len; i++)
+        send_exited(l->linkers[i], p->pid);
+    kr__free(l);
+}

@@ -1,0 +1,153 @@
+/* Pids: formatting, parsing, equality, and generated ids ("prefix(N)"). */
+#include "internal.h"
+
+#include <errno.h>
+#include <pthread.h>
+
+#define KR__SLOT_NONE UINT32_MAX
+
+const kr_pid KR_PID_NONE = {.id = "", .kr_slot = KR__SLOT_NONE};
+
+bool kr_pid_equal(kr_pid a, kr_pid b)
+{
+    return a.ip == b.ip && a.port == b.port && strcmp(a.id, b.id) == 0;
+}
+
+bool kr_pid_is_none(kr_pid p) { return p.id[0] == '\0'; }
+
+void kr__ip_format(uint32_t ip, char *buf, size_t n)
+{
+    snprintf(buf, n, "%u.%u.%u.%u", (unsigned)(ip >> 24), (unsigned)(ip >> 16) & 255u,
+             (unsigned)(ip >> 8) & 255u, (unsigned)ip & 255u);
+}
+
+/* Strict dotted quad: four decimal octets 0..255, nothing else. */
+int kr__ip_parse(const char *s, uint32_t *out)
+{
+    uint32_t ip = 0;
+    for (int octet = 0; octet < 4; octet++) {
+        if (octet > 0 && *s++ != '.')
+            return KR_EFORMAT;
+        if (*s < '0' || *s > '9')
+            return KR_EFORMAT;
+        unsigned v = 0;
+        int digits = 0;
+        while (*s >= '0' && *s <= '9') {
+            v = v * 10 + (unsigned)(*s++ - '0');
+            if (++digits > 3 || v > 255)
+                return KR_EFORMAT;
+        }
+        ip = (ip << 8) | v;
+    }
+    if (*s != '\0')
+        return KR_EFORMAT;
+    *out = ip;
+    return 0;
+}
+
+int kr_pid_format(kr_pid p, char *buf, size_t n)
+{
+    if (!buf || n == 0)
+        return KR_EINVAL;
+    char ip[16];
+    kr__ip_format(p.ip, ip, sizeof ip);
+    int w = snprintf(buf, n, "%s@%s:%u", p.id, ip, (unsigned)p.port);
+    return (w < 0 || (size_t)w >= n) ? KR_ENOSPC : 0;
+}
+
+int kr_pid_parse(const char *s, kr_pid *out)
+{
+    if (!s || !out)
+        return KR_EINVAL;
+    const char *at = strrchr(s, '@');
+    if (!at)
+        return KR_EFORMAT;
+    size_t id_len = (size_t)(at - s);
+    if (id_len > KR_ID_MAX)
+        return KR_ENAMETOOLONG;
+    const char *colon = strrchr(at, ':');
+    if (!colon)
+        return KR_EFORMAT;
+    char ip_text[16];
+    size_t ip_len = (size_t)(colon - at - 1);
+    if (ip_len == 0 || ip_len >= sizeof ip_text)
+        return KR_EFORMAT;
+    memcpy(ip_text, at + 1, ip_len);
+    ip_text[ip_len] = '\0';
+    kr_pid p = KR_PID_NONE;
+    if (kr__ip_parse(ip_text, &p.ip) != 0)
+        return KR_EFORMAT;
+    const char *port = colon + 1;
+    if (*port < '0' || *port > '9' || strlen(port) > 5)
+        return KR_EFORMAT;
+    char *end;
+    errno = 0;
+    unsigned long v = strtoul(port, &end, 10);
+    if (errno || *end != '\0' || v > 65535)
+        return KR_EFORMAT;
+    p.port = (uint16_t)v;
+    memcpy(p.id, s, id_len);
+    p.id[id_len] = '\0';
+    *out = p;
+    return 0;
+}
+
+/* Generated ids: one counter per prefix, reset by kr_init so a simulated
+ * run names its processes the same way every time. A linked list: prefixes
+ * are few. */
+typedef struct id_counter {
+    struct id_counter *next;
+    uint64_t last;
+    char prefix[];
+} id_counter;
+
+static pthread_mutex_t ids_lock = PTHREAD_MUTEX_INITIALIZER;
+static id_counter *ids;
+
+void kr__ids_reset(void)
+{
+    pthread_mutex_lock(&ids_lock);
+    while (ids) {
+        id_counter *c = ids;
+        ids = c->next;
+        kr__free(c);
+    }
+    pthread_mutex_unlock(&ids_lock);
+}
+
+static uint64_t next_id_number(const char *prefix)
+{
+    pthread_mutex_lock(&ids_lock);
+    id_counter *c = ids;
+    while (c && strcmp(c->prefix, prefix) != 0)
+        c = c->next;
+    if (!c) {
+        size_t n = strlen(prefix) + 1;
+        c = kr__malloc(sizeof *c + n);
+        if (!c) {
+            pthread_mutex_unlock(&ids_lock);
+            return 0;
+        }
+        memcpy(c->prefix, prefix, n);
+        c->last = 0;
+        c->next = ids;
+        ids = c;
+    }
+    uint64_t v = ++c->last;
+    pthread_mutex_unlock(&ids_lock);
+    return v;
+}
+
+char *kr_id_generate(const char *prefix)
+{
+    if (!prefix)
+        prefix = "";
+    uint64_t n = next_id_number(prefix);
+    if (n == 0)
+        return NULL;
+    size_t len = strlen(prefix) + 24;
+    char *id = malloc(len); /* the caller frees it with free() */
+    if (id)
+        snprintf(id, len, "%s(%llu)", prefix, (unsigned long long)n);
+    return id;
+}

@@ -1,0 +1,298 @@
+/* Processes: spawn, the serving loop, terminate, wait and cleanup.
+ *
+ * State machine (as libprocess): BOTTOM at spawn (scheduled once for its
+ * initialize), READY while it has events or runs, BLOCKED when idle, and
+ * TERMINATING from the moment its terminate event is served. A sender that
+ * finds a process BLOCKED moves it to READY with a CAS and schedules it, so
+ * a process is in its backend's run queue at most once and is never served
+ * by two threads at once. */
+#include "backend.h"
+
+#include <sched.h>
+
+_Thread_local kr__proc *kr__current_proc;
+
+kr_process *kr_current(void) { return kr__current_proc ? kr__process_of(kr__current_proc) : NULL; }
+
+void kr_process_init(kr_process *process, const char *id, const kr_process_ops *ops)
+{
+    if (!process) {
+        kr__log("kr_process_init: NULL process");
+        return;
+    }
+    kr__proc *p = kr__proc_of(process);
+    memset(p, 0, sizeof *p);
+    p->pid = KR_PID_NONE;
+    p->ops = ops;
+    p->flags = KR__F_INITED;
+    if (!id || !*id) {
+        char *gen = kr_id_generate("");
+        if (gen && strlen(gen) <= KR_ID_MAX)
+            strcpy(p->pid.id, gen);
+        else
+            p->flags |= KR__F_BAD_ID;
+        free(gen);
+    } else if (strlen(id) > KR_ID_MAX) {
+        p->flags |= KR__F_BAD_ID;
+        kr__log("kr_process_init: id longer than %d bytes: %.40s...", KR_ID_MAX, id);
+    } else {
+        strcpy(p->pid.id, id);
+    }
+    atomic_store_explicit(&p->state, KR__BOTTOM, memory_order_relaxed);
+    kr__mailbox_init(&p->mailbox);
+}
+
+kr_pid kr_self(const kr_process *process)
+{
+    if (!process)
+        return KR_PID_NONE;
+    kr_pid pid = ((const kr__proc *)(const void *)process)->pid;
+    if (pid.port == 0 && pid.ip == 0 && !kr_pid_is_none(pid)) {
+        pid.ip = kr__local_ip;
+        pid.port = kr__local_port;
+    }
+    return pid;
+}
+
+static void destroy_managed(kr__proc *p)
+{
+    const kr_process_ops *ops = p->ops;
+    if (ops && ops->destroy)
+        ops->destroy(kr__process_of(p));
+    else
+        free(p);
+}
+
+kr_pid kr_spawn(kr_process *process, bool manage)
+{
+    if (!process) {
+        kr__log("kr_spawn: NULL process");
+        return KR_PID_NONE;
+    }
+    kr__proc *p = kr__proc_of(process);
+    const char *why = NULL;
+    int rc = 0;
+    if (!atomic_load(&kr__is_running) || atomic_load(&kr__finalizing))
+        why = "the runtime is not running";
+    else if (!(p->flags & KR__F_INITED))
+        why = "process not initialized with kr_process_init";
+    else if (p->flags & KR__F_SPAWNED)
+        why = "process already spawned";
+    else if (p->flags & KR__F_BAD_ID)
+        why = "invalid process id";
+    if (!why) {
+        p->pid.ip = kr__local_ip;
+        p->pid.port = kr__local_port;
+        rc = kr__table_insert(p);
+        if (rc == KR_EEXIST)
+            why = "a process with this id is already running";
+        else if (rc != 0)
+            why = kr_strerror(rc);
+    }
+    if (why) {
+        kr__log("kr_spawn(%s): %s", p->pid.id, why);
+        if (manage && !(p->flags & KR__F_SPAWNED) && (p->flags & KR__F_INITED))
+            destroy_managed(p);
+        return KR_PID_NONE;
+    }
+    p->flags |= KR__F_SPAWNED | (manage ? KR__F_MANAGED : 0);
+    kr_pid pid = p->pid;
+    KR__COUNT(processes_spawned);
+    kr__backend_schedule(p); /* BOTTOM: runs initialize first */
+    return pid;
+}
+
+void kr__enqueue(kr__proc *p, kr__event *e)
+{
+    kr__mailbox_push(&p->mailbox, &e->node);
+    int expected = KR__BLOCKED;
+    if (atomic_load(&p->state) == KR__BLOCKED &&
+        atomic_compare_exchange_strong(&p->state, &expected, KR__READY))
+        kr__backend_schedule(p);
+}
+
+bool kr__deliver(kr_pid to, kr__event *e)
+{
+    kr__proc *p = kr__table_acquire(to);
+    if (!p) {
+        kr__event_drop(e);
+        return false;
+    }
+    kr__enqueue(p, e);
+    kr__table_release(p);
+    return true;
+}
+
+/* Drops every queued event; used once the process can receive no more. */
+static void drain(kr__proc *p)
+{
+    for (;;) {
+        kr__node *n = kr__mailbox_pop(&p->mailbox);
+        if (n) {
+            kr__event_drop((kr__event *)n);
+            continue;
+        }
+        if (!kr__mailbox_has_items(&p->mailbox))
+            return;
+        sched_yield(); /* a push is half done; it completes in a moment */
+    }
+}
+
+static void cleanup(kr__proc *p)
+{
+    atomic_store(&p->state, KR__TERMINATING);
+    kr__table_close(p); /* no sender can reach p any more */
+    drain(p);
+    kr__links_notify(p);
+    kr__handlers_free(p);
+    bool managed = p->flags & KR__F_MANAGED;
+    KR__COUNT(processes_terminated);
+    kr__table_remove(p); /* kr_wait may return (and free p) from here on */
+    kr__backend_wake();
+    if (managed)
+        destroy_managed(p);
+}
+
+static void serve_terminate(kr__proc *p, kr__event *e)
+{
+    if (e->inject)
+        atomic_fetch_sub(&p->purge, 1);
+    kr__event_free(e);
+    if (p->ops && p->ops->finalize)
+        p->ops->finalize(kr__process_of(p));
+}
+
+static void serve_dispatch(kr__proc *p, kr__event *e)
+{
+    kr_process *self = kr__process_of(p);
+    if (e->u.dispatch.fn) {
+        e->u.dispatch.fn(self, e->data);
+        return;
+    }
+    kr_promise *promise = e->u.dispatch.promise;
+    e->u.dispatch.call_fn(self, e->data, promise);
+    /* Completed now: ours to free. Still pending: the callee kept it. */
+    if (kr_future_state_of((kr_future *)promise) != KR_PENDING)
+        kr_promise_free(promise);
+}
+
+static void serve(kr__proc *p, kr__event *e)
+{
+    kr_process *self = kr__process_of(p);
+    switch (e->kind) {
+    case KR__EV_MESSAGE:
+        kr__message_serve(p, e);
+        break;
+    case KR__EV_DISPATCH:
+        serve_dispatch(p, e);
+        break;
+    case KR__EV_INTERNAL:
+        e->u.internal.run(self, e->data);
+        break;
+    case KR__EV_EXITED:
+        if (p->ops && p->ops->exited)
+            p->ops->exited(self, e->u.exited.who);
+        break;
+    default:
+        break;
+    }
+    KR__COUNT(events_served);
+    kr__event_free(e);
+}
+
+/* Goes BLOCKED unless an event slipped in; true if it did go idle. */
+static bool try_block(kr__proc *p)
+{
+    atomic_store(&p->state, KR__BLOCKED);
+    if (!kr__mailbox_has_items(&p->mailbox))
+        return true;
+    /* A sender may have seen us READY before the store: take the event
+     * ourselves unless that sender already rescheduled us. */
+    int expected = KR__BLOCKED;
+    return !atomic_compare_exchange_strong(&p->state, &expected, KR__READY);
+}
+
+kr__run_result kr__process_run(kr__proc *p, unsigned max_events)
+{
+    kr__proc *outer = kr__current_proc;
+    kr__current_proc = p;
+    unsigned served = 0;
+    kr__run_result result = KR__RUN_MORE;
+    if (atomic_load(&p->state) == KR__BOTTOM) {
+        atomic_store(&p->state, KR__READY);
+        if (p->ops && p->ops->initialize)
+            p->ops->initialize(kr__process_of(p));
+        served++;
+    }
+    while (served < max_events) {
+        kr__node *n = kr__mailbox_pop(&p->mailbox);
+        if (!n) {
+            if (kr__mailbox_has_items(&p->mailbox)) {
+                sched_yield();
+                continue;
+            }
+            if (try_block(p)) {
+                result = KR__RUN_IDLE;
+                break;
+            }
+            continue;
+        }
+        kr__event *e = (kr__event *)n;
+        served++;
+        if (e->kind == KR__EV_TERMINATE) {
+            serve_terminate(p, e);
+            cleanup(p);
+            result = KR__RUN_GONE;
+            break;
+        }
+        if (atomic_load_explicit(&p->purge, memory_order_acquire) > 0 ||
+            (atomic_load_explicit(&kr__filtering, memory_order_relaxed) &&
+             kr__filter_drops(p, e))) {
+            kr__event_drop(e);
+            continue;
+        }
+        serve(p, e);
+    }
+    if (result == KR__RUN_MORE && !kr__mailbox_has_items(&p->mailbox) && try_block(p))
+        result = KR__RUN_IDLE;
+    kr__current_proc = outer;
+    return result;
+}
+
+void kr_terminate(kr_pid pid, bool inject)
+{
+    kr__proc *p = kr__table_acquire(pid);
+    if (!p)
+        return;
+    kr__event *e = kr__event_new(KR__EV_TERMINATE, 0, 0);
+    if (!e) {
+        kr__log("kr_terminate(%s): out of memory", pid.id);
+        kr__table_release(p);
+        return;
+    }
+    e->inject = inject;
+    if (inject)
+        atomic_fetch_add(&p->purge, 1);
+    kr__enqueue(p, e);
+    kr__table_release(p);
+}
+
+bool kr__inside_process(const char *what)
+{
+    if (!kr__current_proc)
+        return false;
+    kr__log("%s called inside process %s: blocking there would deadlock", what,
+            kr__current_proc->pid.id);
+    return true;
+}
+
+static bool pid_gone(void *ctx) { return !kr__table_alive(*(kr_pid *)ctx); }
+
+bool kr_wait(kr_pid pid, kr_duration timeout)
+{
+    if (kr__inside_process("kr_wait") || kr_pid_is_none(pid) || !atomic_load(&kr__is_running))
+        return false;
+    if (!kr__table_alive(pid))
+        return false; /* unknown, or already gone and forgotten */
+    return kr__backend_block_until(pid_gone, &pid, timeout);
+}

@@ -1,0 +1,215 @@
+/* Runtime lifecycle: configuration (struct and environment), init and
+ * finalize, this node's address, counters. */
+#include "backend.h"
+
+#include <errno.h>
+#include <inttypes.h>
+
+atomic_bool kr__is_running;
+atomic_bool kr__finalizing;
+uint32_t kr__local_ip;
+uint16_t kr__local_port;
+kr__counters kr__stats;
+
+const char *kr_backend(void) { return kr__backend_name; }
+
+bool kr_running(void) { return atomic_load(&kr__is_running); }
+
+bool kr__pid_is_local(kr_pid pid) { return pid.ip == kr__local_ip && pid.port == kr__local_port; }
+
+static int parse_int(const char *name, const char *text, long min, long max, long *out)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(text, &end, 10);
+    if (errno || end == text || *end != '\0' || v < min || v > max) {
+        kr__log("kr_init: %s=\"%s\" is not an integer in [%ld, %ld]", name, text, min, max);
+        return KR_EINVAL;
+    }
+    *out = v;
+    return 0;
+}
+
+static int parse_seed(const char *text, uint64_t *out)
+{
+    char *end;
+    errno = 0;
+    if (text[0] == '-' || text[0] == '\0')
+        goto bad;
+    unsigned long long v = strtoull(text, &end, 0);
+    if (errno || *end != '\0')
+        goto bad;
+    *out = v;
+    return 0;
+bad:
+    kr__log("kr_init: KAIROS_SEED=\"%s\" is not an unsigned integer", text);
+    return KR_EINVAL;
+}
+
+static int check_strategy(const char *s)
+{
+    if (strcmp(s, "random") == 0 || strcmp(s, "fifo") == 0 || strcmp(s, "pct") == 0)
+        return 0;
+    kr__log("kr_init: unknown strategy \"%s\" (random, pct or fifo)", s);
+    return KR_EINVAL;
+}
+
+/* Each field: the caller's value if set, else the environment's, else the
+ * default. Invalid values are errors wherever they come from. */
+static int resolve_config(const kr_config *in, kr__config *out)
+{
+    kr_config c = in ? *in : (kr_config){0};
+    const char *v;
+    long n;
+    int rc;
+    out->workers = c.workers;
+    if (c.workers < 0 || c.workers > 1024) {
+        kr__log("kr_init: workers=%d out of range [0, 1024]", c.workers);
+        return KR_EINVAL;
+    }
+    if (c.workers == 0 && (v = getenv("KAIROS_WORKERS")) != NULL) {
+        if ((rc = parse_int("KAIROS_WORKERS", v, 0, 1024, &n)) != 0)
+            return rc;
+        out->workers = (int)n;
+    }
+    const char *ip = c.ip ? c.ip : getenv("KAIROS_IP");
+    out->ip = 0x7f000001u;
+    if (ip && kr__ip_parse(ip, &out->ip) != 0) {
+        kr__log("kr_init: ip \"%s\" is not a dotted IPv4 address", ip);
+        return KR_EINVAL;
+    }
+    out->port = c.port;
+    if (c.port < -1 || c.port > 65535) {
+        kr__log("kr_init: port=%d out of range [-1, 65535]", c.port);
+        return KR_EINVAL;
+    }
+    if (c.port == 0 && (v = getenv("KAIROS_PORT")) != NULL) {
+        if ((rc = parse_int("KAIROS_PORT", v, -1, 65535, &n)) != 0)
+            return rc;
+        out->port = (int)n;
+    }
+    out->seed = c.seed;
+    if (c.seed == 0 && (v = getenv("KAIROS_SEED")) != NULL && (rc = parse_seed(v, &out->seed)) != 0)
+        return rc;
+    const char *strategy = c.strategy ? c.strategy : getenv("KAIROS_STRATEGY");
+    if (!strategy)
+        strategy = "random";
+    if ((rc = check_strategy(strategy)) != 0)
+        return rc;
+    snprintf(out->strategy, sizeof out->strategy, "%s", strategy);
+    return 0;
+}
+
+static void reset_counters(void)
+{
+    atomic_uint_fast64_t *c = (atomic_uint_fast64_t *)&kr__stats;
+    for (size_t i = 0; i < sizeof kr__stats / sizeof *c; i++)
+        atomic_store(&c[i], 0);
+}
+
+int kr_init(const kr_config *cfg)
+{
+    if (atomic_load(&kr__is_running)) {
+        kr__log("kr_init: the runtime is already running");
+        return KR_ESTATE;
+    }
+    kr__config c;
+    int rc = resolve_config(cfg, &c);
+    if (rc != 0)
+        return rc;
+    reset_counters();
+    kr__ids_reset();
+    kr__local_ip = c.ip;
+    kr__local_port = c.port > 0 ? (uint16_t)c.port : 0;
+    atomic_store(&kr__finalizing, false);
+    rc = kr__backend_start(&c);
+    if (rc != 0)
+        return rc;
+    atomic_store(&kr__is_running, true);
+    return 0;
+}
+
+typedef struct pid_list {
+    kr_pid *items;
+    size_t len, cap;
+} pid_list;
+
+static void collect_pid(kr__proc *p, void *ctx)
+{
+    pid_list *l = ctx;
+    if (l->len == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 64;
+        kr_pid *grown = kr__realloc(l->items, cap * sizeof *grown);
+        if (!grown)
+            return; /* the next sweep picks it up */
+        l->items = grown;
+        l->cap = cap;
+    }
+    l->items[l->len++] = p->pid;
+}
+
+static bool none_alive(void *ctx)
+{
+    (void)ctx;
+    return kr__table_live() == 0;
+}
+
+void kr_finalize(void)
+{
+    if (!atomic_load(&kr__is_running) || kr__inside_process("kr_finalize"))
+        return;
+    atomic_store(&kr__finalizing, true);
+    kr__testing_reset();
+    kr__timers_clear();
+    /* Terminate everything (queued events first, as libprocess does) until
+     * nothing is left; finalize() callbacks cannot spawn (spawn refuses). */
+    for (int sweep = 0; kr__table_live() > 0; sweep++) {
+        pid_list l = {0};
+        kr__table_each(collect_pid, &l);
+        for (size_t i = 0; i < l.len; i++)
+            kr_terminate(l.items[i], false);
+        kr__free(l.items);
+        if (!kr__backend_block_until(none_alive, NULL, KR_SEC(1)) && sweep >= 30) {
+            kr__log("kr_finalize: %zu processes did not terminate; giving up on them",
+                    kr__table_live());
+            break;
+        }
+        kr__timers_clear(); /* delays made by finalize() callbacks */
+    }
+    kr__backend_stop();
+    kr__timers_clear();
+    kr__table_reset();
+    kr__ids_reset();
+    atomic_store(&kr__is_running, false);
+}
+
+int kr_address(char *buf, size_t n)
+{
+    if (!buf || n == 0)
+        return KR_EINVAL;
+    if (!atomic_load(&kr__is_running))
+        return KR_ESTATE;
+    char ip[16];
+    kr__ip_format(kr__local_ip, ip, sizeof ip);
+    int w = snprintf(buf, n, "%s:%u", ip, (unsigned)kr__local_port);
+    return (w < 0 || (size_t)w >= n) ? KR_ENOSPC : 0;
+}
+
+void kr_stats_get(kr_stats *out)
+{
+    if (!out)
+        return;
+    *out = (kr_stats){
+        .messages_sent = atomic_load(&kr__stats.messages_sent),
+        .messages_delivered = atomic_load(&kr__stats.messages_delivered),
+        .messages_dropped = atomic_load(&kr__stats.messages_dropped),
+        .dispatches = atomic_load(&kr__stats.dispatches),
+        .events_served = atomic_load(&kr__stats.events_served),
+        .events_dropped = atomic_load(&kr__stats.events_dropped),
+        .processes_spawned = atomic_load(&kr__stats.processes_spawned),
+        .processes_terminated = atomic_load(&kr__stats.processes_terminated),
+        .timers_created = atomic_load(&kr__stats.timers_created),
+        .timers_fired = atomic_load(&kr__stats.timers_fired),
+        .timers_cancelled = atomic_load(&kr__stats.timers_cancelled),
+    };
+}

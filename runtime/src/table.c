@@ -1,0 +1,272 @@
+/* The process table.
+ *
+ * Slots live in fixed chunks that never move, so a sender holding a pid can
+ * reach its process without a lock: pid.kr_slot/kr_gen cache the slot (as
+ * libprocess' UPID caches a weak reference). A sender takes a reference on
+ * the slot, re-checks the generation, enqueues and drops the reference;
+ * termination closes the slot and waits for references to drain, so a
+ * process is never freed while someone is enqueueing to it.
+ *
+ * Ids map to slots through an open-addressing hash table guarded by the
+ * table lock; it is used for pids that arrive as text and for spawn's
+ * duplicate check. Nothing iterates it, so hash order never shows. */
+#include "internal.h"
+
+#include <pthread.h>
+#include <sched.h>
+
+#define SLOT_NONE UINT32_MAX
+#define CHUNK_BITS 12
+#define CHUNK_SLOTS (1u << CHUNK_BITS)
+#define CHUNKS_MAX 2048 /* 8M processes: a limit on everything */
+
+typedef struct slot {
+    _Atomic(kr__proc *) proc; /* NULL once closed */
+    kr__proc *owner;          /* set until removed; table lock */
+    _Atomic uint32_t gen;
+    _Atomic uint32_t refs;
+} slot;
+
+static _Atomic(slot *) chunks[CHUNKS_MAX];
+static pthread_mutex_t table_lock = PTHREAD_MUTEX_INITIALIZER;
+static uint32_t slots_used;     /* high-water mark */
+static uint32_t *free_slots;    /* LIFO stack of released slots */
+static size_t free_len, free_cap;
+static atomic_size_t live;
+
+/* id -> slot map: open addressing, linear probing, backward-shift delete. */
+typedef struct entry {
+    uint64_t hash; /* 0 = empty */
+    uint32_t slot;
+} entry;
+static entry *map;
+static size_t map_cap, map_len;
+
+static uint64_t hash_id(const char *s)
+{
+    uint64_t h = 1469598103934665603ull; /* FNV-1a, never 0 after the mix */
+    while (*s)
+        h = (h ^ (unsigned char)*s++) * 1099511628211ull;
+    h ^= h >> 31;
+    return h ? h : 1;
+}
+
+static slot *slot_at(uint32_t s)
+{
+    if (s == SLOT_NONE || (s >> CHUNK_BITS) >= CHUNKS_MAX)
+        return NULL;
+    slot *c = atomic_load_explicit(&chunks[s >> CHUNK_BITS], memory_order_acquire);
+    return c ? &c[s & (CHUNK_SLOTS - 1)] : NULL;
+}
+
+static long map_find(const char *id, uint64_t h)
+{
+    if (map_cap == 0)
+        return -1;
+    for (size_t i = h & (map_cap - 1);; i = (i + 1) & (map_cap - 1)) {
+        if (map[i].hash == 0)
+            return -1;
+        if (map[i].hash == h && strcmp(slot_at(map[i].slot)->owner->pid.id, id) == 0)
+            return (long)i;
+    }
+}
+
+static int map_grow(void)
+{
+    size_t cap = map_cap ? map_cap * 2 : 1024;
+    entry *m = kr__calloc(cap, sizeof *m);
+    if (!m)
+        return KR_ENOMEM;
+    for (size_t i = 0; i < map_cap; i++) {
+        if (map[i].hash == 0)
+            continue;
+        size_t j = map[i].hash & (cap - 1);
+        while (m[j].hash)
+            j = (j + 1) & (cap - 1);
+        m[j] = map[i];
+    }
+    kr__free(map);
+    map = m;
+    map_cap = cap;
+    return 0;
+}
+
+static void map_delete(size_t i)
+{
+    size_t mask = map_cap - 1;
+    map[i].hash = 0;
+    for (size_t j = (i + 1) & mask; map[j].hash; j = (j + 1) & mask) {
+        size_t home = map[j].hash & mask;
+        /* Move j back into the hole at i if its home is not in (i, j]. */
+        bool between = (i <= j) ? (home > i && home <= j) : (home > i || home <= j);
+        if (!between) {
+            map[i] = map[j];
+            map[j].hash = 0;
+            i = j;
+        }
+    }
+    map_len--;
+}
+
+static int take_slot(uint32_t *out)
+{
+    if (free_len > 0) {
+        *out = free_slots[--free_len];
+        return 0;
+    }
+    uint32_t s = slots_used;
+    if ((s >> CHUNK_BITS) >= CHUNKS_MAX)
+        return KR_ENOSPC;
+    if ((s & (CHUNK_SLOTS - 1)) == 0) {
+        slot *c = kr__calloc(CHUNK_SLOTS, sizeof *c);
+        if (!c)
+            return KR_ENOMEM;
+        atomic_store_explicit(&chunks[s >> CHUNK_BITS], c, memory_order_release);
+    }
+    slots_used++;
+    *out = s;
+    return 0;
+}
+
+static int give_back_slot(uint32_t s)
+{
+    if (free_len == free_cap) {
+        size_t cap = free_cap ? free_cap * 2 : 256;
+        uint32_t *f = kr__realloc(free_slots, cap * sizeof *f);
+        if (!f)
+            return KR_ENOMEM; /* the slot just stays unused */
+        free_slots = f;
+        free_cap = cap;
+    }
+    free_slots[free_len++] = s;
+    return 0;
+}
+
+int kr__table_insert(kr__proc *p)
+{
+    uint64_t h = hash_id(p->pid.id);
+    pthread_mutex_lock(&table_lock);
+    int rc = 0;
+    uint32_t s;
+    if (map_find(p->pid.id, h) >= 0)
+        rc = KR_EEXIST;
+    else if ((map_len + 1) * 2 > map_cap)
+        rc = map_grow();
+    if (rc == 0)
+        rc = take_slot(&s);
+    if (rc == 0) {
+        slot *sl = slot_at(s);
+        size_t i = h & (map_cap - 1);
+        while (map[i].hash)
+            i = (i + 1) & (map_cap - 1);
+        map[i] = (entry){.hash = h, .slot = s};
+        map_len++;
+        sl->owner = p;
+        uint32_t gen = atomic_load(&sl->gen) + 1;
+        if (gen == 0)
+            gen = 1;
+        atomic_store(&sl->gen, gen);
+        p->pid.kr_slot = s;
+        p->pid.kr_gen = gen;
+        atomic_store(&sl->proc, p);
+        atomic_fetch_add(&live, 1);
+    }
+    pthread_mutex_unlock(&table_lock);
+    return rc;
+}
+
+/* Fills pid's slot cache from its id when it came from text. */
+static bool resolve(kr_pid *pid)
+{
+    if (pid->kr_slot != SLOT_NONE && slot_at(pid->kr_slot))
+        return true;
+    pthread_mutex_lock(&table_lock);
+    long i = map_find(pid->id, hash_id(pid->id));
+    if (i >= 0) {
+        pid->kr_slot = map[i].slot;
+        pid->kr_gen = atomic_load(&slot_at(map[i].slot)->gen);
+    }
+    pthread_mutex_unlock(&table_lock);
+    return i >= 0;
+}
+
+kr__proc *kr__table_acquire(kr_pid pid)
+{
+    if (!kr__pid_is_local(pid) || !resolve(&pid))
+        return NULL;
+    slot *sl = slot_at(pid.kr_slot);
+    atomic_fetch_add(&sl->refs, 1);
+    kr__proc *p = atomic_load(&sl->proc);
+    if (!p || atomic_load(&sl->gen) != pid.kr_gen || strcmp(p->pid.id, pid.id) != 0) {
+        atomic_fetch_sub(&sl->refs, 1);
+        return NULL;
+    }
+    return p;
+}
+
+void kr__table_release(kr__proc *p)
+{
+    atomic_fetch_sub_explicit(&slot_at(p->pid.kr_slot)->refs, 1, memory_order_release);
+}
+
+void kr__table_close(kr__proc *p)
+{
+    slot *sl = slot_at(p->pid.kr_slot);
+    atomic_store(&sl->proc, NULL);
+    /* A sender that saw the process holds a reference for a few
+     * instructions; wait those out so nothing enqueues after our drain. */
+    while (atomic_load(&sl->refs) != 0)
+        sched_yield();
+}
+
+void kr__table_remove(kr__proc *p)
+{
+    uint32_t s = p->pid.kr_slot;
+    pthread_mutex_lock(&table_lock);
+    long i = map_find(p->pid.id, hash_id(p->pid.id));
+    if (i >= 0)
+        map_delete((size_t)i);
+    slot *sl = slot_at(s);
+    sl->owner = NULL;
+    atomic_fetch_add(&sl->gen, 1); /* stale pids stop matching */
+    give_back_slot(s);
+    atomic_fetch_sub(&live, 1);
+    pthread_mutex_unlock(&table_lock);
+}
+
+bool kr__table_alive(kr_pid pid)
+{
+    if (!kr__pid_is_local(pid) || !resolve(&pid))
+        return false;
+    return atomic_load(&slot_at(pid.kr_slot)->gen) == pid.kr_gen;
+}
+
+size_t kr__table_live(void) { return atomic_load(&live); }
+
+void kr__table_each(void (*fn)(kr__proc *p, void *ctx), void *ctx)
+{
+    pthread_mutex_lock(&table_lock);
+    for (uint32_t s = 0; s < slots_used; s++) {
+        slot *sl = slot_at(s);
+        if (sl->owner)
+            fn(sl->owner, ctx);
+    }
+    pthread_mutex_unlock(&table_lock);
+}
+
+void kr__table_reset(void)
+{
+    pthread_mutex_lock(&table_lock);
+    for (size_t c = 0; c < CHUNKS_MAX; c++) {
+        slot *chunk = atomic_exchange(&chunks[c], NULL);
+        kr__free(chunk);
+    }
+    kr__free(map);
+    kr__free(free_slots);
+    map = NULL;
+    free_slots = NULL;
+    map_cap = map_len = free_len = free_cap = 0;
+    slots_used = 0;
+    atomic_store(&live, 0);
+    pthread_mutex_unlock(&table_lock);
+}

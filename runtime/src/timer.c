@@ -1,0 +1,311 @@
+/* Timers: one min-heap ordered by (deadline, creation sequence), shared by
+ * both backends. The backend decides *when* to fire (a timer thread on the
+ * wall clock, or a simulation step); this file only keeps the order, so
+ * ties always break the same way. Cancellation finds a timer by id through
+ * a small open-addressing map. */
+#include "backend.h"
+
+#include <pthread.h>
+
+struct kr__timer {
+    kr_time deadline;
+    uint64_t seq; /* creation order; also the timer's id */
+    size_t heap_index;
+    void (*fn)(void *ctx);
+    void (*drop)(void *ctx);
+    void *ctx;
+};
+
+static pthread_mutex_t timers_lock = PTHREAD_MUTEX_INITIALIZER;
+static kr__timer **heap;
+static size_t heap_len, heap_cap;
+static uint64_t next_seq = 1;
+static kr__timer **by_id; /* open addressing on seq; NULL = empty */
+static size_t by_id_cap;
+
+static bool before(const kr__timer *a, const kr__timer *b)
+{
+    return a->deadline != b->deadline ? a->deadline < b->deadline : a->seq < b->seq;
+}
+
+static void heap_set(size_t i, kr__timer *t)
+{
+    heap[i] = t;
+    t->heap_index = i;
+}
+
+static void sift_up(size_t i)
+{
+    kr__timer *t = heap[i];
+    while (i > 0 && before(t, heap[(i - 1) / 2])) {
+        heap_set(i, heap[(i - 1) / 2]);
+        i = (i - 1) / 2;
+    }
+    heap_set(i, t);
+}
+
+static void sift_down(size_t i)
+{
+    kr__timer *t = heap[i];
+    for (;;) {
+        size_t c = 2 * i + 1;
+        if (c >= heap_len)
+            break;
+        if (c + 1 < heap_len && before(heap[c + 1], heap[c]))
+            c++;
+        if (!before(heap[c], t))
+            break;
+        heap_set(i, heap[c]);
+        i = c;
+    }
+    heap_set(i, t);
+}
+
+static void heap_remove(kr__timer *t)
+{
+    size_t i = t->heap_index;
+    kr__timer *last = heap[--heap_len];
+    if (i < heap_len) {
+        heap_set(i, last);
+        sift_down(i);
+        sift_up(last->heap_index);
+    }
+}
+
+static size_t id_home(uint64_t id) { return (size_t)(id * 0x9E3779B97F4A7C15ull) & (by_id_cap - 1); }
+
+static void id_insert(kr__timer *t)
+{
+    size_t i = id_home(t->seq);
+    while (by_id[i])
+        i = (i + 1) & (by_id_cap - 1);
+    by_id[i] = t;
+}
+
+static long id_find(uint64_t id)
+{
+    if (by_id_cap == 0)
+        return -1;
+    for (size_t i = id_home(id); by_id[i]; i = (i + 1) & (by_id_cap - 1))
+        if (by_id[i]->seq == id)
+            return (long)i;
+    return -1;
+}
+
+static void id_delete(size_t i)
+{
+    size_t mask = by_id_cap - 1;
+    by_id[i] = NULL;
+    for (size_t j = (i + 1) & mask; by_id[j]; j = (j + 1) & mask) {
+        size_t home = id_home(by_id[j]->seq);
+        bool between = (i <= j) ? (home > i && home <= j) : (home > i || home <= j);
+        if (!between) {
+            by_id[i] = by_id[j];
+            by_id[j] = NULL;
+            i = j;
+        }
+    }
+}
+
+/* Keeps room for one more timer in the heap and the id map. */
+static int reserve(void)
+{
+    if (heap_len == heap_cap) {
+        size_t cap = heap_cap ? heap_cap * 2 : 64;
+        kr__timer **h = kr__realloc(heap, cap * sizeof *h);
+        if (!h)
+            return KR_ENOMEM;
+        heap = h;
+        heap_cap = cap;
+    }
+    if ((heap_len + 1) * 2 > by_id_cap) {
+        size_t cap = by_id_cap ? by_id_cap * 2 : 128;
+        kr__timer **m = kr__calloc(cap, sizeof *m);
+        if (!m)
+            return KR_ENOMEM;
+        kr__free(by_id);
+        by_id = m;
+        by_id_cap = cap;
+        for (size_t i = 0; i < heap_len; i++)
+            id_insert(heap[i]);
+    }
+    return 0;
+}
+
+kr_timer kr__timer_add(kr_time deadline, void (*fn)(void *ctx), void (*drop)(void *ctx),
+                       void *ctx)
+{
+    kr__timer *t = kr__malloc(sizeof *t);
+    if (!t)
+        return 0;
+    t->deadline = deadline;
+    t->fn = fn;
+    t->drop = drop;
+    t->ctx = ctx;
+    pthread_mutex_lock(&timers_lock);
+    if (reserve() != 0) {
+        pthread_mutex_unlock(&timers_lock);
+        kr__free(t);
+        return 0;
+    }
+    t->seq = next_seq++;
+    heap_set(heap_len++, t);
+    sift_up(heap_len - 1);
+    id_insert(t);
+    bool earliest = heap[0] == t;
+    pthread_mutex_unlock(&timers_lock);
+    KR__COUNT(timers_created);
+    if (earliest)
+        kr__backend_timers_changed();
+    return t->seq;
+}
+
+kr_time kr__timers_next_deadline(void)
+{
+    pthread_mutex_lock(&timers_lock);
+    kr_time d = heap_len ? heap[0]->deadline : INT64_MAX;
+    pthread_mutex_unlock(&timers_lock);
+    return d;
+}
+
+size_t kr__timers_pending(void)
+{
+    pthread_mutex_lock(&timers_lock);
+    size_t n = heap_len;
+    pthread_mutex_unlock(&timers_lock);
+    return n;
+}
+
+static void unlink_timer(kr__timer *t)
+{
+    heap_remove(t);
+    long i = id_find(t->seq);
+    if (i >= 0)
+        id_delete((size_t)i);
+}
+
+kr__timer *kr__timers_pop_due(kr_time now, size_t (*choose)(size_t n))
+{
+    pthread_mutex_lock(&timers_lock);
+    kr__timer *t = NULL;
+    if (heap_len && heap[0]->deadline <= now) {
+        t = heap[0];
+        if (choose) {
+            /* The ties at the earliest deadline, in creation order: collect
+             * them by popping, pick one, push the rest back unchanged. */
+            kr__timer *ties[64];
+            size_t n = 0;
+            while (heap_len && n < 64 && heap[0]->deadline == t->deadline) {
+                ties[n] = heap[0];
+                heap_remove(heap[0]);
+                n++;
+            }
+            size_t pick = n > 1 ? choose(n) : 0;
+            for (size_t i = 0; i < n; i++) {
+                if (i == pick)
+                    continue;
+                heap_set(heap_len++, ties[i]);
+                sift_up(heap_len - 1);
+            }
+            t = ties[pick];
+            long i = id_find(t->seq);
+            if (i >= 0)
+                id_delete((size_t)i);
+        } else {
+            unlink_timer(t);
+        }
+    }
+    pthread_mutex_unlock(&timers_lock);
+    return t;
+}
+
+void kr__timer_fire(kr__timer *t)
+{
+    KR__COUNT(timers_fired);
+    t->fn(t->ctx);
+    kr__free(t);
+}
+
+bool kr_timer_cancel(kr_timer id)
+{
+    pthread_mutex_lock(&timers_lock);
+    long i = id_find(id);
+    kr__timer *t = i >= 0 ? by_id[i] : NULL;
+    if (t)
+        unlink_timer(t);
+    pthread_mutex_unlock(&timers_lock);
+    if (!t)
+        return false;
+    KR__COUNT(timers_cancelled);
+    if (t->drop)
+        t->drop(t->ctx);
+    kr__free(t);
+    return true;
+}
+
+void kr__timers_clear(void)
+{
+    for (;;) {
+        pthread_mutex_lock(&timers_lock);
+        kr__timer *t = heap_len ? heap[heap_len - 1] : NULL;
+        if (t)
+            unlink_timer(t);
+        pthread_mutex_unlock(&timers_lock);
+        if (!t)
+            break;
+        if (t->drop)
+            t->drop(t->ctx);
+        kr__free(t);
+    }
+    pthread_mutex_lock(&timers_lock);
+    kr__free(heap);
+    kr__free(by_id);
+    heap = NULL;
+    by_id = NULL;
+    heap_len = heap_cap = by_id_cap = 0;
+    next_seq = 1;
+    pthread_mutex_unlock(&timers_lock);
+}
+
+/* kr_delay: a timer whose firing dispatches fn to the target. */
+typedef struct delayed {
+    kr_pid to;
+    kr_fn fn;
+    size_t len;
+    alignas(16) unsigned char arg[];
+} delayed;
+
+static void delayed_fire(void *ctx)
+{
+    delayed *d = ctx;
+    kr_dispatch(d->to, d->fn, d->arg, d->len);
+    kr__free(d);
+}
+
+static void delayed_drop(void *ctx) { kr__free(ctx); }
+
+kr_timer kr_delay(kr_duration dur, kr_pid to, kr_fn fn, const void *arg, size_t len)
+{
+    if (!fn || (!arg && len)) {
+        kr__log("kr_delay: NULL %s", fn ? "arg" : "function");
+        return 0;
+    }
+    if (!atomic_load(&kr__is_running) || atomic_load(&kr__finalizing))
+        return 0;
+    delayed *d = kr__malloc(sizeof *d + len);
+    if (!d)
+        return 0;
+    d->to = to;
+    d->fn = fn;
+    d->len = len;
+    if (len)
+        memcpy(d->arg, arg, len);
+    if (dur < 0)
+        dur = 0;
+    kr_time now = kr_clock_now();
+    kr_time deadline = dur > INT64_MAX - now ? INT64_MAX : now + dur;
+    kr_timer id = kr__timer_add(deadline, delayed_fire, delayed_drop, d);
+    if (!id)
+        kr__free(d);
+    return id;
+}

@@ -1,0 +1,313 @@
+/* The simulator's scheduler: one thread, one decision per step.
+ *
+ * A step serves one event of one runnable process, or fires one due timer.
+ * Which one is the strategy's choice among all candidates (runnable
+ * processes in the order they became runnable, then "the next due timer"),
+ * drawn from the seed, so every interleaving at event granularity is
+ * reachable. When nothing can run and the clock is not paused, virtual time
+ * jumps to the next deadline. */
+#include "sim.h"
+
+#include <inttypes.h>
+
+kr__sim kr__sim_state;
+#define S kr__sim_state
+
+/* Blocking calls give up after this many steps, so a runaway self-rearming
+ * timer is reported instead of hanging. */
+#define BLOCK_STEPS_MAX 100000000ull
+
+const char kr__backend_name[] = "sim";
+
+enum { STREAM_SCHED = 1, STREAM_TIES, STREAM_USER, STREAM_FAULTS };
+
+void kr__sim_seed_streams(uint64_t seed)
+{
+    S.seed = seed;
+    kr__prng_seed(&S.sched, seed, STREAM_SCHED);
+    kr__prng_seed(&S.ties, seed, STREAM_TIES);
+    kr__prng_seed(&S.user, seed, STREAM_USER);
+    kr__prng_seed(&S.faults, seed, STREAM_FAULTS);
+}
+
+/* PCT (Burckhardt et al.): random distinct high priorities, and d-1 steps
+ * at which the running process drops below every other. */
+#define PCT_STEPS_ESTIMATE 2000u
+
+static void pct_setup(void)
+{
+    const char *d = getenv("KAIROS_PCT_DEPTH");
+    S.pct_depth = d ? atoi(d) : 3;
+    if (S.pct_depth < 1)
+        S.pct_depth = 1;
+    if (S.pct_depth > 8)
+        S.pct_depth = 8;
+    for (int i = 0; i < S.pct_depth - 1; i++)
+        S.pct_change_steps[i] = 1 + kr__prng_below(&S.sched, PCT_STEPS_ESTIMATE);
+    S.pct_next_low = (uint32_t)S.pct_depth;
+    S.timer_priority = 0x10000000u + (uint32_t)kr__prng_below(&S.sched, 0x70000000u);
+}
+
+static uint32_t pct_priority(void) { return 0x10000000u + (uint32_t)kr__prng_below(&S.sched, 0x70000000u); }
+
+int kr__backend_start(const kr__config *cfg)
+{
+    free(S.ring);
+    free(S.failure);
+    kr__free(S.log);
+    kr__free(S.replay);
+    memset(&S, 0, sizeof S);
+    kr__sim_seed_streams(cfg->seed);
+    S.strategy = strcmp(cfg->strategy, "fifo") == 0  ? KR__STRATEGY_FIFO
+                 : strcmp(cfg->strategy, "pct") == 0 ? KR__STRATEGY_PCT
+                                                     : KR__STRATEGY_RANDOM;
+    if (S.strategy == KR__STRATEGY_PCT)
+        pct_setup();
+    S.now = KR__SIM_EPOCH;
+    S.hash = 0x6b6169726f73ull; /* "kairos" */
+    if (kr__local_port == 0)
+        kr__local_port = 5050; /* no sockets here: a fixed, readable address */
+    return 0;
+}
+
+void kr__backend_stop(void)
+{
+    free(S.ring);
+    S.ring = NULL;
+    S.ring_len = S.ring_cap = S.ring_head = 0;
+    /* The failure, the decision log and the hash stay readable after
+     * kr_finalize, until the next kr_init. */
+}
+
+/* ---- clock -------------------------------------------------------------- */
+
+kr_time kr__backend_now(void) { return S.now; }
+void kr__backend_pause(void) { S.paused = true; }
+void kr__backend_resume(void) { S.paused = false; }
+bool kr__backend_paused(void) { return S.paused; }
+
+void kr__backend_advance_to(kr_time t)
+{
+    if (t > S.now)
+        S.now = t;
+}
+
+void kr__backend_timers_changed(void) {}
+
+/* ---- the ring of runnable processes -------------------------------------- */
+
+static void ring_push(kr__proc *p)
+{
+    if (S.ring_len == S.ring_cap) {
+        size_t cap = S.ring_cap ? S.ring_cap * 2 : 64;
+        kr__proc **r = malloc(cap * sizeof *r);
+        if (!r) {
+            kr__log("sim: out of memory growing the run queue");
+            abort(); /* cannot lose a runnable process and stay correct */
+        }
+        for (size_t i = 0; i < S.ring_len; i++)
+            r[i] = S.ring[(S.ring_head + i) & (S.ring_cap - 1)];
+        free(S.ring);
+        S.ring = r;
+        S.ring_cap = cap;
+        S.ring_head = 0;
+    }
+    S.ring[(S.ring_head + S.ring_len++) & (S.ring_cap - 1)] = p;
+}
+
+static kr__proc **ring_at(size_t i) { return &S.ring[(S.ring_head + i) & (S.ring_cap - 1)]; }
+
+/* Removes the i-th entry: swapped with the front, then the front popped. */
+static kr__proc *ring_take(size_t i)
+{
+    kr__proc *p = *ring_at(i);
+    *ring_at(i) = *ring_at(0);
+    S.ring_head = (S.ring_head + 1) & (S.ring_cap - 1);
+    S.ring_len--;
+    return p;
+}
+
+void kr__backend_schedule(kr__proc *p)
+{
+    if (S.strategy == KR__STRATEGY_PCT && p->sched_index == 0)
+        p->sched_index = pct_priority();
+    ring_push(p);
+}
+
+/* ---- choosing ------------------------------------------------------------ */
+
+static uint32_t pct_choose(uint32_t n_procs, bool timer_due)
+{
+    uint32_t best = 0, best_priority = 0;
+    for (uint32_t i = 0; i < n_procs; i++) {
+        uint32_t pr = (*ring_at(i))->sched_index;
+        if (pr > best_priority) {
+            best_priority = pr;
+            best = i;
+        }
+    }
+    if (timer_due && S.timer_priority > best_priority)
+        best = n_procs;
+    for (int i = 0; i < S.pct_depth - 1; i++) {
+        if (S.pct_change_steps[i] == S.steps + 1 && best < n_procs && S.pct_next_low > 1)
+            (*ring_at(best))->sched_index = --S.pct_next_low;
+    }
+    return best;
+}
+
+/* The strategy's proposal: ctx says whether a timer is among the options
+ * (always the last one). */
+static uint32_t strategy_choice(uint32_t options, void *ctx)
+{
+    bool timer_due = *(bool *)ctx;
+    uint32_t n_procs = options - (timer_due ? 1u : 0u);
+    switch (S.strategy) {
+    case KR__STRATEGY_FIFO:
+        return timer_due ? n_procs : 0; /* timers first, then round robin */
+    case KR__STRATEGY_PCT:
+        return pct_choose(n_procs, timer_due);
+    default:
+        return (uint32_t)kr__prng_below(&S.sched, options);
+    }
+}
+
+static uint32_t tie_choice(uint32_t options, void *ctx)
+{
+    (void)ctx;
+    return S.strategy == KR__STRATEGY_FIFO ? 0 : (uint32_t)kr__prng_below(&S.ties, options);
+}
+
+static size_t choose_tie(size_t n) { return kr__sim_decide((uint32_t)n, tie_choice, NULL); }
+
+/* One step; virtual time may jump at most to `horizon`. */
+static bool step_until(kr_time horizon)
+{
+    if (S.failure)
+        return false;
+    uint32_t n_procs = (uint32_t)S.ring_len;
+    kr_time next = kr__timers_next_deadline();
+    bool timer_due = next <= S.now;
+    if (n_procs == 0 && !timer_due) {
+        if (S.paused || next == INT64_MAX || next > horizon)
+            return false;
+        S.now = next; /* nothing can run: jump to the next deadline */
+        kr__sim_hash((uint64_t)S.now);
+        timer_due = true;
+    }
+    uint32_t options = n_procs + (timer_due ? 1u : 0u);
+    uint32_t chosen = kr__sim_decide(options, strategy_choice, &timer_due);
+    if (S.failure)
+        return false; /* the schedule being replayed no longer fits */
+    S.steps++;
+    if (chosen == n_procs) {
+        /* Paused time promises creation order among equal deadlines. */
+        kr__timer *t = kr__timers_pop_due(S.now, S.paused ? NULL : choose_tie);
+        if (t)
+            kr__timer_fire(t);
+        return true;
+    }
+    kr__proc *p = ring_take(chosen);
+    kr__sim_hash(kr__hash_str(p->pid.id));
+    S.stepping = true;
+    if (kr__process_run(p, 1) == KR__RUN_MORE)
+        ring_push(p);
+    S.stepping = false;
+    return true;
+}
+
+/* ---- the public driving API and blocking calls ---------------------------- */
+
+uint64_t kr_sim_seed(void) { return S.seed; }
+uint64_t kr_sim_steps(void) { return S.steps; }
+const char *kr_sim_failure(void) { return S.failure; }
+uint64_t kr_sim_trace_hash(void) { return S.hash; }
+
+static bool driving_thread(const char *what)
+{
+    if (!atomic_load(&kr__is_running))
+        return false;
+    if (kr__current_proc) {
+        kr__log("%s called inside process %s: only the driving thread steps", what,
+                kr__current_proc->pid.id);
+        return false;
+    }
+    return true;
+}
+
+bool kr_sim_step(void) { return driving_thread("kr_sim_step") && step_until(INT64_MAX); }
+
+size_t kr_sim_run(size_t max_steps)
+{
+    if (!driving_thread("kr_sim_run"))
+        return 0;
+    size_t n = 0;
+    while ((max_steps == 0 || n < max_steps) && step_until(INT64_MAX))
+        n++;
+    return n;
+}
+
+bool kr__backend_block_until(bool (*done)(void *ctx), void *ctx, kr_duration timeout)
+{
+    bool forever = timeout == KR_FOREVER || timeout > INT64_MAX - S.now;
+    kr_time horizon = forever ? INT64_MAX : S.now + (timeout < 0 ? 0 : timeout);
+    for (uint64_t n = 0; !done(ctx); n++) {
+        if (n == BLOCK_STEPS_MAX) {
+            kr__log("sim: a blocking call gave up after %llu steps (runaway timers or "
+                    "messages?) at step %" PRIu64,
+                    (unsigned long long)n, S.steps);
+            return false;
+        }
+        if (!step_until(horizon)) {
+            /* Nothing left before the timeout: the wait used that virtual
+             * time up, as a real wait would. */
+            if (!forever && !S.paused && !S.failure && horizon > S.now)
+                S.now = horizon;
+            return done(ctx);
+        }
+    }
+    return true;
+}
+
+void kr__backend_wake(void) {}
+
+static bool settled(void)
+{
+    return S.ring_len == 0 && kr__timers_next_deadline() > S.now;
+}
+
+void kr__backend_settle(void)
+{
+    for (uint64_t n = 0; !settled(); n++) {
+        if (n == BLOCK_STEPS_MAX) {
+            kr__log("sim: kr_clock_settle gave up after %llu steps", (unsigned long long)n);
+            return;
+        }
+        if (!step_until(S.now)) /* settle never moves time */
+            return;
+    }
+}
+
+/* ---- randomness, fault points, checks ------------------------------------ */
+
+uint64_t kr__backend_random(void) { return kr__prng_next(&S.user); }
+
+bool kr__backend_buggify(double p, const char *file, int line)
+{
+    /* The site's fate for this seed depends only on (seed, file name, line):
+     * the base name, so build directories do not change it. */
+    const char *base = strrchr(file, '/');
+    base = base ? base + 1 : file;
+    uint64_t site = kr__hash_mix(kr__hash_mix(S.seed, kr__hash_str(base)), (uint64_t)line);
+    if ((site & 3) != 0)
+        return false; /* enabled for one seed in four, as FoundationDB */
+    return kr__prng_unit(&S.faults) < p;
+}
+
+void kr__backend_check_failed(const char *msg)
+{
+    char full[768];
+    snprintf(full, sizeof full, "%s (process %s, step %" PRIu64 ", time %+.9fs, seed %" PRIu64 ")",
+             msg, kr__current_proc ? kr__current_proc->pid.id : "-", S.steps,
+             (double)(S.now - KR__SIM_EPOCH) / 1e9, S.seed);
+    kr__sim_fail(full);
+}

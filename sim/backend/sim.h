@@ -1,0 +1,54 @@
+/* Internal to the sim backend: the simulator's state, shared by its files. */
+#ifndef KAIROS_SIM_INTERNAL_H
+#define KAIROS_SIM_INTERNAL_H
+
+#include "backend.h"
+#include "prng.h"
+
+typedef enum { KR__STRATEGY_RANDOM, KR__STRATEGY_FIFO, KR__STRATEGY_PCT } kr__strategy;
+
+/* One recorded choice: `chosen` of `options`. */
+typedef struct kr__decision {
+    uint32_t options, chosen;
+} kr__decision;
+
+typedef struct kr__sim {
+    uint64_t seed;
+    kr__strategy strategy;
+    kr__prng sched, ties, user, faults;
+    kr_time now;
+    bool paused;
+    uint64_t steps;
+    uint64_t hash;
+    /* Runnable processes: a ring, in the order they became runnable. */
+    kr__proc **ring;
+    size_t ring_head, ring_len, ring_cap;
+    /* PCT */
+    int pct_depth;
+    uint64_t pct_change_steps[8];
+    uint32_t pct_next_low;
+    uint32_t timer_priority;
+    /* Decisions made so far, and a schedule to follow. */
+    kr__decision *log;
+    size_t log_len, log_cap;
+    kr__decision *replay;
+    size_t replay_len, replay_pos;
+    char *failure;
+    bool stepping;
+} kr__sim;
+
+extern kr__sim kr__sim_state;
+
+/* Picks one of `options` (> 0) choices: from the schedule being replayed,
+ * else propose(options, ctx) (the strategy); records and hashes it. */
+uint32_t kr__sim_decide(uint32_t options, uint32_t (*propose)(uint32_t options, void *ctx),
+                        void *ctx);
+void kr__sim_hash(uint64_t v);
+/* (Re)seeds every stream from one root seed. */
+void kr__sim_seed_streams(uint64_t seed);
+void kr__sim_fail(const char *msg);
+void kr__sim_trace_reset(void);
+
+#define KR__SIM_EPOCH ((kr_time)946684800 * 1000000000LL) /* 2000-01-01 */
+
+#endif

@@ -1,0 +1,163 @@
+/* Decisions: every choice the simulator makes goes through kr__sim_decide,
+ * which follows a replayed schedule if one is loaded, records the choice,
+ * and folds it into the trace hash. A schedule file is those records. */
+#include "sim.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <unistd.h>
+
+#define S kr__sim_state
+#define SCHEDULE_MAGIC "kairos-schedule 1"
+
+void kr__sim_hash(uint64_t v) { S.hash = kr__hash_mix(S.hash, v); }
+
+void kr__sim_fail(const char *msg)
+{
+    if (S.failure)
+        return; /* the first failure is the one that matters */
+    S.failure = strdup(msg);
+    if (!S.failure)
+        S.failure = strdup("check failed (message lost: out of memory)");
+}
+
+static void record(uint32_t options, uint32_t chosen)
+{
+    if (S.log_len == S.log_cap) {
+        size_t cap = S.log_cap ? S.log_cap * 2 : 1024;
+        kr__decision *l = kr__realloc(S.log, cap * sizeof *l);
+        if (!l) {
+            kr__sim_fail("sim: out of memory recording the schedule");
+            return;
+        }
+        S.log = l;
+        S.log_cap = cap;
+    }
+    S.log[S.log_len++] = (kr__decision){options, chosen};
+}
+
+uint32_t kr__sim_decide(uint32_t options, uint32_t (*propose)(uint32_t options, void *ctx),
+                        void *ctx)
+{
+    uint32_t chosen;
+    if (S.replay_pos < S.replay_len) {
+        kr__decision d = S.replay[S.replay_pos++];
+        if (d.options != options || d.chosen >= options) {
+            char msg[256];
+            snprintf(msg, sizeof msg,
+                     "replay: the schedule no longer fits the program at decision %zu "
+                     "(step %" PRIu64 "): it recorded %u options, the run has %u",
+                     S.replay_pos - 1, S.steps, d.options, options);
+            kr__sim_fail(msg);
+            chosen = 0;
+        } else {
+            chosen = d.chosen;
+        }
+    } else {
+        chosen = options > 1 ? propose(options, ctx) : 0;
+    }
+    record(options, chosen);
+    kr__sim_hash(((uint64_t)options << 32) | chosen);
+    return chosen;
+}
+
+static const char *strategy_name(void)
+{
+    switch (S.strategy) {
+    case KR__STRATEGY_FIFO:
+        return "fifo";
+    case KR__STRATEGY_PCT:
+        return "pct";
+    default:
+        return "random";
+    }
+}
+
+/* Written to a temporary file and renamed, so a crash never leaves half a
+ * schedule behind. */
+int kr_sim_trace_write(const char *path)
+{
+    if (!path)
+        return KR_EINVAL;
+    char tmp[4096];
+    if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp)
+        return KR_ENAMETOOLONG;
+    FILE *f = fopen(tmp, "w");
+    if (!f) {
+        kr__log("kr_sim_trace_write: %s: %s", tmp, strerror(errno));
+        return KR_EIO;
+    }
+    fprintf(f, "%s\nseed %" PRIu64 "\nstrategy %s\nhash 0x%016" PRIx64 "\ndecisions %zu\n",
+            SCHEDULE_MAGIC, S.seed, strategy_name(), S.hash, S.log_len);
+    for (size_t i = 0; i < S.log_len; i++)
+        fprintf(f, "%u %u\n", S.log[i].options, S.log[i].chosen);
+    bool ok = !ferror(f);
+    ok = (fclose(f) == 0) && ok;
+    if (!ok || rename(tmp, path) != 0) {
+        kr__log("kr_sim_trace_write: cannot write %s", path);
+        unlink(tmp);
+        return KR_EIO;
+    }
+    return 0;
+}
+
+static int parse_error(const char *path, int line, const char *what)
+{
+    kr__log("%s:%d: %s", path, line, what);
+    return KR_EFORMAT;
+}
+
+int kr_sim_trace_replay(const char *path)
+{
+    if (!path)
+        return KR_EINVAL;
+    if (!atomic_load(&kr__is_running))
+        return KR_ESTATE;
+    if (S.steps != 0 || S.log_len != 0) {
+        kr__log("kr_sim_trace_replay: call it before the first step");
+        return KR_ESTATE;
+    }
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        kr__log("kr_sim_trace_replay: %s: %s", path, strerror(errno));
+        return KR_EIO;
+    }
+    char line[256], strategy[16];
+    uint64_t seed, hash;
+    size_t count;
+    int rc = 0, n = 0;
+    kr__decision *d = NULL;
+#define NEXT_LINE() (n++, fgets(line, sizeof line, f) != NULL)
+    if (!NEXT_LINE() || strncmp(line, SCHEDULE_MAGIC, strlen(SCHEDULE_MAGIC)) != 0)
+        rc = parse_error(path, n, "not a kairos schedule (expected \"" SCHEDULE_MAGIC "\")");
+    else if (!NEXT_LINE() || sscanf(line, "seed %" SCNu64, &seed) != 1)
+        rc = parse_error(path, n, "expected \"seed N\"");
+    else if (!NEXT_LINE() || sscanf(line, "strategy %15s", strategy) != 1)
+        rc = parse_error(path, n, "expected \"strategy NAME\"");
+    else if (!NEXT_LINE() || sscanf(line, "hash %" SCNx64, &hash) != 1)
+        rc = parse_error(path, n, "expected \"hash 0x...\"");
+    else if (!NEXT_LINE() || sscanf(line, "decisions %zu", &count) != 1 || count > 1000000000)
+        rc = parse_error(path, n, "expected \"decisions N\"");
+    else if (count && !(d = kr__malloc(count * sizeof *d)))
+        rc = KR_ENOMEM;
+    for (size_t i = 0; rc == 0 && i < count; i++) {
+        char extra;
+        if (!NEXT_LINE() || sscanf(line, "%u %u %c", &d[i].options, &d[i].chosen, &extra) != 2 ||
+            d[i].chosen >= d[i].options)
+            rc = parse_error(path, n, "expected \"OPTIONS CHOSEN\" with CHOSEN < OPTIONS");
+    }
+#undef NEXT_LINE
+    fclose(f);
+    if (rc != 0) {
+        kr__free(d);
+        return rc;
+    }
+    /* Follow the file: its seed drives every other stream (kr_random,
+     * faults), its decisions drive the schedule. */
+    kr__sim_seed_streams(seed);
+    kr__free(S.replay);
+    S.replay = d;
+    S.replay_len = count;
+    S.replay_pos = 0;
+    return 0;
+}
