@@ -13,6 +13,9 @@ static pthread_mutex_t clock_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t clock_changed;
 static atomic_bool paused;
 static _Atomic kr_time paused_time;
+/* Added to the wall clock after a resume, so time never runs backwards
+ * when a test advanced paused time past the wall clock. */
+static _Atomic kr_duration resume_offset;
 static bool stopping;
 static pthread_t timer_thread;
 static bool timer_thread_started;
@@ -26,7 +29,8 @@ kr_time kr__real_wall_now(void)
 
 kr_time kr__backend_now(void)
 {
-    return atomic_load(&paused) ? atomic_load(&paused_time) : kr__real_wall_now();
+    return atomic_load(&paused) ? atomic_load(&paused_time)
+                                : kr__real_wall_now() + atomic_load(&resume_offset);
 }
 
 static void signal_timer_thread(void)
@@ -40,7 +44,7 @@ void kr__backend_pause(void)
 {
     pthread_mutex_lock(&clock_lock);
     if (!atomic_load(&paused)) {
-        atomic_store(&paused_time, kr__real_wall_now());
+        atomic_store(&paused_time, kr__real_wall_now() + atomic_load(&resume_offset));
         atomic_store(&paused, true);
     }
     pthread_mutex_unlock(&clock_lock);
@@ -48,7 +52,14 @@ void kr__backend_pause(void)
 
 void kr__backend_resume(void)
 {
-    atomic_store(&paused, false);
+    pthread_mutex_lock(&clock_lock);
+    if (atomic_load(&paused)) {
+        kr_duration ahead = atomic_load(&paused_time) - kr__real_wall_now();
+        if (ahead > atomic_load(&resume_offset))
+            atomic_store(&resume_offset, ahead);
+        atomic_store(&paused, false);
+    }
+    pthread_mutex_unlock(&clock_lock);
     signal_timer_thread();
 }
 
@@ -118,6 +129,7 @@ int kr__real_clock_start(void)
     pthread_cond_init(&clock_changed, &a);
     pthread_condattr_destroy(&a);
     atomic_store(&paused, false);
+    atomic_store(&resume_offset, 0);
     stopping = false;
     if (pthread_create(&timer_thread, NULL, timer_main, NULL) != 0)
         return KR_ENOMEM;

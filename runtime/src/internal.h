@@ -142,6 +142,10 @@ int kr__table_insert(kr__proc *p);       /* sets pid slot/gen; KR_EEXIST */
 void kr__table_close(kr__proc *p);       /* stop lookups, drain refs */
 void kr__table_remove(kr__proc *p);      /* free the id and slot */
 bool kr__table_alive(kr_pid pid);        /* still registered (until remove) */
+typedef enum { KR__PID_UNKNOWN, KR__PID_ALIVE, KR__PID_ENDED } kr__pid_state;
+/* ENDED when pid names a process of this runtime that has terminated (its
+ * slot moved on); fills pid's slot cache when it came from text. */
+kr__pid_state kr__table_state(kr_pid *pid);
 size_t kr__table_live(void);
 /* Calls fn for every registered process in slot order, under the table
  * lock (fn must not take it). */

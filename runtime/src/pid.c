@@ -47,8 +47,10 @@ int kr__ip_parse(const char *s, uint32_t *out)
 
 int kr_pid_format(kr_pid p, char *buf, size_t n)
 {
-    if (!buf || n == 0)
+    if (!buf)
         return KR_EINVAL;
+    if (n == 0)
+        return KR_ENOSPC;
     char ip[16];
     kr__ip_format(p.ip, ip, sizeof ip);
     int w = snprintf(buf, n, "%s@%s:%u", p.id, ip, (unsigned)p.port);

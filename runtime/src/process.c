@@ -292,7 +292,12 @@ bool kr_wait(kr_pid pid, kr_duration timeout)
 {
     if (kr__inside_process("kr_wait") || kr_pid_is_none(pid) || !atomic_load(&kr__is_running))
         return false;
-    if (!kr__table_alive(pid))
-        return false; /* unknown, or already gone and forgotten */
-    return kr__backend_block_until(pid_gone, &pid, timeout);
+    switch (kr__table_state(&pid)) {
+    case KR__PID_UNKNOWN:
+        return false;
+    case KR__PID_ENDED:
+        return true; /* terminated before we looked */
+    default:
+        return kr__backend_block_until(pid_gone, &pid, timeout);
+    }
 }

@@ -185,8 +185,10 @@ void kr_finalize(void)
 
 int kr_address(char *buf, size_t n)
 {
-    if (!buf || n == 0)
+    if (!buf)
         return KR_EINVAL;
+    if (n == 0)
+        return KR_ENOSPC;
     if (!atomic_load(&kr__is_running))
         return KR_ESTATE;
     char ip[16];

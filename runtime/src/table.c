@@ -241,6 +241,17 @@ bool kr__table_alive(kr_pid pid)
     return atomic_load(&slot_at(pid.kr_slot)->gen) == pid.kr_gen;
 }
 
+kr__pid_state kr__table_state(kr_pid *pid)
+{
+    if (!kr__pid_is_local(*pid) || !resolve(pid))
+        return KR__PID_UNKNOWN;
+    uint32_t gen = atomic_load(&slot_at(pid->kr_slot)->gen);
+    if (gen == pid->kr_gen)
+        return KR__PID_ALIVE;
+    /* Generations only grow: a newer one means ours ended. */
+    return pid->kr_gen != 0 && (int32_t)(gen - pid->kr_gen) > 0 ? KR__PID_ENDED : KR__PID_UNKNOWN;
+}
+
 size_t kr__table_live(void) { return atomic_load(&live); }
 
 void kr__table_each(void (*fn)(kr__proc *p, void *ctx), void *ctx)
