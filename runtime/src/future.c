@@ -23,6 +23,7 @@ typedef struct callback {
 typedef struct discard_hook {
     struct discard_hook *next;
     void (*fn)(void *ctx);
+    void (*release)(void *ctx); /* when the hook is freed, run or not */
     void *ctx;
 } discard_hook;
 
@@ -71,6 +72,8 @@ static void free_hooks(discard_hook *h)
 {
     while (h) {
         discard_hook *next = h->next;
+        if (h->release)
+            h->release(h->ctx);
         kr__free(h);
         h = next;
     }
@@ -273,13 +276,19 @@ void kr__future_on_complete(kr_future *f, void (*fn)(kr_future *f, void *ctx), v
     add_callback(f, c);
 }
 
-void kr__future_on_discard(kr_future *f, void (*fn)(void *ctx), void *ctx)
+void kr__future_on_discard(kr_future *f, void (*fn)(void *ctx), void (*release)(void *ctx),
+                           void *ctx)
 {
     discard_hook *h = kr__malloc(sizeof *h);
-    if (!h)
+    if (!h) {
+        if (release)
+            release(ctx);
         return;
+    }
     h->fn = fn;
+    h->release = release;
     h->ctx = ctx;
+    h->next = NULL;
     pthread_mutex_lock(&f->lock);
     bool pending = atomic_load(&f->state) == KR_PENDING;
     bool now = pending && atomic_load(&f->discard);
@@ -291,7 +300,7 @@ void kr__future_on_discard(kr_future *f, void (*fn)(void *ctx), void *ctx)
     pthread_mutex_unlock(&f->lock);
     if (h && now)
         fn(ctx);
-    kr__free(h);
+    free_hooks(h);
 }
 
 void kr_future_discard(kr_future *f)
@@ -375,6 +384,8 @@ static void all_release(all_ctx *c)
     kr__free(c);
 }
 
+static void all_release_hook(void *ctx) { all_release(ctx); }
+
 static void all_ready(all_ctx *c)
 {
     future_vec *v = kr__malloc(sizeof *v + c->n * sizeof v->items[0]);
@@ -429,12 +440,12 @@ kr_future *kr_future_all(kr_future *const *fs, size_t n)
     c->result = result;
     c->n = n;
     atomic_init(&c->remaining, n);
-    atomic_init(&c->refs, (int)n + 1);
+    atomic_init(&c->refs, (int)n + 2); /* inputs, discard hook, this function */
     for (size_t i = 0; i < n; i++)
         c->inputs[i] = kr_future_ref(fs[i]);
     if (n == 0)
         all_ready(c);
-    kr__future_on_discard(out, all_discard, c); /* c outlives a pending out */
+    kr__future_on_discard(out, all_discard, all_release_hook, c);
     for (size_t i = 0; i < n; i++)
         kr__future_on_complete(c->inputs[i], all_input_done, c);
     all_release(c);
@@ -482,6 +493,7 @@ static void after_source_done(kr_future *f, void *ctx)
 }
 
 static void after_discard(void *ctx) { kr_future_discard(ctx); }
+static void after_unref_source(void *ctx) { kr_future_unref(ctx); }
 
 kr_future *kr_future_after(kr_future *f, kr_duration d)
 {
@@ -506,9 +518,7 @@ kr_future *kr_future_after(kr_future *f, kr_duration d)
     c->timer = kr__timer_add(deadline, after_timeout, after_timer_dropped, c);
     if (!c->timer)
         after_release(c); /* no timeout: it only follows the source */
-    /* out keeps the source alive, so the discard hook may point at it. */
-    as_future(result)->keep = kr_future_ref(f);
-    kr__future_on_discard(out, after_discard, f);
+    kr__future_on_discard(out, after_discard, after_unref_source, kr_future_ref(f));
     kr__future_on_complete(f, after_source_done, c);
     after_release(c);
     return out;

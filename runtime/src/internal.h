@@ -169,8 +169,10 @@ bool kr__dispatch_internal(kr_pid to, kr__internal_fn run, kr__internal_fn drop,
 /* ---- futures (future.c) ------------------------------------------------- */
 /* Runs fn(f, ctx) once f is not pending (at once if it already is). */
 void kr__future_on_complete(kr_future *f, void (*fn)(kr_future *f, void *ctx), void *ctx);
-/* Runs fn(ctx) when a discard is requested on f (at once if it was). */
-void kr__future_on_discard(kr_future *f, void (*fn)(void *ctx), void *ctx);
+/* Runs fn(ctx) when a discard is requested on f while pending (at once if it
+ * was); release(ctx) (may be NULL) runs when the hook is dropped, run or not. */
+void kr__future_on_discard(kr_future *f, void (*fn)(void *ctx), void (*release)(void *ctx),
+                           void *ctx);
 /* Completes p with f's final state (f must not be pending). */
 void kr__promise_follow(kr_promise *p, kr_future *f);
 void kr__promise_abandon(kr_promise *p);

@@ -91,8 +91,15 @@ kr_pid kr_spawn(kr_process *process, bool manage)
     }
     if (why) {
         kr__log("kr_spawn(%s): %s", p->pid.id, why);
-        if (manage && !(p->flags & KR__F_SPAWNED) && (p->flags & KR__F_INITED))
-            destroy_managed(p);
+        bool ours = (p->flags & KR__F_INITED) && !(p->flags & KR__F_SPAWNED);
+        if (ours) {
+            /* Release what kr_install attached; the process must be
+             * initialized again before another spawn. */
+            kr__handlers_free(p);
+            p->flags &= ~(uint32_t)KR__F_INITED;
+            if (manage)
+                destroy_managed(p);
+        }
         return KR_PID_NONE;
     }
     p->flags |= KR__F_SPAWNED | (manage ? KR__F_MANAGED : 0);

@@ -38,7 +38,8 @@ KR_API void kr_process_init(kr_process *p, const char *id, const kr_process_ops 
 /* Registers p and schedules its initialize(). Returns KR_PID_NONE if the
  * runtime is not running, the id is taken or invalid, or p was already
  * spawned. With manage=true the runtime destroys p after it terminates (and
- * also when the spawn fails). */
+ * also when the spawn fails). A failed spawn releases the handlers
+ * installed on p; call kr_process_init again before retrying. */
 KR_API kr_pid kr_spawn(kr_process *p, bool manage);
 
 /* This process' pid; valid before spawn too. */
