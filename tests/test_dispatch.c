@@ -283,7 +283,8 @@ static void stats_count_dispatches(void **state)
     assert_int_equal(atomic_load(&d.calls), 5);
     /* 5, plus the flush's dispatch_call if the runtime counts those too. */
     assert_in_range(after.dispatches - before.dispatches, 5, 6);
-    assert_true(after.events_served >= before.events_served + 6);
+    /* The flush itself may be counted only after its result was awaited. */
+    assert_true(after.events_served >= before.events_served + 5);
 }
 
 int main(void)

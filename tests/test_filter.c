@@ -377,6 +377,17 @@ static void expect_dispatch_sees_the_function_and_lets_it_run(void **state)
     kr_future_unref(seen);
 }
 
+static void expect_dispatch_matches_a_dispatch_call_too(void **state)
+{
+    (void)state;
+    static fproc f;
+    kr_pid pid = fproc_spawn(&f, "called");
+    kr_future *seen = kr_expect_dispatch(pid, (kr_fn)(void (*)(void))answer); /* the API takes either kind */
+    kr_future *result = kr_dispatch_call(pid, answer, NULL, 0);
+    kt_await_unref(seen, KR_READY);
+    kt_await_unref(result, KR_READY); /* and it still ran */
+}
+
 static void expect_clear_abandons_pending_expectations(void **state)
 {
     (void)state;
@@ -409,6 +420,7 @@ int main(void)
         KT_TEST(drop_message_drops_exactly_one),
         KT_TEST(drop_messages_drops_every_match_until_cleared),
         KT_TEST(expect_dispatch_sees_the_function_and_lets_it_run),
+        KT_TEST(expect_dispatch_matches_a_dispatch_call_too),
         KT_TEST(expect_clear_abandons_pending_expectations),
     };
     return KT_RUN(tests);

@@ -314,6 +314,21 @@ static void await_times_out_on_a_future_nobody_completes(void **state)
     kr_promise_free(p);
 }
 
+/* A paused clock does not stretch an await's timeout forever: on real the
+ * timeout is wall time (libprocess' AWAIT polls in real time), on sim a wait
+ * whose condition can no longer hold gives up. */
+static void await_times_out_with_the_clock_paused(void **state)
+{
+    (void)state;
+    kr_clock_pause();
+    kr_promise *p = kr_promise_new();
+    kr_future *f = kr_promise_future(p);
+    assert_false(kr_future_await(f, KR_MSEC(50)));
+    assert_int_equal(kr_future_state_of(f), KR_PENDING);
+    kr_future_unref(f);
+    kr_promise_free(p);
+}
+
 /* --- kr_future_all (collect) -------------------------------------------- */
 
 typedef struct three {
@@ -572,6 +587,7 @@ int main(void)
         KT_TEST(on_any_with_a_context_runs_in_that_process),
         KT_TEST(on_any_with_a_gone_context_is_dropped),
         KT_TEST(await_times_out_on_a_future_nobody_completes),
+        KT_TEST(await_times_out_with_the_clock_paused),
         KT_TEST(all_is_ready_with_the_inputs_in_order),
         KT_TEST(all_fails_as_soon_as_one_input_fails),
         KT_TEST(all_follows_a_discarded_or_abandoned_input),

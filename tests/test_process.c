@@ -349,6 +349,17 @@ static void wait_times_out_on_a_live_process(void **state)
     assert_int_equal(atomic_load(&p.finalized), 0);
 }
 
+static void wait_times_out_with_the_clock_paused(void **state)
+{
+    (void)state;
+    static tproc p;
+    tproc_init(&p, "alive-paused");
+    kr_clock_pause();
+    kr_pid pid = kr_spawn(&p.base, false);
+    assert_false(kr_wait(pid, KR_MSEC(50)));
+    kt_flush(pid);
+}
+
 static void on_quit(kr_process *self, const kr_message *m)
 {
     (void)m;
@@ -496,6 +507,52 @@ static void terminate_without_inject_serves_queued_events_first(void **state)
     assert_int_equal(atomic_load(&b.events_at_finalize), 11); /* finalize last */
 }
 
+/* The same, race-free on every backend: a handler queues events to its own
+ * process and then terminates it, with and without inject. */
+static void queue_then_quit(kr_process *self, const void *arg)
+{
+    bool inject = *(const bool *)arg;
+    for (int i = 0; i < 5; i++)
+        kr_send(self, kr_self(self), "num", &i, sizeof i);
+    kr_terminate(kr_self(self), inject);
+}
+
+static void terminate_from_inside_purges_or_serves_what_the_handler_queued(void **state)
+{
+    (void)state;
+    static tproc a, b;
+    bool inject = true;
+    tproc_init(&a, "self-purge");
+    kr_pid pa = kr_spawn(&a.base, false);
+    kr_dispatch(pa, queue_then_quit, &inject, sizeof inject);
+    assert_true(kr_wait(pa, KT_TIMEOUT));
+    assert_int_equal(atomic_load(&a.events), 0);
+    assert_int_equal(atomic_load(&a.finalized), 1);
+
+    inject = false;
+    tproc_init(&b, "self-drain");
+    kr_pid pb = kr_spawn(&b.base, false);
+    kr_dispatch(pb, queue_then_quit, &inject, sizeof inject);
+    assert_true(kr_wait(pb, KT_TIMEOUT));
+    assert_int_equal(atomic_load(&b.events), 5);
+    assert_int_equal(atomic_load(&b.events_at_finalize), 5);
+}
+
+/* As in libprocess, initialize is not an event that a terminate can purge:
+ * a process terminated (even with inject) right after its spawn is still
+ * initialized before it is finalized. */
+static void a_process_terminated_at_once_is_initialized_then_finalized(void **state)
+{
+    (void)state;
+    static tproc b;
+    tproc_init(&b, "short-lived");
+    kr_pid pid = kr_spawn(&b.base, false);
+    kr_terminate(pid, true);
+    assert_true(kr_wait(pid, KT_TIMEOUT));
+    assert_int_equal(atomic_load(&b.initialized), 1);
+    assert_int_equal(atomic_load(&b.finalized), 1);
+}
+
 static void events_after_terminate_are_dropped(void **state)
 {
     (void)state;
@@ -543,6 +600,7 @@ int main(void)
         KT_TEST(terminating_an_unknown_pid_is_a_no_op),
         KT_TEST(terminating_twice_finalizes_once),
         KT_TEST(wait_times_out_on_a_live_process),
+        KT_TEST(wait_times_out_with_the_clock_paused),
         KT_TEST(a_process_can_terminate_itself),
         KT_TEST(posts_from_one_thread_arrive_in_order),
         KT_TEST(sends_from_one_process_arrive_in_order),
@@ -550,6 +608,8 @@ int main(void)
         KT_TEST(inject_terminate_purges_events_queued_before_it),
         KT_TEST(terminate_without_inject_serves_queued_events_first),
         KT_TEST(events_after_terminate_are_dropped),
+        KT_TEST(terminate_from_inside_purges_or_serves_what_the_handler_queued),
+        KT_TEST(a_process_terminated_at_once_is_initialized_then_finalized),
     };
     return KT_RUN(tests);
 }

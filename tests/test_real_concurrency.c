@@ -110,6 +110,7 @@ static atomic_int call_failures;
 
 static void bump(kr_process *self, const void *arg, kr_promise *result)
 {
+    (void)arg;
     counter *c = (counter *)self;
     if (atomic_exchange(&c->in_handler, true))
         atomic_fetch_add(&c->overlaps, 1);

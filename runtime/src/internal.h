@@ -105,8 +105,9 @@ typedef struct kr__proc {
     _Atomic int state;
     uint32_t flags;
     kr__mailbox mailbox;
-    _Atomic uint32_t purge; /* injected terminates not yet reached */
-    uint32_t sched_index;   /* backend use */
+    _Atomic uint32_t pending; /* events queued and not yet accounted */
+    _Atomic uint32_t purge;   /* injected terminates not yet reached */
+    uint32_t sched_index;     /* backend use */
     void *sched_link;       /* backend use */
     kr__handlers *handlers;
     kr__links *links; /* who to tell when we exit; guarded by the links lock */
@@ -121,7 +122,7 @@ static inline kr_process *kr__process_of(kr__proc *p) { return (kr_process *)(vo
 
 /* Result of serving some events of a runnable process. */
 typedef enum {
-    KR__RUN_IDLE, /* mailbox empty: now BLOCKED (or rescheduled by a sender) */
+    KR__RUN_IDLE, /* nothing left: idle; the next enqueue schedules it again */
     KR__RUN_MORE, /* still READY with events left: run it again later */
     KR__RUN_GONE, /* terminated: p must not be touched any more */
 } kr__run_result;

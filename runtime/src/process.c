@@ -1,11 +1,14 @@
 /* Processes: spawn, the serving loop, terminate, wait and cleanup.
  *
- * State machine (as libprocess): BOTTOM at spawn (scheduled once for its
- * initialize), READY while it has events or runs, BLOCKED when idle, and
- * TERMINATING from the moment its terminate event is served. A sender that
- * finds a process BLOCKED moves it to READY with a CAS and schedules it, so
- * a process is in its backend's run queue at most once and is never served
- * by two threads at once. */
+ * Scheduling follows one counter per process, `pending`: the events pushed
+ * and not yet accounted for by the thread serving it. A sender pushes, then
+ * increments; the one that moves it from 0 schedules the process. The
+ * serving thread subtracts what it served; the one that brings it back to 0
+ * has made the process idle and must not touch it again (another worker may
+ * already be serving it, or it may be gone). So a process is in its
+ * backend's run queue at most once and never served by two threads at once.
+ * States follow libprocess: BOTTOM until initialize ran, READY/BLOCKED
+ * (pending > 0 / == 0), TERMINATING from its terminate event on. */
 #include "backend.h"
 
 #include <sched.h>
@@ -83,6 +86,9 @@ kr_pid kr_spawn(kr_process *process, bool manage)
     if (!why) {
         p->pid.ip = kr__local_ip;
         p->pid.port = kr__local_port;
+        /* initialize counts as one pending event, set before senders can
+         * find p in the table. */
+        atomic_store(&p->pending, 1);
         rc = kr__table_insert(p);
         if (rc == KR_EEXIST)
             why = "a process with this id is already running";
@@ -105,16 +111,14 @@ kr_pid kr_spawn(kr_process *process, bool manage)
     p->flags |= KR__F_SPAWNED | (manage ? KR__F_MANAGED : 0);
     kr_pid pid = p->pid;
     KR__COUNT(processes_spawned);
-    kr__backend_schedule(p); /* BOTTOM: runs initialize first */
+    kr__backend_schedule(p); /* pending is 1 already: senders never schedule it */
     return pid;
 }
 
 void kr__enqueue(kr__proc *p, kr__event *e)
 {
     kr__mailbox_push(&p->mailbox, &e->node);
-    int expected = KR__BLOCKED;
-    if (atomic_load(&p->state) == KR__BLOCKED &&
-        atomic_compare_exchange_strong(&p->state, &expected, KR__READY))
+    if (atomic_fetch_add(&p->pending, 1) == 0)
         kr__backend_schedule(p);
 }
 
@@ -130,19 +134,13 @@ bool kr__deliver(kr_pid to, kr__event *e)
     return true;
 }
 
-/* Drops every queued event; used once the process can receive no more. */
+/* Drops every queued event. Called after kr__table_close, so every push
+ * has completed and none can start. */
 static void drain(kr__proc *p)
 {
-    for (;;) {
-        kr__node *n = kr__mailbox_pop(&p->mailbox);
-        if (n) {
-            kr__event_drop((kr__event *)n);
-            continue;
-        }
-        if (!kr__mailbox_has_items(&p->mailbox))
-            return;
-        sched_yield(); /* a push is half done; it completes in a moment */
-    }
+    kr__node *n;
+    while ((n = kr__mailbox_pop(&p->mailbox)) != NULL)
+        kr__event_drop((kr__event *)n);
 }
 
 static void cleanup(kr__proc *p)
@@ -207,61 +205,73 @@ static void serve(kr__proc *p, kr__event *e)
     kr__event_free(e);
 }
 
-/* Goes BLOCKED unless an event slipped in; true if it did go idle. */
-static bool try_block(kr__proc *p)
+/* Pops the next event; spins through a push caught half-way (the sender
+ * has counted it, so it is about to appear). */
+static kr__event *next_event(kr__proc *p)
 {
-    atomic_store(&p->state, KR__BLOCKED);
-    if (!kr__mailbox_has_items(&p->mailbox))
-        return true;
-    /* A sender may have seen us READY before the store: take the event
-     * ourselves unless that sender already rescheduled us. */
-    int expected = KR__BLOCKED;
-    return !atomic_compare_exchange_strong(&p->state, &expected, KR__READY);
+    kr__node *n;
+    while ((n = kr__mailbox_pop(&p->mailbox)) == NULL)
+        sched_yield();
+    return (kr__event *)n;
+}
+
+/* Serves one event; false when it was the terminate (p is gone). */
+static bool serve_next(kr__proc *p)
+{
+    kr__event *e = next_event(p);
+    if (e->kind == KR__EV_TERMINATE) {
+        serve_terminate(p, e);
+        cleanup(p);
+        return false;
+    }
+    if (atomic_load_explicit(&p->purge, memory_order_acquire) > 0 ||
+        (atomic_load_explicit(&kr__filtering, memory_order_relaxed) && kr__filter_drops(p, e)))
+        kr__event_drop(e);
+    else
+        serve(p, e);
+    return true;
 }
 
 kr__run_result kr__process_run(kr__proc *p, unsigned max_events)
 {
     kr__proc *outer = kr__current_proc;
     kr__current_proc = p;
+    kr__run_result result;
+    uint32_t accounted = 0; /* served since the last subtraction */
+    uint32_t budget = 0;    /* counted events not yet served */
     unsigned served = 0;
-    kr__run_result result = KR__RUN_MORE;
-    if (atomic_load(&p->state) == KR__BOTTOM) {
+    if (atomic_load_explicit(&p->state, memory_order_relaxed) == KR__BOTTOM) {
         atomic_store(&p->state, KR__READY);
         if (p->ops && p->ops->initialize)
             p->ops->initialize(kr__process_of(p));
-        served++;
+        accounted = 1; /* spawn counted initialize as one pending event */
+        served = 1;
     }
-    while (served < max_events) {
-        kr__node *n = kr__mailbox_pop(&p->mailbox);
-        if (!n) {
-            if (kr__mailbox_has_items(&p->mailbox)) {
-                sched_yield();
-                continue;
-            }
-            if (try_block(p)) {
-                result = KR__RUN_IDLE;
+    for (;;) {
+        /* Only counted events are served: a push whose sender has not
+         * counted it yet is left for the next round (its count schedules
+         * us again if we go idle first). */
+        if (budget == 0 || served >= max_events) {
+            uint32_t left = atomic_fetch_sub(&p->pending, accounted) - accounted;
+            accounted = 0;
+            if (left == 0) {
+                result = KR__RUN_IDLE; /* p may be running elsewhere now */
                 break;
             }
-            continue;
+            if (served >= max_events) {
+                result = KR__RUN_MORE;
+                break;
+            }
+            budget = left;
         }
-        kr__event *e = (kr__event *)n;
+        budget--;
+        accounted++;
         served++;
-        if (e->kind == KR__EV_TERMINATE) {
-            serve_terminate(p, e);
-            cleanup(p);
+        if (!serve_next(p)) {
             result = KR__RUN_GONE;
             break;
         }
-        if (atomic_load_explicit(&p->purge, memory_order_acquire) > 0 ||
-            (atomic_load_explicit(&kr__filtering, memory_order_relaxed) &&
-             kr__filter_drops(p, e))) {
-            kr__event_drop(e);
-            continue;
-        }
-        serve(p, e);
     }
-    if (result == KR__RUN_MORE && !kr__mailbox_has_items(&p->mailbox) && try_block(p))
-        result = KR__RUN_IDLE;
     kr__current_proc = outer;
     return result;
 }

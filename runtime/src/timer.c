@@ -153,11 +153,12 @@ kr_timer kr__timer_add(kr_time deadline, void (*fn)(void *ctx), void (*drop)(voi
     sift_up(heap_len - 1);
     id_insert(t);
     bool earliest = heap[0] == t;
+    kr_timer id = t->seq; /* t may fire and be freed once unlocked */
     pthread_mutex_unlock(&timers_lock);
     KR__COUNT(timers_created);
     if (earliest)
         kr__backend_timers_changed();
-    return t->seq;
+    return id;
 }
 
 kr_time kr__timers_next_deadline(void)
