@@ -40,6 +40,21 @@ void kr__backend_wake(void);
 /* Returns once no process is runnable or running and no timer is due. */
 void kr__backend_settle(void);
 
+/* Addresses and the network. here(): the address a process spawned now
+ * gets (real: this node; sim: the spawning process' node, or the node the
+ * driver selected). hosts(): processes at that address live in this
+ * runtime's table. remote(): a message from `from` to `to` must cross the
+ * network (then send_remote carries it; the body is copied). link_remote():
+ * linker wants exited(to) when `to` becomes unreachable. */
+void kr__backend_here(uint32_t *ip, uint16_t *port);
+bool kr__backend_hosts(uint32_t ip, uint16_t port);
+bool kr__backend_remote(kr_pid from, kr_pid to);
+void kr__backend_send_remote(kr_pid from, kr_pid to, const char *name, const void *body,
+                             size_t len);
+void kr__backend_link_remote(kr_pid linker, kr_pid to);
+/* p is about to serve e (after filters); for the simulator's event trace. */
+void kr__backend_on_serve(kr__proc *p, const kr__event *e);
+
 /* Randomness and fault points. */
 uint64_t kr__backend_random(void);
 bool kr__backend_buggify(double p, const char *file, int line);

@@ -131,6 +131,8 @@ typedef enum {
  * the backend for a process it scheduled; never concurrently for one p. */
 kr__run_result kr__process_run(kr__proc *p, unsigned max_events);
 
+/* Ends p without finalize (a simulated crash); p must not be running. */
+void kr__process_kill(kr__proc *p);
 /* Queues e for p and schedules p if it was idle. Takes ownership of e. */
 void kr__enqueue(kr__proc *p, kr__event *e);
 /* Local delivery to a pid: looks it up, enqueues, or drops e. */
@@ -157,10 +159,16 @@ extern _Thread_local kr__proc *kr__current_proc;
 
 /* ---- links (link.c) ----------------------------------------------------- */
 void kr__links_notify(kr__proc *p); /* p is terminating: tell its linkers */
+/* Adds linker to to's list; false if `to` is not running here. */
+bool kr__link_add(kr_pid linker, kr_pid to);
+void kr__send_exited(kr_pid to, kr_pid who);
 
 /* ---- handlers (message.c) ----------------------------------------------- */
 void kr__handlers_free(kr__proc *p);
 void kr__message_serve(kr__proc *p, kr__event *e);
+/* Enqueues a message for a process in this runtime's table (or drops it). */
+void kr__message_deliver_local(kr_pid from, kr_pid to, const char *name, const void *body,
+                               size_t len);
 kr__event *kr__message_event(kr_pid from, kr_pid to, const char *name, const void *body,
                              size_t len);
 
@@ -211,7 +219,6 @@ extern atomic_bool kr__is_running;
 extern atomic_bool kr__finalizing;
 extern uint32_t kr__local_ip;
 extern uint16_t kr__local_port;
-bool kr__pid_is_local(kr_pid pid);
 bool kr__inside_process(const char *what); /* logs misuse when true */
 
 /* Counters (kr_stats). Relaxed atomics: exact totals, no ordering. */

@@ -16,7 +16,7 @@ struct kr__links {
 
 static pthread_mutex_t links_lock = PTHREAD_MUTEX_INITIALIZER;
 
-static void send_exited(kr_pid to, kr_pid who)
+void kr__send_exited(kr_pid to, kr_pid who)
 {
     kr__event *e = kr__event_new(KR__EV_EXITED, 0, 0);
     if (!e)
@@ -61,14 +61,23 @@ void kr_link(kr_process *self, kr_pid to)
         kr__log("kr_link(%s): a process cannot link to itself", me.id);
         return;
     }
+    if (kr__backend_remote(me, to)) {
+        kr__backend_link_remote(me, to);
+        return;
+    }
+    if (!kr__link_add(me, to))
+        kr__send_exited(me, to); /* not running: exited at once */
+}
+
+bool kr__link_add(kr_pid linker, kr_pid to)
+{
     pthread_mutex_lock(&links_lock);
     kr__proc *target = kr__table_acquire(to);
-    bool linked = target && add_linker(target, me);
+    bool linked = target && add_linker(target, linker);
     if (target)
         kr__table_release(target);
     pthread_mutex_unlock(&links_lock);
-    if (!linked)
-        send_exited(me, to); /* not running (or unreachable): exited at once */
+    return linked;
 }
 
 void kr__links_notify(kr__proc *p)
@@ -80,6 +89,6 @@ void kr__links_notify(kr__proc *p)
     /* kr__table_close already stopped acquires, so no new linker can be
      * added to p after this point; late links get exited at once. */
     for (uint32_t i = 0; l && i < l->len; i++)
-        send_exited(l->linkers[i], p->pid);
+        kr__send_exited(l->linkers[i], p->pid);
     kr__free(l);
 }

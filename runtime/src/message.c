@@ -92,17 +92,9 @@ void kr__message_serve(kr__proc *p, kr__event *e)
     h->fn(kr__process_of(p), &m);
 }
 
-static void transport(kr_pid from, kr_pid to, const char *name, const void *body, size_t len)
+void kr__message_deliver_local(kr_pid from, kr_pid to, const char *name, const void *body,
+                               size_t len)
 {
-    if (!name || (!body && len)) {
-        kr__log("kr_send/kr_post: NULL %s", name ? "body" : "name");
-        return;
-    }
-    if (strlen(name) > KR_NAME_MAX) {
-        kr__log("kr_send/kr_post: message name over %d bytes", KR_NAME_MAX);
-        return;
-    }
-    KR__COUNT(messages_sent);
     kr__proc *p = kr__table_acquire(to);
     if (!p) {
         KR__COUNT(messages_dropped);
@@ -114,6 +106,25 @@ static void transport(kr_pid from, kr_pid to, const char *name, const void *body
     else
         KR__COUNT(messages_dropped);
     kr__table_release(p);
+}
+
+static void transport(kr_pid from, kr_pid to, const char *name, const void *body, size_t len)
+{
+    if (!name || (!body && len)) {
+        kr__log("kr_send/kr_post: NULL %s", name ? "body" : "name");
+        return;
+    }
+    if (strlen(name) > KR_NAME_MAX) {
+        kr__log("kr_send/kr_post: message name over %d bytes", KR_NAME_MAX);
+        return;
+    }
+    if (kr_pid_is_none(to))
+        return; /* ignored, as libprocess ignores a send to UPID() */
+    KR__COUNT(messages_sent);
+    if (kr__backend_remote(from, to))
+        kr__backend_send_remote(from, to, name, body, len);
+    else
+        kr__message_deliver_local(from, to, name, body, len);
 }
 
 void kr_send(kr_process *self, kr_pid to, const char *name, const void *body, size_t len)

@@ -50,10 +50,8 @@ kr_pid kr_self(const kr_process *process)
     if (!process)
         return KR_PID_NONE;
     kr_pid pid = ((const kr__proc *)(const void *)process)->pid;
-    if (pid.port == 0 && pid.ip == 0 && !kr_pid_is_none(pid)) {
-        pid.ip = kr__local_ip;
-        pid.port = kr__local_port;
-    }
+    if (pid.port == 0 && pid.ip == 0 && !kr_pid_is_none(pid))
+        kr__backend_here(&pid.ip, &pid.port); /* not spawned yet */
     return pid;
 }
 
@@ -84,8 +82,7 @@ kr_pid kr_spawn(kr_process *process, bool manage)
     else if (p->flags & KR__F_BAD_ID)
         why = "invalid process id";
     if (!why) {
-        p->pid.ip = kr__local_ip;
-        p->pid.port = kr__local_port;
+        kr__backend_here(&p->pid.ip, &p->pid.port);
         /* initialize counts as one pending event, set before senders can
          * find p in the table. */
         atomic_store(&p->pending, 1);
@@ -158,6 +155,8 @@ static void cleanup(kr__proc *p)
         destroy_managed(p);
 }
 
+void kr__process_kill(kr__proc *p) { cleanup(p); }
+
 static void serve_terminate(kr__proc *p, kr__event *e)
 {
     if (e->inject)
@@ -220,6 +219,7 @@ static bool serve_next(kr__proc *p)
 {
     kr__event *e = next_event(p);
     if (e->kind == KR__EV_TERMINATE) {
+        kr__backend_on_serve(p, e);
         serve_terminate(p, e);
         cleanup(p);
         return false;
@@ -227,8 +227,10 @@ static bool serve_next(kr__proc *p)
     if (atomic_load_explicit(&p->purge, memory_order_acquire) > 0 ||
         (atomic_load_explicit(&kr__filtering, memory_order_relaxed) && kr__filter_drops(p, e)))
         kr__event_drop(e);
-    else
+    else {
+        kr__backend_on_serve(p, e);
         serve(p, e);
+    }
     return true;
 }
 

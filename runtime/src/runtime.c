@@ -15,7 +15,6 @@ const char *kr_backend(void) { return kr__backend_name; }
 
 bool kr_running(void) { return atomic_load(&kr__is_running); }
 
-bool kr__pid_is_local(kr_pid pid) { return pid.ip == kr__local_ip && pid.port == kr__local_port; }
 
 static int parse_int(const char *name, const char *text, long min, long max, long *out)
 {
@@ -191,9 +190,12 @@ int kr_address(char *buf, size_t n)
         return KR_ENOSPC;
     if (!atomic_load(&kr__is_running))
         return KR_ESTATE;
+    uint32_t ip_value;
+    uint16_t port;
+    kr__backend_here(&ip_value, &port);
     char ip[16];
-    kr__ip_format(kr__local_ip, ip, sizeof ip);
-    int w = snprintf(buf, n, "%s:%u", ip, (unsigned)kr__local_port);
+    kr__ip_format(ip_value, ip, sizeof ip);
+    int w = snprintf(buf, n, "%s:%u", ip, (unsigned)port);
     return (w < 0 || (size_t)w >= n) ? KR_ENOSPC : 0;
 }
 

@@ -10,7 +10,7 @@
  * Ids map to slots through an open-addressing hash table guarded by the
  * table lock; it is used for pids that arrive as text and for spawn's
  * duplicate check. Nothing iterates it, so hash order never shows. */
-#include "internal.h"
+#include "backend.h"
 
 #include <pthread.h>
 #include <sched.h>
@@ -42,11 +42,15 @@ typedef struct entry {
 static entry *map;
 static size_t map_cap, map_len;
 
-static uint64_t hash_id(const char *s)
+/* Ids are unique per address (in the simulator many nodes share one
+ * table), so the key is id plus address. */
+static uint64_t hash_pid(const kr_pid *pid)
 {
     uint64_t h = 1469598103934665603ull; /* FNV-1a, never 0 after the mix */
-    while (*s)
-        h = (h ^ (unsigned char)*s++) * 1099511628211ull;
+    for (const char *s = pid->id; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ull;
+    h = (h ^ pid->ip) * 1099511628211ull;
+    h = (h ^ pid->port) * 1099511628211ull;
     h ^= h >> 31;
     return h ? h : 1;
 }
@@ -59,14 +63,14 @@ static slot *slot_at(uint32_t s)
     return c ? &c[s & (CHUNK_SLOTS - 1)] : NULL;
 }
 
-static long map_find(const char *id, uint64_t h)
+static long map_find(const kr_pid *pid, uint64_t h)
 {
     if (map_cap == 0)
         return -1;
     for (size_t i = h & (map_cap - 1);; i = (i + 1) & (map_cap - 1)) {
         if (map[i].hash == 0)
             return -1;
-        if (map[i].hash == h && strcmp(slot_at(map[i].slot)->owner->pid.id, id) == 0)
+        if (map[i].hash == h && kr_pid_equal(slot_at(map[i].slot)->owner->pid, *pid))
             return (long)i;
     }
 }
@@ -144,11 +148,11 @@ static int give_back_slot(uint32_t s)
 
 int kr__table_insert(kr__proc *p)
 {
-    uint64_t h = hash_id(p->pid.id);
+    uint64_t h = hash_pid(&p->pid);
     pthread_mutex_lock(&table_lock);
     int rc = 0;
     uint32_t s;
-    if (map_find(p->pid.id, h) >= 0)
+    if (map_find(&p->pid, h) >= 0)
         rc = KR_EEXIST;
     else if ((map_len + 1) * 2 > map_cap)
         rc = map_grow();
@@ -181,7 +185,7 @@ static bool resolve(kr_pid *pid)
     if (pid->kr_slot != SLOT_NONE && slot_at(pid->kr_slot))
         return true;
     pthread_mutex_lock(&table_lock);
-    long i = map_find(pid->id, hash_id(pid->id));
+    long i = map_find(pid, hash_pid(pid));
     if (i >= 0) {
         pid->kr_slot = map[i].slot;
         pid->kr_gen = atomic_load(&slot_at(map[i].slot)->gen);
@@ -192,12 +196,12 @@ static bool resolve(kr_pid *pid)
 
 kr__proc *kr__table_acquire(kr_pid pid)
 {
-    if (!kr__pid_is_local(pid) || !resolve(&pid))
+    if (!kr__backend_hosts(pid.ip, pid.port) || !resolve(&pid))
         return NULL;
     slot *sl = slot_at(pid.kr_slot);
     atomic_fetch_add(&sl->refs, 1);
     kr__proc *p = atomic_load(&sl->proc);
-    if (!p || atomic_load(&sl->gen) != pid.kr_gen || strcmp(p->pid.id, pid.id) != 0) {
+    if (!p || atomic_load(&sl->gen) != pid.kr_gen || !kr_pid_equal(p->pid, pid)) {
         atomic_fetch_sub(&sl->refs, 1);
         return NULL;
     }
@@ -223,7 +227,7 @@ void kr__table_remove(kr__proc *p)
 {
     uint32_t s = p->pid.kr_slot;
     pthread_mutex_lock(&table_lock);
-    long i = map_find(p->pid.id, hash_id(p->pid.id));
+    long i = map_find(&p->pid, hash_pid(&p->pid));
     if (i >= 0)
         map_delete((size_t)i);
     slot *sl = slot_at(s);
@@ -236,14 +240,14 @@ void kr__table_remove(kr__proc *p)
 
 bool kr__table_alive(kr_pid pid)
 {
-    if (!kr__pid_is_local(pid) || !resolve(&pid))
+    if (!kr__backend_hosts(pid.ip, pid.port) || !resolve(&pid))
         return false;
     return atomic_load(&slot_at(pid.kr_slot)->gen) == pid.kr_gen;
 }
 
 kr__pid_state kr__table_state(kr_pid *pid)
 {
-    if (!kr__pid_is_local(*pid) || !resolve(pid))
+    if (!kr__backend_hosts(pid->ip, pid->port) || !resolve(pid))
         return KR__PID_UNKNOWN;
     uint32_t gen = atomic_load(&slot_at(pid->kr_slot)->gen);
     if (gen == pid->kr_gen)

@@ -19,7 +19,7 @@ kr__sim kr__sim_state;
 
 const char kr__backend_name[] = "sim";
 
-enum { STREAM_SCHED = 1, STREAM_TIES, STREAM_USER, STREAM_FAULTS };
+enum { STREAM_SCHED = 1, STREAM_TIES, STREAM_USER, STREAM_FAULTS, STREAM_NET };
 
 void kr__sim_seed_streams(uint64_t seed)
 {
@@ -28,6 +28,7 @@ void kr__sim_seed_streams(uint64_t seed)
     kr__prng_seed(&S.ties, seed, STREAM_TIES);
     kr__prng_seed(&S.user, seed, STREAM_USER);
     kr__prng_seed(&S.faults, seed, STREAM_FAULTS);
+    kr__prng_seed(&S.net, seed, STREAM_NET);
 }
 
 /* PCT (Burckhardt et al.): random distinct high priorities, and d-1 steps
@@ -67,11 +68,13 @@ int kr__backend_start(const kr__config *cfg)
     S.hash = 0x6b6169726f73ull; /* "kairos" */
     if (kr__local_port == 0)
         kr__local_port = 5050; /* no sockets here: a fixed, readable address */
+    kr__sim_net_start(kr__local_ip, kr__local_port);
     return 0;
 }
 
 void kr__backend_stop(void)
 {
+    kr__sim_net_stop();
     free(S.ring);
     S.ring = NULL;
     S.ring_len = S.ring_cap = S.ring_head = 0;
@@ -127,6 +130,16 @@ static kr__proc *ring_take(size_t i)
     return p;
 }
 
+void kr__sim_unschedule(kr__proc *p)
+{
+    for (size_t i = 0; i < S.ring_len; i++) {
+        if (*ring_at(i) == p) {
+            ring_take(i);
+            return;
+        }
+    }
+}
+
 void kr__backend_schedule(kr__proc *p)
 {
     if (S.strategy == KR__STRATEGY_PCT && p->sched_index == 0)
@@ -155,17 +168,25 @@ static uint32_t pct_choose(uint32_t n_procs, bool timer_due)
     return best;
 }
 
-/* The strategy's proposal: ctx says whether a timer is among the options
- * (always the last one). */
+/* The options of one step, in this order: runnable processes (in the order
+ * they became runnable), "fire the next due timer", then each network link
+ * whose head message is due (in link creation order). */
+typedef struct step_options {
+    uint32_t procs, timer, links;
+} step_options;
+
 static uint32_t strategy_choice(uint32_t options, void *ctx)
 {
-    bool timer_due = *(bool *)ctx;
-    uint32_t n_procs = options - (timer_due ? 1u : 0u);
+    const step_options *o = ctx;
     switch (S.strategy) {
     case KR__STRATEGY_FIFO:
-        return timer_due ? n_procs : 0; /* timers first, then round robin */
+        /* timers, then the network, then processes round robin */
+        return o->timer ? o->procs : o->links ? o->procs + o->timer : 0;
     case KR__STRATEGY_PCT:
-        return pct_choose(n_procs, timer_due);
+        if (o->links && kr__prng_below(&S.sched, o->procs + o->timer + 1) == 0)
+            return o->procs + o->timer + (uint32_t)kr__prng_below(&S.sched, o->links);
+        return o->procs || o->timer ? pct_choose(o->procs, o->timer != 0)
+                                    : o->procs + o->timer;
     default:
         return (uint32_t)kr__prng_below(&S.sched, options);
     }
@@ -179,39 +200,61 @@ static uint32_t tie_choice(uint32_t options, void *ctx)
 
 static size_t choose_tie(size_t n) { return kr__sim_decide((uint32_t)n, tie_choice, NULL); }
 
+static kr_time next_event_time(void)
+{
+    kr_time t = kr__timers_next_deadline(), n = kr__sim_net_next_at();
+    return n < t ? n : t;
+}
+
+static void run_process(kr__proc *p)
+{
+    kr__sim_hash(kr__hash_str(p->pid.id));
+    if (atomic_load_explicit(&p->state, memory_order_relaxed) == KR__BOTTOM) {
+        char node[24], ip[16];
+        kr__ip_format(p->pid.ip, ip, sizeof ip);
+        snprintf(node, sizeof node, "%s:%u", ip, (unsigned)p->pid.port);
+        kr__sim_emit("init", node, p->pid.id, "", KR_PID_NONE, p->pid, NULL, 0);
+    }
+    S.stepping = true;
+    if (kr__process_run(p, 1) == KR__RUN_MORE)
+        ring_push(p);
+    S.stepping = false;
+}
+
 /* One step; virtual time may jump at most to `horizon`. */
 static bool step_until(kr_time horizon)
 {
     if (S.failure)
         return false;
-    uint32_t n_procs = (uint32_t)S.ring_len;
-    kr_time next = kr__timers_next_deadline();
-    bool timer_due = next <= S.now;
-    if (n_procs == 0 && !timer_due) {
+    step_options o = {.procs = (uint32_t)S.ring_len};
+    o.timer = kr__timers_next_deadline() <= S.now;
+    o.links = (uint32_t)kr__sim_net_due();
+    if (o.procs == 0 && !o.timer && o.links == 0) {
+        kr_time next = next_event_time();
         if (S.paused || next == INT64_MAX || next > horizon)
             return false;
         S.now = next; /* nothing can run: jump to the next deadline */
         kr__sim_hash((uint64_t)S.now);
-        timer_due = true;
+        o.timer = kr__timers_next_deadline() <= S.now;
+        o.links = (uint32_t)kr__sim_net_due();
     }
-    uint32_t options = n_procs + (timer_due ? 1u : 0u);
-    uint32_t chosen = kr__sim_decide(options, strategy_choice, &timer_due);
+    uint32_t options = o.procs + o.timer + o.links;
+    uint32_t chosen = kr__sim_decide(options, strategy_choice, &o);
     if (S.failure)
         return false; /* the schedule being replayed no longer fits */
     S.steps++;
-    if (chosen == n_procs) {
+    if (chosen < o.procs) {
+        run_process(ring_take(chosen));
+    } else if (chosen < o.procs + o.timer) {
         /* Paused time promises creation order among equal deadlines. */
         kr__timer *t = kr__timers_pop_due(S.now, S.paused ? NULL : choose_tie);
-        if (t)
+        if (t) {
+            kr__sim_emit("timer", "", "", "", KR_PID_NONE, KR_PID_NONE, NULL, 0);
             kr__timer_fire(t);
-        return true;
+        }
+    } else {
+        kr__sim_net_deliver(chosen - o.procs - o.timer);
     }
-    kr__proc *p = ring_take(chosen);
-    kr__sim_hash(kr__hash_str(p->pid.id));
-    S.stepping = true;
-    if (kr__process_run(p, 1) == KR__RUN_MORE)
-        ring_push(p);
-    S.stepping = false;
     return true;
 }
 
@@ -272,7 +315,7 @@ void kr__backend_wake(void) {}
 
 static bool settled(void)
 {
-    return S.ring_len == 0 && kr__timers_next_deadline() > S.now;
+    return S.ring_len == 0 && kr__timers_next_deadline() > S.now && kr__sim_net_due() == 0;
 }
 
 void kr__backend_settle(void)
@@ -310,4 +353,6 @@ void kr__backend_check_failed(const char *msg)
              msg, kr__current_proc ? kr__current_proc->pid.id : "-", S.steps,
              (double)(S.now - KR__SIM_EPOCH) / 1e9, S.seed);
     kr__sim_fail(full);
+    kr__sim_emit("check", "", kr__current_proc ? kr__current_proc->pid.id : "", msg, KR_PID_NONE,
+                 KR_PID_NONE, NULL, 0);
 }

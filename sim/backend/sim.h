@@ -15,7 +15,7 @@ typedef struct kr__decision {
 typedef struct kr__sim {
     uint64_t seed;
     kr__strategy strategy;
-    kr__prng sched, ties, user, faults;
+    kr__prng sched, ties, user, faults, net;
     kr_time now;
     bool paused;
     uint64_t steps;
@@ -33,6 +33,7 @@ typedef struct kr__sim {
     size_t log_len, log_cap;
     kr__decision *replay;
     size_t replay_len, replay_pos;
+    uint32_t last_options, last_chosen; /* the latest decision */
     char *failure;
     bool stepping;
 } kr__sim;
@@ -48,6 +49,17 @@ void kr__sim_hash(uint64_t v);
 void kr__sim_seed_streams(uint64_t seed);
 void kr__sim_fail(const char *msg);
 void kr__sim_trace_reset(void);
+
+/* network.c */
+void kr__sim_net_start(uint32_t ip, uint16_t port);
+void kr__sim_net_stop(void);
+size_t kr__sim_net_due(void);       /* links whose head message is due */
+kr_time kr__sim_net_next_at(void);  /* earliest arrival in flight */
+void kr__sim_net_deliver(size_t k); /* the k-th such link delivers its head */
+void kr__sim_emit(const char *kind, const char *node, const char *process, const char *name,
+                  kr_pid from, kr_pid to, const void *body, size_t len);
+/* scheduler.c: forget a runnable process that is about to vanish. */
+void kr__sim_unschedule(kr__proc *p);
 
 #define KR__SIM_EPOCH ((kr_time)946684800 * 1000000000LL) /* 2000-01-01 */
 

@@ -58,6 +58,8 @@ uint32_t kr__sim_decide(uint32_t options, uint32_t (*propose)(uint32_t options, 
     }
     record(options, chosen);
     kr__sim_hash(((uint64_t)options << 32) | chosen);
+    S.last_options = options;
+    S.last_chosen = chosen;
     return chosen;
 }
 

@@ -30,6 +30,65 @@ KR_API int kr_sim_trace_write(const char *path);
  * stops fitting the schedule, kr_sim_failure() says so. */
 KR_API int kr_sim_trace_replay(const char *path);
 
+/* ---- nodes, network and faults ------------------------------------------ */
+
+/* Selects (creating it if needed) the node "ip:port" that later spawns from
+ * the driving thread belong to; processes spawn on their spawner's node.
+ * The first node, 127.0.0.1:5050 unless kr_config.ip/port say otherwise,
+ * exists from kr_init. KR_EFORMAT on a bad address, KR_ENOSPC past
+ * KR_SIM_NODES_MAX nodes. */
+#define KR_SIM_NODES_MAX 64
+KR_API int kr_sim_node(const char *address);
+
+typedef struct kr_sim_net {
+    kr_duration latency_min, latency_max; /* per message, drawn from the seed */
+    double drop, duplicate;               /* probabilities, 0 = never */
+} kr_sim_net;
+/* Network behaviour between different nodes. Defaults: 1..10 ms, no loss.
+ * Per-link FIFO order is always kept (as TCP does). */
+KR_API int kr_sim_network(const kr_sim_net *net);
+/* The same for the one direction from -> to (overrides the global one). */
+KR_API int kr_sim_link_network(const char *from, const char *to, const kr_sim_net *net);
+/* Cuts every node of side_a off from every node of side_b (both ways):
+ * messages across are dropped and remote links across report exited. */
+KR_API int kr_sim_partition(const char *const *side_a, size_t na, const char *const *side_b,
+                            size_t nb);
+KR_API void kr_sim_heal(void);
+/* Holds messages from -> to until d from now (they arrive late, in order). */
+KR_API int kr_sim_clog(const char *from, const char *to, kr_duration d);
+/* Registers the node's start function and calls it now (spawns from it go
+ * to that node); kr_sim_restart calls it again. */
+KR_API int kr_sim_on_start(const char *address, void (*start)(const char *address, void *ctx),
+                           void *ctx);
+/* Its processes vanish without finalize; links to them report exited. */
+KR_API int kr_sim_crash(const char *address);
+KR_API int kr_sim_restart(const char *address);
+KR_API bool kr_sim_node_up(const char *address);
+
+/* ---- observing a run ------------------------------------------------------ */
+
+/* One thing that happened, as the trace and the reports show it. Pointers
+ * are valid during the call only. */
+typedef struct kr_sim_event {
+    uint64_t step;
+    kr_time time;    /* virtual, ns since the simulation epoch */
+    const char *kind; /* init message dispatch exited terminate http timer
+                         send deliver drop duplicate partition heal crash
+                         restart check */
+    const char *node;    /* "ip:port" where it happened, or "" */
+    const char *process; /* the process id it happened to, or "" */
+    const char *name;    /* message name, fault detail, or "" */
+    kr_pid from, to;
+    const void *body;
+    size_t len;
+    uint32_t options, chosen; /* the decision that led to it (0, 0: none) */
+} kr_sim_event;
+typedef void (*kr_sim_observer)(const kr_sim_event *e, void *ctx);
+/* One observer at a time; NULL removes it. Kept across kr_init. */
+KR_API void kr_sim_observe(kr_sim_observer fn, void *ctx);
+/* Virtual time since the simulation started (kr_clock_now minus the epoch). */
+KR_API kr_duration kr_sim_elapsed(void);
+
 #ifdef __cplusplus
 }
 #endif
