@@ -213,6 +213,7 @@ typedef struct kr__config {
     int port;
     uint64_t seed;
     char strategy[16];
+    int pct_depth;
 } kr__config;
 
 extern atomic_bool kr__is_running;

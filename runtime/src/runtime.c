@@ -96,6 +96,18 @@ static int resolve_config(const kr_config *in, kr__config *out)
     if ((rc = check_strategy(strategy)) != 0)
         return rc;
     snprintf(out->strategy, sizeof out->strategy, "%s", strategy);
+    out->pct_depth = c.pct_depth;
+    if (c.pct_depth == 0 && (v = getenv("KAIROS_PCT_DEPTH")) != NULL) {
+        if ((rc = parse_int("KAIROS_PCT_DEPTH", v, 1, 8, &n)) != 0)
+            return rc;
+        out->pct_depth = (int)n;
+    }
+    if (out->pct_depth == 0)
+        out->pct_depth = 3;
+    if (out->pct_depth < 1 || out->pct_depth > 8) {
+        kr__log("kr_init: pct_depth=%d out of range [1, 8]", out->pct_depth);
+        return KR_EINVAL;
+    }
     return 0;
 }
 

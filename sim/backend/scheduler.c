@@ -19,7 +19,7 @@ kr__sim kr__sim_state;
 
 const char kr__backend_name[] = "sim";
 
-enum { STREAM_SCHED = 1, STREAM_TIES, STREAM_USER, STREAM_FAULTS, STREAM_NET };
+enum { STREAM_SCHED = 1, STREAM_TIES, STREAM_USER, STREAM_FAULTS, STREAM_NET, STREAM_COST };
 
 void kr__sim_seed_streams(uint64_t seed)
 {
@@ -29,20 +29,16 @@ void kr__sim_seed_streams(uint64_t seed)
     kr__prng_seed(&S.user, seed, STREAM_USER);
     kr__prng_seed(&S.faults, seed, STREAM_FAULTS);
     kr__prng_seed(&S.net, seed, STREAM_NET);
+    kr__prng_seed(&S.cost, seed, STREAM_COST);
 }
 
 /* PCT (Burckhardt et al.): random distinct high priorities, and d-1 steps
  * at which the running process drops below every other. */
 #define PCT_STEPS_ESTIMATE 2000u
 
-static void pct_setup(void)
+static void pct_setup(int depth)
 {
-    const char *d = getenv("KAIROS_PCT_DEPTH");
-    S.pct_depth = d ? atoi(d) : 3;
-    if (S.pct_depth < 1)
-        S.pct_depth = 1;
-    if (S.pct_depth > 8)
-        S.pct_depth = 8;
+    S.pct_depth = depth;
     for (int i = 0; i < S.pct_depth - 1; i++)
         S.pct_change_steps[i] = 1 + kr__prng_below(&S.sched, PCT_STEPS_ESTIMATE);
     S.pct_next_low = (uint32_t)S.pct_depth;
@@ -63,7 +59,7 @@ int kr__backend_start(const kr__config *cfg)
                  : strcmp(cfg->strategy, "pct") == 0 ? KR__STRATEGY_PCT
                                                      : KR__STRATEGY_RANDOM;
     if (S.strategy == KR__STRATEGY_PCT)
-        pct_setup();
+        pct_setup(cfg->pct_depth);
     S.now = KR__SIM_EPOCH;
     S.hash = 0x6b6169726f73ull; /* "kairos" */
     if (kr__local_port == 0)
@@ -219,10 +215,12 @@ static void run_process(kr__proc *p)
     if (kr__process_run(p, 1) == KR__RUN_MORE)
         ring_push(p);
     S.stepping = false;
+    if (S.event_cost_max > 0) /* a busy machine: each event takes time */
+        S.now += (kr_duration)kr__prng_below(&S.cost, (uint64_t)S.event_cost_max + 1);
 }
 
 /* One step; virtual time may jump at most to `horizon`. */
-static bool step_until(kr_time horizon)
+bool kr__sim_step_until(kr_time horizon)
 {
     if (S.failure)
         return false;
@@ -261,6 +259,16 @@ static bool step_until(kr_time horizon)
 /* ---- the public driving API and blocking calls ---------------------------- */
 
 uint64_t kr_sim_seed(void) { return S.seed; }
+
+int kr_sim_event_cost(kr_duration max)
+{
+    if (max < 0)
+        return KR_EINVAL;
+    S.event_cost_max = max;
+    return 0;
+}
+
+bool kr_sim_quiescent(void) { return S.ring_len == 0 && kr__sim_net_next_at() == INT64_MAX; }
 uint64_t kr_sim_steps(void) { return S.steps; }
 const char *kr_sim_failure(void) { return S.failure; }
 uint64_t kr_sim_trace_hash(void) { return S.hash; }
@@ -277,14 +285,14 @@ static bool driving_thread(const char *what)
     return true;
 }
 
-bool kr_sim_step(void) { return driving_thread("kr_sim_step") && step_until(INT64_MAX); }
+bool kr_sim_step(void) { return driving_thread("kr_sim_step") && kr__sim_step_until(INT64_MAX); }
 
 size_t kr_sim_run(size_t max_steps)
 {
     if (!driving_thread("kr_sim_run"))
         return 0;
     size_t n = 0;
-    while ((max_steps == 0 || n < max_steps) && step_until(INT64_MAX))
+    while ((max_steps == 0 || n < max_steps) && kr__sim_step_until(INT64_MAX))
         n++;
     return n;
 }
@@ -300,7 +308,7 @@ bool kr__backend_block_until(bool (*done)(void *ctx), void *ctx, kr_duration tim
                     (unsigned long long)n, S.steps);
             return false;
         }
-        if (!step_until(horizon)) {
+        if (!kr__sim_step_until(horizon)) {
             /* Nothing left before the timeout: the wait used that virtual
              * time up, as a real wait would. */
             if (!forever && !S.paused && !S.failure && horizon > S.now)
@@ -325,7 +333,7 @@ void kr__backend_settle(void)
             kr__log("sim: kr_clock_settle gave up after %llu steps", (unsigned long long)n);
             return;
         }
-        if (!step_until(S.now)) /* settle never moves time */
+        if (!kr__sim_step_until(S.now)) /* settle never moves time */
             return;
     }
 }

@@ -15,7 +15,8 @@ typedef struct kr__decision {
 typedef struct kr__sim {
     uint64_t seed;
     kr__strategy strategy;
-    kr__prng sched, ties, user, faults, net;
+    kr__prng sched, ties, user, faults, net, cost;
+    kr_duration event_cost_max;
     kr_time now;
     bool paused;
     uint64_t steps;
@@ -58,6 +59,8 @@ kr_time kr__sim_net_next_at(void);  /* earliest arrival in flight */
 void kr__sim_net_deliver(size_t k); /* the k-th such link delivers its head */
 void kr__sim_emit(const char *kind, const char *node, const char *process, const char *name,
                   kr_pid from, kr_pid to, const void *body, size_t len);
+/* scheduler.c: one step, never jumping time past horizon (absolute). */
+bool kr__sim_step_until(kr_time horizon);
 /* scheduler.c: forget a runnable process that is about to vanish. */
 void kr__sim_unschedule(kr__proc *p);
 

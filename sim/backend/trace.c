@@ -109,16 +109,57 @@ static int parse_error(const char *path, int line, const char *what)
     return KR_EFORMAT;
 }
 
+static int schedule_check(void)
+{
+    if (!atomic_load(&kr__is_running))
+        return KR_ESTATE;
+    if (S.steps != 0 || S.log_len != 0) {
+        kr__log("kr_sim_schedule/kr_sim_trace_replay: call it before the first step");
+        return KR_ESTATE;
+    }
+    return 0;
+}
+
+int kr_sim_schedule(const uint32_t (*decisions)[2], size_t n)
+{
+    if (!decisions && n)
+        return KR_EINVAL;
+    int rc = schedule_check();
+    if (rc != 0)
+        return rc;
+    kr__decision *d = n ? kr__malloc(n * sizeof *d) : NULL;
+    if (n && !d)
+        return KR_ENOMEM;
+    for (size_t i = 0; i < n; i++) {
+        if (decisions[i][1] >= decisions[i][0]) {
+            kr__free(d);
+            return KR_EINVAL;
+        }
+        d[i] = (kr__decision){decisions[i][0], decisions[i][1]};
+    }
+    kr__free(S.replay);
+    S.replay = d;
+    S.replay_len = n;
+    S.replay_pos = 0;
+    return 0;
+}
+
+size_t kr_sim_decisions(uint32_t (*out)[2], size_t max)
+{
+    for (size_t i = 0; out && i < S.log_len && i < max; i++) {
+        out[i][0] = S.log[i].options;
+        out[i][1] = S.log[i].chosen;
+    }
+    return S.log_len;
+}
+
 int kr_sim_trace_replay(const char *path)
 {
     if (!path)
         return KR_EINVAL;
-    if (!atomic_load(&kr__is_running))
-        return KR_ESTATE;
-    if (S.steps != 0 || S.log_len != 0) {
-        kr__log("kr_sim_trace_replay: call it before the first step");
-        return KR_ESTATE;
-    }
+    int rc0 = schedule_check();
+    if (rc0 != 0)
+        return rc0;
     FILE *f = fopen(path, "r");
     if (!f) {
         kr__log("kr_sim_trace_replay: %s: %s", path, strerror(errno));

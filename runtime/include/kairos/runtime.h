@@ -14,6 +14,7 @@ typedef struct kr_config {
     int port;             /* real: listen port, 0 = any free port, -1 = none */
     uint64_t seed;        /* sim: seed of every random choice */
     const char *strategy; /* sim: "random" (default), "pct", "fifo" */
+    int pct_depth;        /* sim, pct: bug depth d (1..8), 0 = KAIROS_PCT_DEPTH or 3 */
 } kr_config;
 
 /* Starts the runtime. NULL means defaults. Every field left zero or NULL is

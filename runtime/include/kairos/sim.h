@@ -30,6 +30,18 @@ KR_API int kr_sim_trace_write(const char *path);
  * stops fitting the schedule, kr_sim_failure() says so. */
 KR_API int kr_sim_trace_replay(const char *path);
 
+/* Follows these decisions ({options, chosen} pairs, as recorded) before the
+ * strategy takes over; call right after kr_init. */
+KR_API int kr_sim_schedule(const uint32_t (*decisions)[2], size_t n);
+/* Copies up to max recorded decisions into out; returns how many exist. */
+KR_API size_t kr_sim_decisions(uint32_t (*out)[2], size_t max);
+/* Each event served costs a seeded 0..max of virtual time (a busy
+ * machine), so timeouts can race with work. 0 = free (default). */
+KR_API int kr_sim_event_cost(kr_duration max);
+/* Nothing runnable and nothing in flight on the network (timers may be
+ * pending). */
+KR_API bool kr_sim_quiescent(void);
+
 /* ---- nodes, network and faults ------------------------------------------ */
 
 /* Selects (creating it if needed) the node "ip:port" that later spawns from

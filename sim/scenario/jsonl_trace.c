@@ -1,0 +1,281 @@
+/* Run traces as JSON Lines (sim/TRACE.md): written by hand because it is
+ * the hot path of a traced run, read back with jansson. */
+#include "scenario.h"
+
+#include "internal.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <jansson.h>
+#include <unistd.h>
+
+struct sc_trace {
+    FILE *f;
+    char *path, *tmp;
+};
+
+void kr__json_escape(FILE *out, const char *s, size_t len)
+{
+    static const char hex[] = "0123456789abcdef";
+    fputc('"', out);
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '"' || c == '\\') {
+            fputc('\\', out);
+            fputc(c, out);
+        } else if (c == '\n') {
+            fputs("\\n", out);
+        } else if (c < 0x20 || c >= 0x7f || c == '<' || c == '>' || c == '&') {
+            /* Control and non-ASCII bytes, and HTML's specials so a trace
+             * can be embedded in a <script> block verbatim. */
+            fputs("\\u00", out);
+            fputc(hex[c >> 4], out);
+            fputc(hex[c & 15], out);
+        } else {
+            fputc(c, out);
+        }
+    }
+    fputc('"', out);
+}
+
+static void json_str(FILE *out, const char *s) { kr__json_escape(out, s ? s : "", s ? strlen(s) : 0); }
+
+static void json_pid(FILE *out, kr_pid pid)
+{
+    char text[KR_PID_STRLEN_MAX] = "";
+    if (!kr_pid_is_none(pid))
+        kr_pid_format(pid, text, sizeof text);
+    json_str(out, text);
+}
+
+sc_trace *kr__sc_trace_open(const char *path, const scenario *s, const sc_options *o)
+{
+    sc_trace *t = kr__calloc(1, sizeof *t);
+    if (!t)
+        return NULL;
+    size_t n = strlen(path) + 5;
+    t->path = kr__strdup(path);
+    t->tmp = kr__malloc(n);
+    if (!t->path || !t->tmp)
+        goto fail;
+    snprintf(t->tmp, n, "%s.tmp", path);
+    if (!(t->f = fopen(t->tmp, "w")))
+        goto fail;
+    FILE *f = t->f;
+    fputs("{\"type\":\"header\",\"format\":\"kairos-trace\",\"version\":1,\"scenario\":", f);
+    json_str(f, s->file);
+    fputs(",\"name\":", f);
+    json_str(f, s->name);
+    fprintf(f, ",\"seed\":%" PRIu64 ",\"strategy\":", o->seed);
+    json_str(f, o->strategy ? o->strategy : s->strategy);
+    fprintf(f, ",\"pct_depth\":%d,\"nodes\":[", o->pct_depth ? o->pct_depth : s->pct_depth);
+    for (size_t i = 0; i < s->n_nodes; i++) {
+        fputs(i ? ",{\"name\":" : "{\"name\":", f);
+        json_str(f, s->nodes[i].name);
+        fputs(",\"address\":", f);
+        json_str(f, s->nodes[i].address);
+        fputc('}', f);
+    }
+    fputs("],\"processes\":[", f);
+    for (size_t i = 0; i < s->n_procs; i++) {
+        fputs(i ? ",{\"id\":" : "{\"id\":", f);
+        json_str(f, s->procs[i].id);
+        fputs(",\"type\":", f);
+        json_str(f, s->procs[i].type);
+        fputs(",\"node\":", f);
+        json_str(f, s->nodes[s->procs[i].node].name);
+        fputc('}', f);
+    }
+    fputs("],\"skip_actions\":[", f);
+    bool first = true;
+    for (size_t i = 0; o->skip_actions && i < s->n_actions; i++) {
+        if (o->skip_actions[i]) {
+            fprintf(f, first ? "%zu" : ",%zu", i);
+            first = false;
+        }
+    }
+    fprintf(f, "],\"no_random_faults\":%s}\n", o->no_random_faults ? "true" : "false");
+    return t;
+fail:
+    if (t->f)
+        fclose(t->f);
+    kr__free(t->path);
+    kr__free(t->tmp);
+    kr__free(t);
+    return NULL;
+}
+
+void kr__sc_trace_event(sc_trace *t, const kr_sim_event *e)
+{
+    FILE *f = t->f;
+    fprintf(f, "{\"type\":\"event\",\"step\":%" PRIu64 ",\"time\":%" PRId64 ",\"kind\":", e->step,
+            e->time);
+    json_str(f, e->kind);
+    fputs(",\"node\":", f);
+    json_str(f, e->node);
+    fputs(",\"process\":", f);
+    json_str(f, e->process);
+    fputs(",\"name\":", f);
+    json_str(f, e->name);
+    fputs(",\"from\":", f);
+    json_pid(f, e->from);
+    fputs(",\"to\":", f);
+    json_pid(f, e->to);
+    fprintf(f, ",\"len\":%zu,\"preview\":", e->len);
+    kr__json_escape(f, e->body ? e->body : "", e->body ? (e->len < 64 ? e->len : 64) : 0);
+    fprintf(f, ",\"options\":%u,\"chosen\":%u}\n", e->options, e->chosen);
+}
+
+static const char *status_name(sc_status s)
+{
+    return s == SC_PASS ? "pass" : s == SC_FAIL ? "fail" : "error";
+}
+
+int kr__sc_trace_close(sc_trace *t, const sc_result *r)
+{
+    FILE *f = t->f;
+    fprintf(f, "{\"type\":\"result\",\"status\":\"%s\",\"failure\":", status_name(r->status));
+    json_str(f, r->failure);
+    fputs(",\"signature\":", f);
+    json_str(f, r->signature);
+    fprintf(f,
+            ",\"fail_step\":%" PRIu64 ",\"fail_time\":%" PRId64 ",\"steps\":%" PRIu64
+            ",\"time\":%" PRId64 ",\"hash\":\"0x%016" PRIx64 "\",\"events\":%" PRIu64
+            ",\"probes\":{",
+            r->fail_step, r->fail_time, r->steps, r->time, r->hash, r->events);
+    for (size_t i = 0; i < r->n_probes; i++) {
+        if (i)
+            fputc(',', f);
+        json_str(f, r->probe_names[i]);
+        fprintf(f, ":%" PRIu64, r->probe_hits[i]);
+    }
+    fputs("}}\n{\"type\":\"schedule\",\"decisions\":[", f);
+    for (size_t i = 0; i < r->n_decisions; i++)
+        fprintf(f, i ? ",[%u,%u]" : "[%u,%u]", r->decisions[i].options, r->decisions[i].chosen);
+    fputs("]}\n", f);
+    bool ok = !ferror(f);
+    ok = fclose(f) == 0 && ok;
+    ok = ok && rename(t->tmp, t->path) == 0;
+    if (!ok) {
+        kr__log("cannot write trace %s: %s", t->path, strerror(errno));
+        unlink(t->tmp);
+    }
+    kr__free(t->path);
+    kr__free(t->tmp);
+    kr__free(t);
+    return ok ? 0 : KR_EIO;
+}
+
+/* ---- reading ---------------------------------------------------------------- */
+
+static int read_header(json_t *h, sc_trace_info *out, char *err, size_t err_len, const char *path)
+{
+    const char *file = json_string_value(json_object_get(h, "scenario"));
+    const char *strategy = json_string_value(json_object_get(h, "strategy"));
+    json_t *seed = json_object_get(h, "seed");
+    if (!file || !strategy || !json_is_integer(seed)) {
+        snprintf(err, err_len, "%s:1: header lacks scenario, seed or strategy", path);
+        return KR_EFORMAT;
+    }
+    snprintf(out->scenario, sizeof out->scenario, "%s", file);
+    snprintf(out->strategy, sizeof out->strategy, "%s", strategy);
+    out->seed = (uint64_t)json_integer_value(seed);
+    out->pct_depth = (int)json_integer_value(json_object_get(h, "pct_depth"));
+    out->no_random_faults = json_is_true(json_object_get(h, "no_random_faults"));
+    json_t *skip = json_object_get(h, "skip_actions");
+    size_t n = json_array_size(skip), max = 0;
+    for (size_t i = 0; i < n; i++) {
+        json_int_t v = json_integer_value(json_array_get(skip, i));
+        if (v < 0 || v > 1000000) {
+            snprintf(err, err_len, "%s:1: bad skip_actions entry", path);
+            return KR_EFORMAT;
+        }
+        if ((size_t)v + 1 > max)
+            max = (size_t)v + 1;
+    }
+    if (max) {
+        out->skip_actions = kr__calloc(max, sizeof *out->skip_actions);
+        if (!out->skip_actions)
+            return KR_ENOMEM;
+        out->n_skip = max;
+        for (size_t i = 0; i < n; i++)
+            out->skip_actions[json_integer_value(json_array_get(skip, i))] = true;
+    }
+    return 0;
+}
+
+static int read_schedule(json_t *s, sc_trace_info *out, char *err, size_t err_len,
+                         const char *path, int line)
+{
+    json_t *d = json_object_get(s, "decisions");
+    size_t n = json_array_size(d);
+    out->schedule = n ? kr__malloc(n * sizeof *out->schedule) : NULL;
+    if (n && !out->schedule)
+        return KR_ENOMEM;
+    for (size_t i = 0; i < n; i++) {
+        json_t *pair = json_array_get(d, i);
+        json_int_t o = json_integer_value(json_array_get(pair, 0));
+        json_int_t c = json_integer_value(json_array_get(pair, 1));
+        if (json_array_size(pair) != 2 || o < 1 || c < 0 || c >= o || o > UINT32_MAX) {
+            snprintf(err, err_len, "%s:%d: decision %zu is not [options, chosen < options]", path,
+                     line, i);
+            return KR_EFORMAT;
+        }
+        out->schedule[i] = (sc_decision){(uint32_t)o, (uint32_t)c};
+    }
+    out->schedule_len = n;
+    return 0;
+}
+
+int kr__sc_trace_read(const char *path, sc_trace_info *out, char *err, size_t err_len)
+{
+    memset(out, 0, sizeof *out);
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        snprintf(err, err_len, "%s: %s", path, strerror(errno));
+        return KR_EIO;
+    }
+    char *line = NULL;
+    size_t cap = 0;
+    int n = 0, rc = 0;
+    bool header = false, schedule = false;
+    while (rc == 0 && getline(&line, &cap, f) > 0) {
+        n++;
+        json_error_t jerr;
+        json_t *j = json_loads(line, 0, &jerr);
+        const char *type = json_string_value(json_object_get(j, "type"));
+        if (!j || !type) {
+            snprintf(err, err_len, "%s:%d: not a trace record (%s)", path, n,
+                     j ? "no \"type\"" : jerr.text);
+            rc = KR_EFORMAT;
+        } else if (strcmp(type, "header") == 0 && n == 1) {
+            rc = read_header(j, out, err, err_len, path);
+            header = rc == 0;
+        } else if (strcmp(type, "result") == 0) {
+            const char *hash = json_string_value(json_object_get(j, "hash"));
+            out->hash = hash ? strtoull(hash, NULL, 16) : 0;
+        } else if (strcmp(type, "schedule") == 0) {
+            rc = read_schedule(j, out, err, err_len, path, n);
+            schedule = rc == 0;
+        }
+        json_decref(j);
+    }
+    free(line);
+    fclose(f);
+    if (rc == 0 && (!header || !schedule)) {
+        snprintf(err, err_len, "%s: %s", path,
+                 !header ? "no kairos trace header on line 1" : "no schedule record (truncated?)");
+        rc = KR_EFORMAT;
+    }
+    if (rc != 0)
+        kr__sc_trace_info_free(out);
+    return rc;
+}
+
+void kr__sc_trace_info_free(sc_trace_info *t)
+{
+    kr__free(t->skip_actions);
+    kr__free(t->schedule);
+    t->skip_actions = NULL;
+    t->schedule = NULL;
+}

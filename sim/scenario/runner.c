@@ -1,0 +1,613 @@
+/* One run of a scenario under one seed.
+ *
+ * The runner builds the scenario's nodes and network, spawns each node's
+ * processes from its start function (so a restart spawns them again), turns
+ * every scripted action and every seeded random fault into a timer at its
+ * virtual time (so faults are scheduling choices like any other event), then
+ * steps the simulation, checking the invariants after every step, until
+ * nothing is left, the time limit passes, or something fails. */
+#include "scenario.h"
+
+#include "internal.h"
+#include "prng.h"
+#include "sim.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+
+typedef struct live_proc {
+    kr_process *p;
+    const char *type;
+    kr_pid pid;
+} live_proc;
+
+typedef struct counter {
+    char *name;
+    uint64_t n;
+} counter;
+
+typedef struct counters {
+    counter *items;
+    size_t len, cap;
+} counters;
+
+/* A timed action instance: scripted (index into s->actions) or random. */
+typedef struct timed {
+    sc_action action;
+    bool owns_sides; /* random partitions own their side arrays */
+} timed;
+
+static struct run {
+    bool active;
+    const scenario *s;
+    const sc_options *o;
+    sc_result *r;
+    sc_trace *trace;
+    kr_time epoch;
+    live_proc *live;
+    size_t n_live, cap_live;
+    counters delivered, probes;
+    timed *timeline;
+    size_t n_timeline;
+    kr_time last_fault; /* absolute; liveness counts from here */
+    bool liveness_met;
+    char error[512];
+    bool error_set;
+} R;
+
+/* ---- counting ------------------------------------------------------------- */
+
+static void count(counters *c, const char *name)
+{
+    for (size_t i = 0; i < c->len; i++) {
+        if (strcmp(c->items[i].name, name) == 0) {
+            c->items[i].n++;
+            return;
+        }
+    }
+    if (c->len == c->cap) {
+        size_t cap = c->cap ? c->cap * 2 : 16;
+        counter *grown = kr__realloc(c->items, cap * sizeof *grown);
+        if (!grown)
+            return;
+        c->items = grown;
+        c->cap = cap;
+    }
+    char *copy = kr__strdup(name);
+    if (copy)
+        c->items[c->len++] = (counter){copy, 1};
+}
+
+static uint64_t count_of(const counters *c, const char *name)
+{
+    for (size_t i = 0; i < c->len; i++)
+        if (strcmp(c->items[i].name, name) == 0)
+            return c->items[i].n;
+    return 0;
+}
+
+static void counters_free(counters *c)
+{
+    for (size_t i = 0; i < c->len; i++)
+        kr__free(c->items[i].name);
+    kr__free(c->items);
+    memset(c, 0, sizeof *c);
+}
+
+/* ---- probes and process iteration (public) -------------------------------- */
+
+void kr_probe(const char *name)
+{
+    if (!name || !R.active)
+        return;
+    count(&R.probes, name);
+    kr_process *self = kr_current();
+    const char *id = self ? kr_self(self).id : "";
+    kr__sim_emit("probe", "", id, name, KR_PID_NONE, KR_PID_NONE, NULL, 0);
+}
+
+void kr_sc_each(const char *type, void (*fn)(kr_process *p, const char *type, void *ctx),
+                void *ctx)
+{
+    if (!fn || !R.active)
+        return;
+    for (size_t i = 0; i < R.n_live; i++) {
+        live_proc *l = &R.live[i];
+        if (type && strcmp(type, l->type) != 0)
+            continue;
+        kr_pid pid = l->pid;
+        if (kr__table_state(&pid) == KR__PID_ALIVE) /* crashed ones are gone */
+            fn(l->p, l->type, ctx);
+    }
+}
+
+/* ---- failing ------------------------------------------------------------------ */
+
+static void fail(const char *signature, const char *fmt, ...) KR_PRINTF(2, 3);
+
+static void fail(const char *signature, const char *fmt, ...)
+{
+    sc_result *r = R.r;
+    if (r->status != SC_PASS)
+        return;
+    r->status = SC_FAIL;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(r->failure, sizeof r->failure, fmt, ap);
+    va_end(ap);
+    snprintf(r->signature, sizeof r->signature, "%s", signature);
+    r->fail_step = kr_sim_steps();
+    r->fail_time = kr_sim_elapsed();
+    kr__sim_emit("check", "", "", r->failure, KR_PID_NONE, KR_PID_NONE, NULL, 0);
+}
+
+static void setup_error(const char *fmt, ...) KR_PRINTF(1, 2);
+
+static void setup_error(const char *fmt, ...)
+{
+    if (R.error_set)
+        return;
+    R.error_set = true;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(R.error, sizeof R.error, fmt, ap);
+    va_end(ap);
+}
+
+/* ---- observing the simulation ----------------------------------------------- */
+
+static void observe(const kr_sim_event *e, void *ctx)
+{
+    (void)ctx;
+    if (strcmp(e->kind, "message") == 0)
+        count(&R.delivered, e->name);
+    if (strcmp(e->kind, "message") == 0 || strcmp(e->kind, "dispatch") == 0 ||
+        strcmp(e->kind, "exited") == 0 || strcmp(e->kind, "init") == 0)
+        R.r->events++;
+    if (R.trace)
+        kr__sc_trace_event(R.trace, e);
+    if (R.o->log) {
+        char from[KR_PID_STRLEN_MAX] = "", to[KR_PID_STRLEN_MAX] = "";
+        if (!kr_pid_is_none(e->from))
+            kr_pid_format(e->from, from, sizeof from);
+        if (!kr_pid_is_none(e->to))
+            kr_pid_format(e->to, to, sizeof to);
+        fprintf(R.o->log, "%8" PRIu64 " %12.6fs %-16s %-12s %-10s %-16s%s%s%s%s\n", e->step,
+                (double)e->time / 1e9, e->node, e->process, e->kind, e->name,
+                *from || *to ? " " : "", from, *from || *to ? " -> " : "", to);
+    }
+}
+
+/* ---- spawning a node's processes ------------------------------------------------ */
+
+static void remember(kr_process *p, const char *type, kr_pid pid)
+{
+    if (R.n_live == R.cap_live) {
+        size_t cap = R.cap_live ? R.cap_live * 2 : 16;
+        live_proc *grown = kr__realloc(R.live, cap * sizeof *grown);
+        if (!grown) {
+            setup_error("out of memory");
+            return;
+        }
+        R.live = grown;
+        R.cap_live = cap;
+    }
+    R.live[R.n_live++] = (live_proc){p, type, pid};
+}
+
+static void start_node(const char *address, void *ctx)
+{
+    (void)address;
+    size_t node = (size_t)(uintptr_t)ctx;
+    const scenario *s = R.s;
+    for (size_t i = 0; i < s->n_procs && !R.error_set; i++) {
+        const sc_process *sp = &s->procs[i];
+        if (sp->node != node)
+            continue;
+        const sc_type *t = kr__sc_type(sp->type);
+        char why[512] = "";
+        kr_sc_args args = {.s = s, .map = sp->args, .error = why, .error_len = sizeof why};
+        kr_process *p = t ? t->make(sp->id, &args) : NULL;
+        if (!p || args.failed) {
+            if (args.failed)
+                setup_error("%s", why);
+            else
+                setup_error("%s:%d:%d: actor type '%s' could not build process '%s'", s->file,
+                            sp->pos.line, sp->pos.col, sp->type, sp->id);
+            return; /* a half-built process is the constructor's to free */
+        }
+        kr_pid pid = kr_spawn(p, true);
+        if (kr_pid_is_none(pid)) {
+            setup_error("%s:%d:%d: could not spawn '%s'", s->file, sp->pos.line, sp->pos.col,
+                        sp->id);
+            return;
+        }
+        remember(p, t->name, pid);
+    }
+}
+
+/* ---- actions ------------------------------------------------------------------- */
+
+static kr_pid target_pid(size_t proc)
+{
+    kr_pid pid = KR_PID_NONE;
+    const sc_process *sp = &R.s->procs[proc];
+    char text[KR_PID_STRLEN_MAX];
+    snprintf(text, sizeof text, "%s@%s", sp->id, R.s->nodes[sp->node].address);
+    kr_pid_parse(text, &pid);
+    return pid;
+}
+
+static bool is_fault(sc_action_kind k)
+{
+    return k == SC_PARTITION || k == SC_HEAL || k == SC_CRASH || k == SC_RESTART || k == SC_CLOG;
+}
+
+static void perform(const sc_action *a)
+{
+    const scenario *s = R.s;
+    switch (a->kind) {
+    case SC_POST: {
+        kr_pid to = target_pid(a->target);
+        kr__sim_emit("stimulus", s->nodes[s->procs[a->target].node].address, to.id, a->name,
+                     KR_PID_NONE, to, a->body, a->body_len);
+        kr_post(to, a->name, a->body ? a->body : "", a->body_len);
+        break;
+    }
+    case SC_DISPATCH: {
+        kr_pid to = target_pid(a->target);
+        kr_fn fn = kr__sc_action(s->procs[a->target].type, a->name);
+        kr__sim_emit("stimulus", s->nodes[s->procs[a->target].node].address, to.id, a->name,
+                     KR_PID_NONE, to, NULL, 0);
+        if (fn)
+            kr_dispatch(to, fn, NULL, 0);
+        break;
+    }
+    case SC_HTTP:
+        fail("unsupported http", "%s:%d:%d: HTTP stimuli need the simulated HTTP layer, which "
+             "this build does not have yet", s->file, a->pos.line, a->pos.col);
+        break;
+    case SC_PARTITION: {
+        const char *left[KR_SIM_NODES_MAX], *right[KR_SIM_NODES_MAX];
+        for (size_t i = 0; i < a->na; i++)
+            left[i] = s->nodes[a->side_a[i]].address;
+        for (size_t i = 0; i < a->nb; i++)
+            right[i] = s->nodes[a->side_b[i]].address;
+        kr_sim_partition(left, a->na, right, a->nb);
+        break;
+    }
+    case SC_HEAL:
+        kr_sim_heal();
+        break;
+    case SC_CRASH:
+        kr_sim_crash(s->nodes[a->node].address);
+        break;
+    case SC_RESTART:
+        kr_sim_restart(s->nodes[a->node].address);
+        break;
+    case SC_CLOG:
+        kr_sim_clog(s->nodes[a->from_node].address, s->nodes[a->to_node].address, a->duration);
+        break;
+    }
+}
+
+static void fire_timed(void *ctx)
+{
+    timed *t = ctx;
+    perform(&t->action);
+}
+
+static void schedule_action(timed *t)
+{
+    kr_time at = R.epoch + t->action.at;
+    kr_time settled = at + (t->action.kind == SC_CLOG ? t->action.duration : 0);
+    if (is_fault(t->action.kind) && settled > R.last_fault)
+        R.last_fault = settled;
+    if (!kr__timer_add(at, fire_timed, NULL, t))
+        setup_error("out of memory scheduling actions");
+}
+
+/* Random faults: drawn up front from the seed's own stream, so the fault
+ * plan of a seed does not depend on how its run unfolds. */
+static size_t plan_random_faults(timed *out, size_t max, kr__prng *rng)
+{
+    const sc_random_faults *f = &R.s->random_faults;
+    size_t n_nodes = R.s->n_nodes, n = 0;
+    const char *kinds[3];
+    size_t n_kinds = 0;
+    if (f->partition && n_nodes >= 2)
+        kinds[n_kinds++] = "partition";
+    if (f->crash)
+        kinds[n_kinds++] = "crash";
+    if (f->clog && n_nodes >= 2)
+        kinds[n_kinds++] = "clog";
+    if (n_kinds == 0)
+        return 0;
+    kr_duration span = f->every_max - f->every_min;
+    for (kr_duration t = f->every_min; t <= f->until && n + 2 <= max;) {
+        const char *kind = kinds[kr__prng_below(rng, n_kinds)];
+        kr_duration heal = f->heal_min +
+                           (kr_duration)kr__prng_below(rng, (uint64_t)(f->heal_max - f->heal_min) + 1);
+        sc_action a = {.at = t, .pos = f->pos};
+        sc_action undo = {.at = t + heal, .pos = f->pos};
+        if (strcmp(kind, "partition") == 0) {
+            /* A random non-trivial split: node i goes left on bit i. */
+            size_t *left = kr__malloc(n_nodes * sizeof *left), *right = kr__malloc(n_nodes * sizeof *right);
+            if (!left || !right) {
+                kr__free(left);
+                kr__free(right);
+                break;
+            }
+            uint64_t mask = 1 + kr__prng_below(rng, (UINT64_C(1) << (n_nodes > 20 ? 20 : n_nodes)) - 2);
+            a.kind = SC_PARTITION;
+            a.side_a = left;
+            a.side_b = right;
+            for (size_t i = 0; i < n_nodes; i++) {
+                if (i < 64 && (mask >> i) & 1)
+                    left[a.na++] = i;
+                else
+                    right[a.nb++] = i;
+            }
+            undo.kind = SC_HEAL;
+            out[n++] = (timed){a, true};
+        } else if (strcmp(kind, "crash") == 0) {
+            a.kind = SC_CRASH;
+            a.node = kr__prng_below(rng, n_nodes);
+            undo.kind = SC_RESTART;
+            undo.node = a.node;
+            out[n++] = (timed){a, false};
+        } else {
+            a.kind = SC_CLOG;
+            a.from_node = kr__prng_below(rng, n_nodes);
+            a.to_node = (a.from_node + 1 + kr__prng_below(rng, n_nodes - 1)) % n_nodes;
+            a.duration = heal; /* a clog ends by itself: no undo */
+            out[n++] = (timed){a, false};
+        }
+        if (a.kind != SC_CLOG)
+            out[n++] = (timed){undo, false};
+        t += f->every_min + (span > 0 ? (kr_duration)kr__prng_below(rng, (uint64_t)span + 1) : 0);
+    }
+    return n;
+}
+
+static bool build_timeline(void)
+{
+    const scenario *s = R.s;
+    size_t max_random = 0;
+    if (s->random_faults.enabled && !R.o->no_random_faults)
+        max_random = 2048;
+    R.timeline = kr__calloc(s->n_actions + max_random + 1, sizeof *R.timeline);
+    if (!R.timeline)
+        return false;
+    size_t n = 0;
+    for (size_t i = 0; i < s->n_actions; i++)
+        if (!(R.o->skip_actions && R.o->skip_actions[i]))
+            R.timeline[n++] = (timed){s->actions[i], false};
+    if (max_random) {
+        kr__prng rng;
+        kr__prng_seed(&rng, R.o->seed, 0x52616e64466c74ull); /* "RandFlt" */
+        n += plan_random_faults(R.timeline + n, max_random, &rng);
+    }
+    R.n_timeline = n;
+    for (size_t i = 0; i < n; i++)
+        schedule_action(&R.timeline[i]);
+    return true;
+}
+
+/* ---- checks --------------------------------------------------------------------- */
+
+static void check_invariants(void)
+{
+    const scenario *s = R.s;
+    for (size_t i = 0; i < s->n_invariants && R.r->status == SC_PASS; i++) {
+        char why[256] = "";
+        kr_invariant_fn check = kr__sc_invariant(s->invariants[i]);
+        if (check && !check(why, sizeof why)) {
+            char sig[96];
+            snprintf(sig, sizeof sig, "invariant %s", s->invariants[i]);
+            fail(sig, "invariant %s: %s", s->invariants[i], why[0] ? why : "does not hold");
+        }
+    }
+}
+
+static void check_liveness(bool at_end)
+{
+    const scenario *s = R.s;
+    if (!s->liveness_check || R.liveness_met || R.r->status != SC_PASS)
+        return;
+    kr_time now = kr_clock_now();
+    if (now < R.last_fault && !at_end)
+        return;
+    char why[256] = "";
+    kr_invariant_fn check = kr__sc_invariant(s->liveness_check);
+    if (check && check(why, sizeof why)) {
+        R.liveness_met = true;
+        return;
+    }
+    kr_time deadline = R.last_fault + s->liveness_within;
+    if (now > deadline || at_end) {
+        char sig[96];
+        snprintf(sig, sizeof sig, "liveness %s", s->liveness_check);
+        fail(sig, "liveness: %s did not hold within %.3fs after the last fault (%s)",
+             s->liveness_check, (double)s->liveness_within / 1e9, why[0] ? why : "never true");
+    }
+}
+
+static void check_expectations(void)
+{
+    const scenario *s = R.s;
+    for (size_t i = 0; i < s->n_expects && R.r->status == SC_PASS; i++) {
+        const sc_expect *x = &s->expects[i];
+        char sig[160];
+        switch (x->kind) {
+        case SC_EXPECT_DELIVERED: {
+            uint64_t n = count_of(&R.delivered, x->name);
+            snprintf(sig, sizeof sig, "expect delivered %s", x->name);
+            if (n < (uint64_t)x->at_least)
+                fail(sig, "expected message '%s' delivered at least %" PRId64 " times, got %" PRIu64,
+                     x->name, x->at_least, n);
+            break;
+        }
+        case SC_EXPECT_QUIESCENT:
+            if (!kr_sim_quiescent())
+                fail("expect quiescent", "expected all processes quiescent at the end");
+            break;
+        case SC_EXPECT_INVARIANT: {
+            char why[256] = "";
+            kr_invariant_fn check = kr__sc_invariant(x->name);
+            snprintf(sig, sizeof sig, "invariant %s", x->name);
+            if (check && !check(why, sizeof why))
+                fail(sig, "invariant %s at the end: %s", x->name, why[0] ? why : "does not hold");
+            break;
+        }
+        case SC_EXPECT_PROBE: {
+            uint64_t n = count_of(&R.probes, x->name);
+            snprintf(sig, sizeof sig, "expect probe %s", x->name);
+            if (n < (uint64_t)x->at_least)
+                fail(sig, "expected probe '%s' hit at least %" PRId64 " times, got %" PRIu64, x->name,
+                     x->at_least, n);
+            break;
+        }
+        case SC_EXPECT_HTTP:
+            fail("unsupported http", "%s:%d:%d: HTTP expectations need the simulated HTTP layer, "
+                 "which this build does not have yet", s->file, x->pos.line, x->pos.col);
+            break;
+        }
+    }
+}
+
+/* ---- the run ---------------------------------------------------------------------- */
+
+static int start_runtime(const scenario *s, const sc_options *o)
+{
+    kr_config c = {.seed = o->seed,
+                   .strategy = o->strategy ? o->strategy : s->strategy,
+                   .pct_depth = o->pct_depth ? o->pct_depth : s->pct_depth};
+    int rc = kr_init(&c);
+    if (rc != 0)
+        return rc;
+    if (o->schedule_len) {
+        rc = kr_sim_schedule((const uint32_t(*)[2])(const void *)o->schedule, o->schedule_len);
+        if (rc != 0) {
+            kr_finalize();
+            return rc;
+        }
+    }
+    kr_sim_network(&s->net);
+    kr_sim_event_cost(s->event_cost_max);
+    for (size_t i = 0; i < s->n_links; i++)
+        kr_sim_link_network(s->nodes[s->links[i].from].address, s->nodes[s->links[i].to].address,
+                            &s->links[i].net);
+    return 0;
+}
+
+static void run_loop(void)
+{
+    const scenario *s = R.s;
+    kr_time end = R.epoch + s->time_limit;
+    while (R.r->status == SC_PASS) {
+        if (kr_sim_steps() >= s->step_limit) {
+            fail("limit steps", "step limit %" PRIu64 " reached at %.3fs: runaway timers or "
+                 "messages (raise limits.steps if this is expected)", s->step_limit,
+                 (double)kr_sim_elapsed() / 1e9);
+            break;
+        }
+        if (!kr__sim_step_until(end))
+            break; /* nothing left before the time limit */
+        const char *failure = kr_sim_failure();
+        if (failure) {
+            char sig[160];
+            const char *colon = strstr(failure, ": ");
+            snprintf(sig, sizeof sig, "check %.*s", colon ? (int)(colon - failure) : 60, failure);
+            fail(sig, "%s", failure);
+            break;
+        }
+        check_invariants();
+        check_liveness(false);
+    }
+}
+
+static void collect_result(sc_result *r)
+{
+    r->hash = kr_sim_trace_hash();
+    r->steps = kr_sim_steps();
+    r->time = kr_sim_elapsed();
+    size_t n = kr_sim_decisions(NULL, 0);
+    r->decisions = n ? kr__malloc(n * sizeof *r->decisions) : NULL;
+    if (r->decisions) {
+        kr_sim_decisions((uint32_t(*)[2])(void *)r->decisions, n);
+        r->n_decisions = n;
+    }
+    for (size_t i = 0; i < R.probes.len && r->n_probes < SC_PROBES_MAX; i++) {
+        r->probe_names[r->n_probes] = kr__strdup(R.probes.items[i].name);
+        r->probe_hits[r->n_probes++] = R.probes.items[i].n;
+    }
+}
+
+static void reset_run(void)
+{
+    for (size_t i = 0; i < R.n_timeline; i++) {
+        if (R.timeline[i].owns_sides) {
+            kr__free(R.timeline[i].action.side_a);
+            kr__free(R.timeline[i].action.side_b);
+        }
+    }
+    kr__free(R.timeline);
+    kr__free(R.live);
+    counters_free(&R.delivered);
+    counters_free(&R.probes);
+    memset(&R, 0, sizeof R);
+}
+
+int kr__sc_run(const scenario *s, const sc_options *o, sc_result *r)
+{
+    if (!s || !o || !r)
+        return KR_EINVAL;
+    memset(r, 0, sizeof *r);
+    r->seed = o->seed;
+    int rc = start_runtime(s, o);
+    if (rc != 0) {
+        r->status = SC_ERROR;
+        snprintf(r->failure, sizeof r->failure, "cannot start the simulator: %s", kr_strerror(rc));
+        return rc;
+    }
+    R.active = true;
+    R.s = s;
+    R.o = o;
+    R.r = r;
+    R.epoch = kr_clock_now();
+    R.last_fault = R.epoch;
+    if (o->trace_path && !(R.trace = kr__sc_trace_open(o->trace_path, s, o)))
+        setup_error("cannot write the trace %s", o->trace_path);
+    kr_sim_observe(observe, NULL);
+    for (size_t i = 0; i < s->n_nodes && !R.error_set; i++)
+        kr_sim_on_start(s->nodes[i].address, start_node, (void *)(uintptr_t)i);
+    if (!R.error_set && !build_timeline())
+        setup_error("out of memory");
+    if (R.error_set) {
+        r->status = SC_ERROR;
+        snprintf(r->failure, sizeof r->failure, "%s", R.error);
+        snprintf(r->signature, sizeof r->signature, "error");
+    } else {
+        run_loop();
+        check_liveness(true);
+        check_expectations();
+    }
+    collect_result(r);
+    kr_sim_observe(NULL, NULL);
+    if (R.trace)
+        kr__sc_trace_close(R.trace, r);
+    kr_finalize(); /* frees the managed processes, drops pending timers */
+    reset_run();
+    return 0;
+}
+
+void kr__sc_result_free(sc_result *r)
+{
+    if (!r)
+        return;
+    for (size_t i = 0; i < r->n_probes; i++)
+        kr__free(r->probe_names[i]);
+    kr__free(r->decisions);
+    memset(r, 0, sizeof *r);
+}

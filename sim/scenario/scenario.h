@@ -1,0 +1,241 @@
+/* The scenario engine's internal model: a YAML scenario file loaded into
+ * plain structs (load.c), run for one seed (runner.c), and driven by the
+ * kairos command (sim/cli). Everything here is simulator-only. */
+#ifndef KAIROS_SCENARIO_INTERNAL_H
+#define KAIROS_SCENARIO_INTERNAL_H
+
+#include <kairos/kairos.h>
+#include <kairos/scenario.h>
+#include <kairos/sim.h>
+
+#include <stdio.h>
+
+/* A position in the scenario file, 1-based, for "file:line:col" errors. */
+typedef struct sc_pos {
+    int line, col;
+} sc_pos;
+
+/* A YAML node kept for actor arguments (kr_sc_args reads these). */
+typedef enum { SC_SCALAR, SC_LIST, SC_MAP } sc_kind;
+typedef struct sc_value {
+    sc_kind kind;
+    sc_pos pos;
+    char *text;               /* SC_SCALAR */
+    size_t n;                 /* SC_LIST items / SC_MAP entries */
+    char **keys;              /* SC_MAP */
+    sc_pos *key_pos;          /* SC_MAP */
+    struct sc_value **items;  /* SC_LIST items or SC_MAP values */
+} sc_value;
+
+typedef struct sc_node {
+    char *name;    /* as scenarios refer to it */
+    char *address; /* "ip:port" */
+    sc_pos pos;
+} sc_node;
+
+typedef struct sc_process {
+    char *id;   /* process id, unique per node */
+    char *type; /* registered actor type */
+    size_t node; /* index into nodes */
+    sc_value *args; /* mapping or NULL */
+    sc_pos pos;
+} sc_process;
+
+typedef struct sc_link {
+    size_t from, to; /* node indexes */
+    kr_sim_net net;
+    sc_pos pos;
+} sc_link;
+
+/* A scripted stimulus or fault at a virtual time. */
+typedef enum {
+    SC_POST,      /* post message `name` with `body` to process `target` */
+    SC_DISPATCH,  /* dispatch registered action `name` to process `target` */
+    SC_HTTP,      /* HTTP request to `node` (method, path, body) */
+    SC_PARTITION, /* cut side_a from side_b */
+    SC_HEAL,
+    SC_CRASH,     /* node */
+    SC_RESTART,   /* node */
+    SC_CLOG,      /* from_node -> to_node for `duration` */
+} sc_action_kind;
+
+typedef struct sc_action {
+    sc_action_kind kind;
+    kr_duration at;
+    sc_pos pos;
+    size_t target;     /* SC_POST, SC_DISPATCH: process index */
+    char *name;        /* message or action name */
+    char *body;        /* SC_POST, SC_HTTP body (may be NULL) */
+    size_t body_len;
+    size_t node;       /* SC_HTTP, SC_CRASH, SC_RESTART */
+    char *method, *path; /* SC_HTTP */
+    size_t *side_a, *side_b; /* SC_PARTITION: node indexes */
+    size_t na, nb;
+    size_t from_node, to_node; /* SC_CLOG */
+    kr_duration duration;      /* SC_CLOG */
+} sc_action;
+
+/* Faults drawn from the seed: every [every_min, every_max] of virtual time
+ * until `until`, one of the enabled kinds, healed/restarted after
+ * [heal_min, heal_max]. */
+typedef struct sc_random_faults {
+    bool enabled;
+    kr_duration every_min, every_max, until, heal_min, heal_max;
+    bool partition, crash, clog;
+    sc_pos pos;
+} sc_random_faults;
+
+typedef enum {
+    SC_EXPECT_DELIVERED, /* message `name` delivered at least `at_least` times */
+    SC_EXPECT_QUIESCENT, /* nothing runnable, no message in flight at the end */
+    SC_EXPECT_HTTP,      /* `node` answers method path with status (and body) */
+    SC_EXPECT_INVARIANT, /* invariant `name` holds at the end */
+    SC_EXPECT_PROBE,     /* probe `name` hit at least `at_least` times (per run) */
+} sc_expect_kind;
+
+typedef struct sc_expect {
+    sc_expect_kind kind;
+    sc_pos pos;
+    char *name;
+    int64_t at_least;
+    size_t node;
+    char *method, *path, *body;
+    int status;
+} sc_expect;
+
+typedef struct scenario {
+    char *file; /* as given on the command line */
+    char *name, *description;
+    sc_node *nodes;
+    size_t n_nodes;
+    sc_process *procs;
+    size_t n_procs;
+    kr_sim_net net;
+    sc_link *links;
+    size_t n_links;
+    sc_action *actions; /* sorted by `at`, file order among equal times */
+    size_t n_actions;
+    sc_random_faults random_faults;
+    char **invariants; /* checked after every step */
+    sc_pos *invariant_pos;
+    size_t n_invariants;
+    sc_expect *expects; /* checked at the end */
+    size_t n_expects;
+    /* Liveness: after the last fault, invariant `liveness_check` must
+     * become true within `liveness_within`. */
+    char *liveness_check;
+    kr_duration liveness_within;
+    sc_pos liveness_pos;
+    char **require_probes; /* across a sweep, each must be hit at least once */
+    size_t n_require_probes;
+    kr_duration time_limit; /* virtual; default 60s */
+    uint64_t step_limit;    /* default 1,000,000 */
+    kr_duration event_cost_max; /* seeded per-event cost in virtual time; 0 = none */
+    uint64_t seed_first, seed_last; /* default sweep range */
+    char strategy[16];
+    int pct_depth;
+    sc_value *root; /* owns every sc_value */
+} scenario;
+
+/* load.c: parses and validates `path`. On error returns KR_EFORMAT (or
+ * KR_EIO/KR_ENOMEM) with err = "file:line:col: message". Actor types,
+ * invariants and actions must be registered before loading (they are
+ * checked). */
+int kr__sc_load(const char *path, scenario **out, char *err, size_t err_len);
+void kr__sc_free(scenario *s);
+/* "250ms" etc.; false when malformed. */
+bool kr__sc_parse_duration(const char *text, kr_duration *out);
+
+/* registry.c */
+typedef struct sc_type {
+    char *name, *help;
+    kr_actor_new_fn make;
+} sc_type;
+const sc_type *kr__sc_type(const char *name);
+kr_fn kr__sc_action(const char *type, const char *action);
+kr_invariant_fn kr__sc_invariant(const char *name);
+/* Lists registered types and invariants (for --help / kairos types). */
+void kr__sc_registry_print(FILE *out);
+void kr__sc_builtins_register(void); /* idempotent */
+
+/* args.c: what kr_sc_* accessors read. The first error wins. */
+struct kr_sc_args {
+    const scenario *s;
+    const sc_value *map; /* the process' args mapping, or NULL */
+    char *error;         /* "file:line:col: message" of the first error */
+    size_t error_len;
+    bool failed;
+};
+/* Resolves "name" or "name@node" (a scenario process) to its pid. */
+int kr__sc_resolve_pid(const scenario *s, const char *ref, kr_pid *out);
+
+/* runner.c: one run of a scenario under one seed. */
+typedef struct sc_decision {
+    uint32_t options, chosen;
+} sc_decision;
+
+typedef struct sc_options {
+    uint64_t seed;
+    const char *strategy; /* NULL = the scenario's */
+    int pct_depth;        /* 0 = the scenario's */
+    const char *trace_path; /* write a JSON Lines trace here (NULL: none) */
+    FILE *log;              /* verbose event log (replay), or NULL */
+    /* Follow these decisions first (replay/shrink), then the strategy. */
+    const sc_decision *schedule;
+    size_t schedule_len;
+    /* Scripted actions to skip (shrinking): skip[i] for actions[i]. */
+    const bool *skip_actions;
+    bool no_random_faults;
+} sc_options;
+
+typedef enum {
+    SC_PASS = 0,
+    SC_FAIL = 1,  /* a check failed (or a limit was hit, or liveness) */
+    SC_ERROR = 2, /* the scenario could not run (bad actor arguments) */
+} sc_status;
+
+#define SC_PROBES_MAX 64
+typedef struct sc_result {
+    sc_status status;
+    uint64_t seed, hash, steps;
+    kr_duration time;      /* virtual time at the end */
+    char failure[512];     /* what failed, with its details */
+    char signature[160];   /* check name + context, for grouping */
+    uint64_t fail_step;
+    kr_duration fail_time;
+    uint64_t events;       /* events served */
+    size_t n_probes;
+    char *probe_names[SC_PROBES_MAX]; /* owned by the result */
+    uint64_t probe_hits[SC_PROBES_MAX];
+    sc_decision *decisions; /* the run's whole schedule, owned */
+    size_t n_decisions;
+} sc_result;
+
+int kr__sc_run(const scenario *s, const sc_options *o, sc_result *r);
+void kr__sc_result_free(sc_result *r);
+
+/* trace.c: JSON Lines (sim/TRACE.md). */
+typedef struct sc_trace sc_trace;
+sc_trace *kr__sc_trace_open(const char *path, const scenario *s, const sc_options *o);
+void kr__sc_trace_event(sc_trace *t, const kr_sim_event *e);
+/* Writes the closing records (result, schedule) and renames into place. */
+int kr__sc_trace_close(sc_trace *t, const sc_result *r);
+/* Reads a trace's header and schedule for replay/shrink. */
+typedef struct sc_trace_info {
+    char scenario[1024];
+    uint64_t seed;
+    char strategy[16];
+    int pct_depth;
+    uint64_t hash;
+    bool *skip_actions; /* owned; n_actions long or NULL */
+    size_t n_skip;
+    bool no_random_faults;
+    sc_decision *schedule; /* owned */
+    size_t schedule_len;
+} sc_trace_info;
+int kr__sc_trace_read(const char *path, sc_trace_info *out, char *err, size_t err_len);
+void kr__sc_trace_info_free(sc_trace_info *t);
+/* JSON string escaping, for hand-written JSON (tested). */
+void kr__json_escape(FILE *out, const char *s, size_t len);
+
+#endif
