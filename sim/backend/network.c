@@ -8,6 +8,8 @@
  * every order while each link stays FIFO. */
 #include "sim.h"
 
+#include "http_internal.h"
+
 #include <inttypes.h>
 
 #define S kr__sim_state
@@ -61,6 +63,8 @@ void kr_sim_observe(kr_sim_observer fn, void *ctx)
     observer = fn;
     observer_ctx = fn ? ctx : NULL;
 }
+
+bool kr__sim_observing(void) { return observer != NULL; }
 
 kr_duration kr_sim_elapsed(void) { return S.now - KR__SIM_EPOCH; }
 
@@ -367,6 +371,31 @@ void kr__sim_net_deliver(size_t k)
         kr__message_deliver_local(m->from, m->to, m->name, m->body, m->len);
     }
     kr__free(m);
+}
+
+/* ---- what the HTTP layer needs --------------------------------------------- */
+
+const kr_sim_net *kr__sim_net_settings(void) { return &global_net; }
+
+bool kr__sim_net_reachable(uint32_t from_ip, uint16_t from_port, uint32_t to_ip, uint16_t to_port)
+{
+    long b = node_at(to_ip, to_port);
+    if (b < 0 || !nodes[b].up)
+        return false;
+    if (from_ip == 0 && from_port == 0)
+        return true; /* a client outside every node */
+    long a = node_at(from_ip, from_port);
+    return a >= 0 && nodes[a].up && !cut[a][b] && !cut[b][a];
+}
+
+void kr__sim_net_serve_http(uint32_t ip, uint16_t port, const kr__http_in *req,
+                            const kr__http_sink *sink)
+{
+    long node = node_at(ip, port);
+    size_t saved = driver_node;
+    driver_node = (size_t)node; /* the request is served on that node */
+    kr__http_handle(req, sink);
+    driver_node = saved;
 }
 
 /* ---- links between processes on different nodes ---------------------------- */

@@ -205,7 +205,7 @@ static kr_time next_event_time(void)
 static void run_process(kr__proc *p)
 {
     kr__sim_hash(kr__hash_str(p->pid.id));
-    if (atomic_load_explicit(&p->state, memory_order_relaxed) == KR__BOTTOM) {
+    if (kr__sim_observing() && atomic_load_explicit(&p->state, memory_order_relaxed) == KR__BOTTOM) {
         char node[24], ip[16];
         kr__ip_format(p->pid.ip, ip, sizeof ip);
         snprintf(node, sizeof node, "%s:%u", ip, (unsigned)p->pid.port);

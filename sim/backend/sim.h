@@ -57,8 +57,17 @@ void kr__sim_net_stop(void);
 size_t kr__sim_net_due(void);       /* links whose head message is due */
 kr_time kr__sim_net_next_at(void);  /* earliest arrival in flight */
 void kr__sim_net_deliver(size_t k); /* the k-th such link delivers its head */
+bool kr__sim_observing(void); /* an observer is installed: worth formatting */
 void kr__sim_emit(const char *kind, const char *node, const char *process, const char *name,
                   kr_pid from, kr_pid to, const void *body, size_t len);
+typedef struct kr__http_in kr__http_in;
+typedef struct kr__http_sink kr__http_sink;
+const kr_sim_net *kr__sim_net_settings(void);
+/* Both nodes up and not cut apart; from 0:0 is a client outside every node. */
+bool kr__sim_net_reachable(uint32_t from_ip, uint16_t from_port, uint32_t to_ip, uint16_t to_port);
+/* Hands a request to the shared HTTP core as seen from node ip:port. */
+void kr__sim_net_serve_http(uint32_t ip, uint16_t port, const kr__http_in *req,
+                            const kr__http_sink *sink);
 /* scheduler.c: one step, never jumping time past horizon (absolute). */
 bool kr__sim_step_until(kr_time horizon);
 /* scheduler.c: forget a runnable process that is about to vanish. */

@@ -13,6 +13,7 @@
 #include <kairos/dispatch.h>
 #include <kairos/check.h>
 #include <kairos/testing.h>
+#include <kairos/http.h>
 #ifdef KAIROS_SIM
 #include <kairos/sim.h>
 #endif

@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# Usage: bench/compare.sh [bench...]
+#   (default: pingpong pingpong-dispatch fanout ring spawn timers idle)
+#
+# Builds Kairos (Release, in $BENCH_BUILD_DIR, default build-bench/) and the
+# CAF/Erlang peers with their own build script (../shared/peers/build.sh,
+# which installs libcaf-dev, erlang-nox and g++ if missing), then runs, for
+# ROUNDS rounds (default 3) and per benchmark: kairos-bench (real), the peers
+# (CAF, then Erlang), kairos-bench-sim; plus sim-events once per round.
+# Every run is its own OS process, so peak RSS is per benchmark as for the
+# peers. Prints the raw lines, a table of medians and the Kairos/peer rate
+# ratios against issue 6's targets. Raw lines also go to $BENCH_BUILD_DIR/compare.txt.
+#
+#   ROUNDS=5 bench/compare.sh            # more rounds
+#   BENCH_SMOKE=1 bench/compare.sh       # CI: one round at n=1000, checks lines
+#   CAF_THREADS=N, KAIROS_WORKERS=N      # worker counts (default one per core)
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+ROUNDS=${ROUNDS:-3}
+n_args=()
+peers_n=0
+if [ "${BENCH_SMOKE:-0}" = 1 ]; then
+  ROUNDS=1
+  n_args=(--n "${BENCH_SMOKE_N:-1000}")
+  peers_n=${BENCH_SMOKE_N:-1000}
+fi
+benches=("${@:-pingpong pingpong-dispatch fanout ring spawn timers idle}")
+read -r -a benches <<<"${benches[*]}"
+
+bench_build_kairos
+[ -n "$PEERS_DIR" ] && [ -x "$PEERS_DIR/build.sh" ] ||
+  { echo "compare.sh: peers not found (set PEERS_DIR)" >&2; exit 1; }
+export PEERS_BUILD_DIR=${PEERS_BUILD_DIR:-$BENCH_BUILD_DIR/peers}
+"$PEERS_DIR/build.sh" >&2
+
+# The peers' benchmark for a Kairos one (dispatch is compared to pingpong).
+peer_of() {
+  case "$1" in
+    pingpong | pingpong-dispatch) echo pingpong ;;
+    fanout | ring | spawn | timers) echo "$1" ;;
+    *) echo "" ;;
+  esac
+}
+
+raw=$BENCH_BUILD_DIR/compare.txt
+: >"$raw"
+run() { "$@" | tee -a "$raw"; }
+
+for round in $(seq 1 "$ROUNDS"); do
+  echo "# round $round/$ROUNDS" >&2
+  for b in "${benches[@]}"; do
+    run "$KAIROS_BENCH" "${n_args[@]}" "$b"
+    peer=$(peer_of "$b")
+    if [ -n "$peer" ] && [ "$b" = "$peer" ]; then
+      PEERS_N=$peers_n run "$PEERS_DIR/run.sh" "$peer"
+    fi
+    run "$KAIROS_BENCH_SIM" "${n_args[@]}" "$b"
+  done
+  run "$KAIROS_BENCH_SIM" "${n_args[@]}" sim-events
+done
+
+medians=$(bench_medians <"$raw")
+
+echo
+echo "## Medians of $ROUNDS round(s)"
+echo "| bench | runtime | n | runs | median s | median rate/s | median peak RSS MiB | bytes/process |"
+echo "|---|---|---:|---:|---:|---:|---:|---:|"
+awk '{ printf "| %s | %s | %s | %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5, $6, $7,
+       ($8 < 0 ? "" : $8) }' <<<"$medians"
+
+echo
+echo "## Kairos (real) vs the peers: ratios of median rates (targets from issue 6)"
+echo "| bench | kairos-real /s | caf /s | erlang /s | kairos/caf | kairos/erlang | kairos/best peer | target | met |"
+echo "|---|---:|---:|---:|---:|---:|---:|---:|---|"
+awk '
+  { rate[$1 " " $2] = $6; bpp[$1 " " $2] = $8 }
+  function peer(b) { return b == "pingpong-dispatch" ? "pingpong" : b }
+  function ratio(a, b) { return b > 0 ? sprintf("%.2f", a / b) : "-" }
+  END {
+    split("pingpong pingpong-dispatch fanout ring spawn timers", order, " ")
+    target["spawn"] = 4
+    for (i = 1; i in order; i++) { b = order[i]
+      if (!((b " kairos-real") in rate)) continue
+      k = rate[b " kairos-real"]; c = rate[peer(b) " caf"] + 0; e = rate[peer(b) " erlang"] + 0
+      best = c > e ? c : e; t = (b in target) ? target[b] : 2
+      printf "| %s | %.0f | %.0f | %.0f | %s | %s | %s | >= %d | %s |\n", b, k, c, e,
+        ratio(k, c), ratio(k, e), ratio(k, best), t, ((best > 0 && k / best >= t) ? "yes" : "no")
+    }
+    if (("idle kairos-real") in bpp)
+      printf "| idle | %s bytes/process (real), %s (sim) | | | | | | <= 256 | %s |\n",
+        bpp["idle kairos-real"], bpp["idle kairos-sim"],
+        ((bpp["idle kairos-real"] + 0 <= 256) ? "yes" : "no")
+    if (("sim-events kairos-sim") in rate)
+      printf "| sim-events | %.0f events/s | | | | | | >= 5000000 | %s |\n",
+        rate["sim-events kairos-sim"], ((rate["sim-events kairos-sim"] + 0 >= 5e6) ? "yes" : "no")
+  }' <<<"$medians"
+
+if [ "${BENCH_SMOKE:-0}" = 1 ]; then
+  # Each Kairos benchmark on both backends, each peer benchmark twice.
+  want=$(( ${#benches[@]} * 2 + 1 ))
+  for b in "${benches[@]}"; do [ "$b" = "$(peer_of "$b")" ] && want=$((want + 2)); done
+  got=$(grep -c '^bench=' "$raw")
+  [ "$got" -eq "$want" ] || { echo "compare.sh: $got result lines, expected $want" >&2; exit 1; }
+fi

@@ -1,0 +1,47 @@
+# Sourced by compare.sh and scaling.sh: paths, the Release build, and the
+# median table.
+# shellcheck shell=bash
+
+BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+KAIROS_ROOT=$(cd "$BENCH_DIR/.." && pwd)
+# The peers live next to the checkout (../shared/peers); PEERS_DIR overrides.
+PEERS_DIR=${PEERS_DIR:-$(cd "$KAIROS_ROOT/../shared/peers" 2>/dev/null && pwd || true)}
+BENCH_BUILD_DIR=${BENCH_BUILD_DIR:-$KAIROS_ROOT/build-bench}
+KAIROS_BENCH=$BENCH_BUILD_DIR/bench/kairos-bench
+KAIROS_BENCH_SIM=$BENCH_BUILD_DIR/bench/kairos-bench-sim
+
+# Configures a Release tree and builds both benchmark binaries (and, through
+# them, both libraries).
+bench_build_kairos() {
+  cmake -S "$KAIROS_ROOT" -B "$BENCH_BUILD_DIR" -DCMAKE_BUILD_TYPE=Release >&2
+  cmake --build "$BENCH_BUILD_DIR" -j"$(nproc)" --target kairos-bench kairos-bench-sim >&2
+}
+
+# Reads result lines on stdin; prints "bench runtime n runs sec rate rss bpp"
+# per (bench, runtime, n), medians over the runs, in first-seen order.
+bench_medians() {
+  awk '
+    function median(list,   a, c, i, j, t) {
+      c = split(list, a, " ")
+      for (i = 2; i <= c; i++)
+        for (j = i; j > 1 && a[j - 1] + 0 > a[j] + 0; j--) {
+          t = a[j]; a[j] = a[j - 1]; a[j - 1] = t
+        }
+      return c % 2 ? a[(c + 1) / 2] : (a[c / 2] + a[c / 2 + 1]) / 2
+    }
+    /^bench=/ {
+      delete f
+      for (i = 1; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
+      k = f["bench"] " " f["runtime"] " " f["n"]
+      if (!(k in runs)) order[++nk] = k
+      runs[k]++
+      sec[k] = sec[k] " " f["seconds"]; rate[k] = rate[k] " " f["rate"]
+      rss[k] = rss[k] " " f["rss_mb"]
+      bpp[k] = bpp[k] " " ("bytes_per_process" in f ? f["bytes_per_process"] : -1)
+    }
+    END {
+      for (j = 1; j <= nk; j++) { k = order[j]
+        printf "%s %d %.4f %.0f %.1f %.0f\n", k, runs[k], median(sec[k]),
+          median(rate[k]), median(rss[k]), median(bpp[k]) }
+    }'
+}

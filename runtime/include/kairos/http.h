@@ -1,0 +1,73 @@
+/* HTTP endpoints of processes, and an HTTP client, as libprocess' route()
+ * and http::get/post.
+ *
+ * A node serves http://ip:port/{process-id}{path}. A request reaches the
+ * owning process as an event, so its handler runs in the process' context;
+ * the reply may be given later (after a future completes), exactly once. */
+#ifndef KAIROS_HTTP_H
+#define KAIROS_HTTP_H
+
+#include <kairos/future.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct kr_http_request {
+    const char *method, *path, *query; /* path without the "/{id}" prefix */
+    const char *body;
+    size_t body_len;
+    const char *principal; /* authenticated user, or NULL */
+} kr_http_request;
+
+/* A request header by name, any case; NULL if absent. */
+KR_API const char *kr_http_header(const kr_http_request *r, const char *name);
+
+/* Answer it exactly once, now or later (from any context). */
+typedef struct kr_http_reply kr_http_reply;
+typedef void (*kr_http_fn)(kr_process *self, const kr_http_request *r, kr_http_reply *out);
+
+/* Routes `path` ("/x", longest prefix wins) of self to fn. Call from
+ * initialize (or before spawn). KR_EEXIST if the path is taken. */
+KR_API int kr_route(kr_process *self, const char *path, const char *help, kr_http_fn fn);
+/* The same, requiring HTTP Basic credentials accepted by the realm's
+ * authenticator (401 with WWW-Authenticate otherwise). */
+KR_API int kr_route_auth(kr_process *self, const char *path, const char *realm,
+                         const char *help, kr_http_fn fn);
+/* Sends the reply and releases `out`. content_type NULL = "text/plain". */
+KR_API void kr_http_respond(kr_http_reply *out, int status, const char *content_type,
+                            const void *body, size_t len);
+/* A request copy that outlives the handler, for replying later: valid
+ * until kr_http_respond(out, ...). */
+KR_API const kr_http_request *kr_http_reply_request(const kr_http_reply *out);
+
+/* HTTP Basic for `realm`: check(user, password, ctx) decides. NULL check
+ * removes the realm's authenticator (its routes then answer 401). */
+KR_API int kr_http_authenticator(const char *realm,
+                                 bool (*check)(const char *user, const char *password,
+                                               void *ctx),
+                                 void *ctx);
+/* Paths ("/{id}/x", exact match) answered 403 before any process sees
+ * them; n = 0 clears the list. */
+KR_API int kr_firewall_disable(const char *const *paths, size_t n);
+
+/* The process that receives requests for "/" and for unknown ids (as
+ * libprocess' delegate); KR_PID_NONE removes it. */
+KR_API void kr_http_delegate(kr_pid pid);
+
+/* Client. Futures yield a kr_http_response * owned by the future; a
+ * connection failure fails the future with the reason. */
+typedef struct kr_http_response {
+    int status;
+    char *content_type;
+    char *body;
+    size_t len;
+} kr_http_response;
+KR_API kr_future *kr_http_get(const char *url);
+KR_API kr_future *kr_http_post(const char *url, const char *content_type, const void *body,
+                               size_t len);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
