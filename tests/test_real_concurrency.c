@@ -299,7 +299,7 @@ static void *race_setter(void *arg)
 {
     race *r = arg;
     while (!atomic_load(&r->go))
-        ;
+        sched_yield();
     if (kr_promise_set(r->p, NULL, NULL))
         atomic_fetch_add(&r->wins, 1);
     return NULL;
@@ -309,7 +309,7 @@ static void *race_listener(void *arg)
 {
     race *r = arg;
     while (!atomic_load(&r->go))
-        ;
+        sched_yield();
     kr_future_on_any(r->f, KR_PID_NONE, race_cb, &r, sizeof r);
     return NULL;
 }

@@ -1,5 +1,6 @@
 /* The real backend's entry points: start/stop, blocking callers, settle,
  * randomness and checks. */
+#include "io.h"
 #include "real.h"
 #include "prng.h"
 
@@ -21,11 +22,20 @@ int kr__backend_start(const kr__config *cfg)
     pthread_cond_init(&wait_cond, &a);
     pthread_condattr_destroy(&a);
     atomic_store(&kr__real_busy, 0);
-    int rc = kr__real_clock_start();
+    /* The listener first: kr__local_port must be the bound port before any
+     * process is spawned (pids carry it). */
+    int rc = kr__io_start(cfg);
+    if (rc != 0) {
+        pthread_cond_destroy(&wait_cond);
+        return rc;
+    }
+    rc = kr__real_clock_start();
     if (rc == 0 && (rc = kr__real_workers_start(cfg->workers)) != 0)
         kr__real_clock_stop();
-    if (rc != 0)
+    if (rc != 0) {
+        kr__io_stop();
         pthread_cond_destroy(&wait_cond);
+    }
     return rc;
 }
 
@@ -33,6 +43,7 @@ void kr__backend_stop(void)
 {
     kr__real_workers_stop();
     kr__real_clock_stop();
+    kr__io_stop(); /* last: no worker can post to it any more */
     pthread_cond_destroy(&wait_cond);
 }
 

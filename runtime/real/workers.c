@@ -1,23 +1,39 @@
-/* Worker threads and the run queue of the real backend.
+/* Worker threads of the real backend: a run queue (runq.h: `locked` or
+ * `lockfree`, KAIROS_RUNQ / kr_config.runq) plus a per-worker "next" slot.
  *
- * A FIFO of runnable processes behind one mutex and condition variable (the
- * shape of libprocess' default run queue). Each worker takes a process,
- * serves a batch of its events and puts it back if it still has work, so one
- * busy process cannot starve the rest. */
-#include "real.h"
+ * When a worker's running process makes another process runnable (a send,
+ * a spawn), that process goes into the worker's next slot and runs right
+ * after the current turn, on the same worker and with warm caches (Go's
+ * runnext, Tokio's LIFO slot). The slot's previous occupant, if any, moves
+ * to the run queue, and only then is an idle worker woken: there is surplus.
+ * So a strict ping-pong never wakes a second thread. Bounds: a process in a
+ * next slot waits at most for the current turn (BATCH_EVENTS events) of
+ * the process that made it runnable; a chain of next-slot hand-offs yields
+ * to the run queue after NEXT_STREAK turns when the queue has work.
+ *
+ * Each worker takes a process, serves a batch of its events and, if it
+ * still has work, queues it again behind whatever is queued (or runs it
+ * again at once when nothing else is waiting). kr__real_busy counts the
+ * processes that are queued, in a next slot or running: +1 at schedule,
+ * -1 when a turn leaves the process idle or gone. */
+#include "runq.h"
 
 #include <pthread.h>
 #include <unistd.h>
 
 #define BATCH_EVENTS 256
+#define NEXT_STREAK 32
 
-static pthread_mutex_t runq_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t runq_nonempty = PTHREAD_COND_INITIALIZER;
-static kr__proc *runq_head, *runq_tail;
-static int idle_workers;
-static bool stopping;
+typedef struct worker {
+    int index;
+    kr__proc *next; /* the next slot; only this worker touches it */
+} worker;
+
+static const kr__runq_ops *runq;
+static worker *workers;
 static pthread_t *threads;
 static int thread_count;
+static _Thread_local worker *self_worker;
 
 atomic_long kr__real_busy;
 
@@ -27,71 +43,84 @@ void kr__real_busy_done(void)
         kr__backend_wake();
 }
 
-static void runq_push(kr__proc *p)
-{
-    p->sched_link = NULL;
-    pthread_mutex_lock(&runq_lock);
-    if (runq_tail)
-        runq_tail->sched_link = p;
-    else
-        runq_head = p;
-    runq_tail = p;
-    if (idle_workers > 0)
-        pthread_cond_signal(&runq_nonempty);
-    pthread_mutex_unlock(&runq_lock);
-}
-
-/* Blocks until a process is runnable; NULL when stopping. */
-static kr__proc *runq_pop(void)
-{
-    pthread_mutex_lock(&runq_lock);
-    while (!runq_head && !stopping) {
-        idle_workers++;
-        pthread_cond_wait(&runq_nonempty, &runq_lock);
-        idle_workers--;
-    }
-    kr__proc *p = runq_head;
-    if (p) {
-        runq_head = p->sched_link;
-        if (!runq_head)
-            runq_tail = NULL;
-    }
-    pthread_mutex_unlock(&runq_lock);
-    return p;
-}
-
 void kr__backend_schedule(kr__proc *p)
 {
     atomic_fetch_add(&kr__real_busy, 1);
-    runq_push(p);
+    worker *w = self_worker;
+    if (!w) {
+        runq->push(-1, p, true);
+        return;
+    }
+    kr__proc *old = w->next;
+    w->next = p;
+    if (old)
+        runq->push(w->index, old, true); /* surplus: two runnable here */
 }
 
 static void *worker_main(void *arg)
 {
-    (void)arg;
-    kr__proc *p;
-    while ((p = runq_pop()) != NULL) {
-        if (kr__process_run(p, BATCH_EVENTS) == KR__RUN_MORE)
-            runq_push(p);
-        else
+    worker *w = arg;
+    self_worker = w;
+    unsigned streak = 0; /* consecutive turns taken from the next slot */
+    kr__proc *p = NULL;  /* to run now */
+    for (;;) {
+        if (!p && (p = w->next) != NULL) {
+            w->next = NULL;
+            if (++streak > NEXT_STREAK && runq->nonempty(w->index)) {
+                runq->push(w->index, p, false); /* let the queue go first */
+                p = NULL;
+            }
+        }
+        if (!p) {
+            streak = 0;
+            if ((p = runq->pop(w->index, true)) == NULL)
+                break; /* stopping */
+        }
+        if (kr__process_run(p, BATCH_EVENTS) == KR__RUN_MORE) {
+            if (w->next || runq->nonempty(w->index)) {
+                runq->push(w->index, p, w->next != NULL);
+                p = NULL;
+            } /* else nothing else waits here: another turn at once */
+        } else {
             kr__real_busy_done();
+            p = NULL;
+        }
     }
+    self_worker = NULL;
     return NULL;
 }
 
-int kr__real_workers_start(int workers)
+static const kr__runq_ops *runq_named(const char *name)
 {
-    if (workers <= 0) {
+    if (!name || !*name || strcmp(name, "lockfree") == 0)
+        return &kr__runq_lockfree;
+    if (strcmp(name, "locked") == 0)
+        return &kr__runq_locked;
+    return NULL;
+}
+
+int kr__real_workers_start(int count)
+{
+    if (count <= 0) {
         long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-        workers = cpus > 0 ? (int)cpus : 1;
+        count = cpus > 0 ? (int)cpus : 1;
     }
-    stopping = false;
-    runq_head = runq_tail = NULL;
-    threads = kr__calloc((size_t)workers, sizeof *threads);
-    if (!threads)
-        return KR_ENOMEM;
-    for (thread_count = 0; thread_count < workers; thread_count++) {
-        if (pthread_create(&threads[thread_count], NULL, worker_main, NULL) != 0) {
+    runq = runq_named(kr__runq_requested);
+    if (!runq)
+        return KR_EINVAL; /* kr_init validated it already */
+    threads = kr__calloc((size_t)count, sizeof *threads);
+    workers = kr__calloc((size_t)count, sizeof *workers);
+    int rc = (threads && workers) ? runq->init(count) : KR_ENOMEM;
+    if (rc != 0) {
+        kr__free(threads);
+        kr__free(workers);
+        threads = NULL;
+        workers = NULL;
+        return rc;
+    }
+    for (thread_count = 0; thread_count < count; thread_count++) {
+        workers[thread_count].index = thread_count;
+        if (pthread_create(&threads[thread_count], NULL, worker_main, &workers[thread_count]) != 0) {
             kr__real_workers_stop();
             return KR_ENOMEM;
         }
@@ -101,13 +130,16 @@ int kr__real_workers_start(int workers)
 
 void kr__real_workers_stop(void)
 {
-    pthread_mutex_lock(&runq_lock);
-    stopping = true;
-    pthread_cond_broadcast(&runq_nonempty);
-    pthread_mutex_unlock(&runq_lock);
+    if (!runq)
+        return;
+    runq->stop();
     for (int i = 0; i < thread_count; i++)
         pthread_join(threads[i], NULL);
+    runq->fini();
     kr__free(threads);
+    kr__free(workers);
     threads = NULL;
+    workers = NULL;
     thread_count = 0;
+    runq = NULL;
 }

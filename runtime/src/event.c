@@ -1,5 +1,5 @@
 /* Events: one allocation each, the payload (arg or body, then name) inline. */
-#include "internal.h"
+#include "http_internal.h"
 
 kr__event *kr__event_new(kr__event_kind kind, size_t data_len, size_t extra)
 {
@@ -26,6 +26,9 @@ void kr__event_drop(kr__event *e)
     case KR__EV_INTERNAL:
         if (e->u.internal.drop)
             e->u.internal.drop(NULL, e->data);
+        break;
+    case KR__EV_HTTP:
+        kr__http_event_drop(e); /* answers, so no client hangs */
         break;
     default:
         break;

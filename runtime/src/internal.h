@@ -108,7 +108,7 @@ typedef struct kr__proc {
     _Atomic uint32_t pending; /* events queued and not yet accounted */
     _Atomic uint32_t purge;   /* injected terminates not yet reached */
     uint32_t sched_index;     /* backend use */
-    void *sched_link;       /* backend use */
+    kr__node sched_link;      /* backend use (real: run queue link) */
     kr__handlers *handlers;
     kr__links *links; /* who to tell when we exit; guarded by the links lock */
     void *routes;     /* HTTP routes */
@@ -214,7 +214,12 @@ typedef struct kr__config {
     uint64_t seed;
     char strategy[16];
     int pct_depth;
+    char runq[16]; /* "locked", "lockfree" or "" (default) */
 } kr__config;
+
+/* Run queue asked for by kr_config.runq or KAIROS_RUNQ ("" = the
+ * backend's default); validated by kr_init, used by the real backend. */
+extern char kr__runq_requested[16];
 
 extern atomic_bool kr__is_running;
 extern atomic_bool kr__finalizing;
@@ -235,6 +240,8 @@ extern kr__counters kr__stats;
 
 /* Ids (pid.c) */
 void kr__ids_reset(void);
+/* The next generated "" id, "(N)", without allocating (kr_process_init). */
+void kr__id_generate_anon(char id[KR_ID_MAX + 1]);
 int kr__ip_parse(const char *s, uint32_t *out);
 void kr__ip_format(uint32_t ip, char *buf, size_t n);
 

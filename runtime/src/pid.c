@@ -95,8 +95,9 @@ int kr_pid_parse(const char *s, kr_pid *out)
 }
 
 /* Generated ids: one counter per prefix, reset by kr_init so a simulated
- * run names its processes the same way every time. A linked list: prefixes
- * are few. */
+ * run names its processes the same way every time. The "" prefix (every
+ * unnamed process) is one atomic counter; other prefixes are few and live
+ * in a list under a lock. */
 typedef struct id_counter {
     struct id_counter *next;
     uint64_t last;
@@ -105,6 +106,7 @@ typedef struct id_counter {
 
 static pthread_mutex_t ids_lock = PTHREAD_MUTEX_INITIALIZER;
 static id_counter *ids;
+static atomic_uint_fast64_t anon_last; /* the "" prefix */
 
 void kr__ids_reset(void)
 {
@@ -114,11 +116,14 @@ void kr__ids_reset(void)
         ids = c->next;
         kr__free(c);
     }
+    atomic_store(&anon_last, 0);
     pthread_mutex_unlock(&ids_lock);
 }
 
 static uint64_t next_id_number(const char *prefix)
 {
+    if (!*prefix)
+        return atomic_fetch_add_explicit(&anon_last, 1, memory_order_relaxed) + 1;
     pthread_mutex_lock(&ids_lock);
     id_counter *c = ids;
     while (c && strcmp(c->prefix, prefix) != 0)
@@ -140,6 +145,29 @@ static uint64_t next_id_number(const char *prefix)
     return v;
 }
 
+/* Writes "(n)" at out (24 bytes suffice); returns its length. */
+static size_t format_number(char *out, uint64_t n)
+{
+    char digits[20];
+    size_t k = 0;
+    do {
+        digits[k++] = (char)('0' + n % 10);
+        n /= 10;
+    } while (n);
+    size_t len = 0;
+    out[len++] = '(';
+    while (k)
+        out[len++] = digits[--k];
+    out[len++] = ')';
+    out[len] = '\0';
+    return len;
+}
+
+void kr__id_generate_anon(char id[KR_ID_MAX + 1])
+{
+    format_number(id, next_id_number(""));
+}
+
 char *kr_id_generate(const char *prefix)
 {
     if (!prefix)
@@ -147,9 +175,11 @@ char *kr_id_generate(const char *prefix)
     uint64_t n = next_id_number(prefix);
     if (n == 0)
         return NULL;
-    size_t len = strlen(prefix) + 24;
-    char *id = malloc(len); /* the caller frees it with free() */
-    if (id)
-        snprintf(id, len, "%s(%llu)", prefix, (unsigned long long)n);
+    size_t plen = strlen(prefix);
+    char *id = malloc(plen + 24); /* the caller frees it with free() */
+    if (id) {
+        memcpy(id, prefix, plen);
+        format_number(id + plen, n);
+    }
     return id;
 }

@@ -10,6 +10,7 @@
  * States follow libprocess: BOTTOM until initialize ran, READY/BLOCKED
  * (pending > 0 / == 0), TERMINATING from its terminate event on. */
 #include "backend.h"
+#include "http_internal.h"
 
 #include <sched.h>
 
@@ -29,12 +30,7 @@ void kr_process_init(kr_process *process, const char *id, const kr_process_ops *
     p->ops = ops;
     p->flags = KR__F_INITED;
     if (!id || !*id) {
-        char *gen = kr_id_generate("");
-        if (gen && strlen(gen) <= KR_ID_MAX)
-            strcpy(p->pid.id, gen);
-        else
-            p->flags |= KR__F_BAD_ID;
-        free(gen);
+        kr__id_generate_anon(p->pid.id); /* "(N)": no lock, no allocation */
     } else if (strlen(id) > KR_ID_MAX) {
         p->flags |= KR__F_BAD_ID;
         kr__log("kr_process_init: id longer than %d bytes: %.40s...", KR_ID_MAX, id);
@@ -99,6 +95,7 @@ kr_pid kr_spawn(kr_process *process, bool manage)
             /* Release what kr_install attached; the process must be
              * initialized again before another spawn. */
             kr__handlers_free(p);
+            kr__http_routes_free(p);
             p->flags &= ~(uint32_t)KR__F_INITED;
             if (manage)
                 destroy_managed(p);
@@ -147,6 +144,7 @@ static void cleanup(kr__proc *p)
     drain(p);
     kr__links_notify(p);
     kr__handlers_free(p);
+    kr__http_routes_free(p);
     bool managed = p->flags & KR__F_MANAGED;
     KR__COUNT(processes_terminated);
     kr__table_remove(p); /* kr_wait may return (and free p) from here on */
@@ -192,6 +190,9 @@ static void serve(kr__proc *p, kr__event *e)
         break;
     case KR__EV_INTERNAL:
         e->u.internal.run(self, e->data);
+        break;
+    case KR__EV_HTTP:
+        kr__http_serve(p, e);
         break;
     case KR__EV_EXITED:
         if (p->ops && p->ops->exited)

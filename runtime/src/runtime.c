@@ -10,6 +10,7 @@ atomic_bool kr__finalizing;
 uint32_t kr__local_ip;
 uint16_t kr__local_port;
 kr__counters kr__stats;
+char kr__runq_requested[16];
 
 const char *kr_backend(void) { return kr__backend_name; }
 
@@ -108,6 +109,12 @@ static int resolve_config(const kr_config *in, kr__config *out)
         kr__log("kr_init: pct_depth=%d out of range [1, 8]", out->pct_depth);
         return KR_EINVAL;
     }
+    const char *runq = c.runq ? c.runq : getenv("KAIROS_RUNQ");
+    if (runq && strcmp(runq, "locked") != 0 && strcmp(runq, "lockfree") != 0) {
+        kr__log("kr_init: unknown run queue \"%s\" (locked or lockfree)", runq);
+        return KR_EINVAL;
+    }
+    snprintf(out->runq, sizeof out->runq, "%s", runq ? runq : "");
     return 0;
 }
 
@@ -130,6 +137,7 @@ int kr_init(const kr_config *cfg)
         return rc;
     reset_counters();
     kr__ids_reset();
+    memcpy(kr__runq_requested, c.runq, sizeof kr__runq_requested);
     kr__local_ip = c.ip;
     kr__local_port = c.port > 0 ? (uint16_t)c.port : 0;
     atomic_store(&kr__finalizing, false);

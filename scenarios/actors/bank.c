@@ -10,6 +10,7 @@
  * `withdraw` instead and never loses money. */
 #include <kairos/scenario.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -194,9 +195,9 @@ static bool money_conserved(char *why, size_t len)
     kr_sc_each("bank-safe-teller", add_teller, &l);
     if (l.balance + l.paid_out == l.initial)
         return true;
-    snprintf(why, len, "balance %lld + paid out %lld != initial %lld (%lld lost)",
+    snprintf(why, len, "balance %lld + paid out %lld != initial %lld (%+lld appeared from a lost update)",
              (long long)l.balance, (long long)l.paid_out, (long long)l.initial,
-             (long long)(l.initial - l.balance - l.paid_out));
+             (long long)(l.balance + l.paid_out - l.initial));
     return false;
 }
 

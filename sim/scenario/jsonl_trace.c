@@ -242,7 +242,7 @@ int kr__sc_trace_read(const char *path, sc_trace_info *out, char *err, size_t er
     while (rc == 0 && getline(&line, &cap, f) > 0) {
         n++;
         json_error_t jerr;
-        json_t *j = json_loads(line, 0, &jerr);
+        json_t *j = json_loads(line, JSON_ALLOW_NUL, &jerr);
         const char *type = json_string_value(json_object_get(j, "type"));
         if (!j || !type) {
             snprintf(err, err_len, "%s:%d: not a trace record (%s)", path, n,

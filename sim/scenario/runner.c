@@ -545,16 +545,21 @@ static void run_loop(void)
                  (double)kr_sim_elapsed() / 1e9);
             break;
         }
-        if (!kr__sim_step_until(end))
-            break; /* nothing left before the time limit */
-        const char *failure = kr_sim_failure();
+        bool stepped = kr__sim_step_until(end);
+        const char *failure = kr_sim_failure(); /* a kr_check, or a replay misfit */
         if (failure) {
             char sig[160];
             const char *colon = strstr(failure, ": ");
-            snprintf(sig, sizeof sig, "check %.*s", colon ? (int)(colon - failure) : 60, failure);
+            if (strncmp(failure, "replay:", 7) == 0)
+                snprintf(sig, sizeof sig, "replay misfit");
+            else
+                snprintf(sig, sizeof sig, "check %.*s", colon ? (int)(colon - failure) : 60,
+                         failure);
             fail(sig, "%s", failure);
             break;
         }
+        if (!stepped)
+            break; /* nothing left before the time limit */
         check_invariants();
         check_liveness(false);
     }

@@ -21,6 +21,7 @@ typedef struct sc_value {
     sc_kind kind;
     sc_pos pos;
     char *text;               /* SC_SCALAR */
+    size_t len;               /* SC_SCALAR: bytes in text (may hold NULs: "\0") */
     size_t n;                 /* SC_LIST items / SC_MAP entries */
     char **keys;              /* SC_MAP */
     sc_pos *key_pos;          /* SC_MAP */

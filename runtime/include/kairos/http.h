@@ -34,7 +34,12 @@ KR_API int kr_route(kr_process *self, const char *path, const char *help, kr_htt
  * authenticator (401 with WWW-Authenticate otherwise). */
 KR_API int kr_route_auth(kr_process *self, const char *path, const char *realm,
                          const char *help, kr_http_fn fn);
-/* Sends the reply and releases `out`. content_type NULL = "text/plain". */
+/* Sends the reply and releases `out`. content_type NULL = "text/plain".
+ * Safe from any thread, also after the process is gone. A second call made
+ * while the handler that received `out` is still running is logged and
+ * ignored; after the handler returned and the reply was sent, `out` is
+ * freed and must not be used again. A handler that keeps `out` must answer
+ * it eventually: the client waits (its connection stays open) until then. */
 KR_API void kr_http_respond(kr_http_reply *out, int status, const char *content_type,
                             const void *body, size_t len);
 /* A request copy that outlives the handler, for replying later: valid

@@ -15,11 +15,15 @@ typedef struct kr_config {
     uint64_t seed;        /* sim: seed of every random choice */
     const char *strategy; /* sim: "random" (default), "pct", "fifo" */
     int pct_depth;        /* sim, pct: bug depth d (1..8), 0 = KAIROS_PCT_DEPTH or 3 */
+    const char *runq;     /* real: run queue, "lockfree" (default) or "locked" (mutex +
+                           * condition variable); NULL = KAIROS_RUNQ or the default.
+                           * Checked on both backends; the simulator has no run queue. */
 } kr_config;
 
 /* Starts the runtime. NULL means defaults. Every field left zero or NULL is
  * taken from the environment (KAIROS_WORKERS, KAIROS_IP, KAIROS_PORT,
- * KAIROS_SEED, KAIROS_STRATEGY) when set there; a field the caller sets wins.
+ * KAIROS_SEED, KAIROS_STRATEGY, KAIROS_RUNQ) when set there; a field the
+ * caller sets wins.
  * An invalid value (from either source) is KR_EINVAL, never a silent
  * default. Returns KR_ESTATE if the runtime is already running. After
  * kr_finalize() a new kr_init() starts a fresh runtime. */

@@ -1,0 +1,414 @@
+/* The I/O thread: one level-triggered epoll loop, a command queue woken
+ * through an eventfd, write batching, a once-a-second tick for timeouts.
+ *
+ * Writes are batched: kr__io_write only appends and marks the connection
+ * dirty; the loop flushes dirty connections once per turn, so a burst of
+ * messages to one peer costs one send() instead of one per message. A
+ * closed connection is freed at the end of the turn, so an epoll event or a
+ * dirty-list entry already in hand never points at freed memory. */
+#include "io.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#define TICK_NS KR_SEC(1)
+
+char kr__io_rbuf[KR__IO_RBUF];
+int64_t kr__http_idle_ns = KR_SEC(60);
+
+static int epfd = -1, evfd = -1;
+static pthread_t thread;
+static bool thread_started;
+static _Thread_local bool on_thread;
+static atomic_bool stop_requested;
+
+static pthread_mutex_t cmd_lock = PTHREAD_MUTEX_INITIALIZER;
+static kr__io_cmd *cmd_head, *cmd_tail;
+static bool running; /* under cmd_lock: posts are queued (else run as down) */
+static _Thread_local bool running_down; /* this thread is running a down command */
+
+static kr__io_conn *conns;       /* every open connection */
+static kr__io_conn *dead;        /* closed this turn, freed at its end */
+static kr__io_conn **dirty;      /* connections with bytes to flush */
+static size_t dirty_len, dirty_cap;
+
+int64_t kr__io_monotonic(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+bool kr__io_on_thread(void) { return on_thread; }
+bool kr__io_down(void) { return running_down; }
+
+void kr__io_post(kr__io_cmd *cmd)
+{
+    cmd->next = NULL;
+    pthread_mutex_lock(&cmd_lock);
+    if (!running) {
+        pthread_mutex_unlock(&cmd_lock);
+        running_down = true;
+        cmd->fn(cmd);
+        running_down = false;
+        return;
+    }
+    bool was_empty = cmd_head == NULL;
+    if (cmd_tail)
+        cmd_tail->next = cmd;
+    else
+        cmd_head = cmd;
+    cmd_tail = cmd;
+    pthread_mutex_unlock(&cmd_lock);
+    /* The loop reads the eventfd before taking the queue, so only the
+     * poster that made the queue non-empty needs to wake it. */
+    if (was_empty) {
+        uint64_t one = 1;
+        ssize_t w = write(evfd, &one, sizeof one);
+        (void)w;
+    }
+}
+
+static void run_commands(void)
+{
+    uint64_t n;
+    ssize_t r = read(evfd, &n, sizeof n);
+    (void)r;
+    pthread_mutex_lock(&cmd_lock);
+    kr__io_cmd *c = cmd_head;
+    cmd_head = cmd_tail = NULL;
+    pthread_mutex_unlock(&cmd_lock);
+    while (c) {
+        kr__io_cmd *next = c->next; /* fn may free c */
+        c->fn(c);
+        c = next;
+    }
+}
+
+/* ---- connections ------------------------------------------------------------ */
+
+static void update_events(kr__io_conn *c)
+{
+    if (c->closed)
+        return;
+    uint32_t want = (c->want_read ? EPOLLIN : 0) |
+                    ((c->connecting || c->out.len > c->out_off) ? EPOLLOUT : 0);
+    if (want == c->events)
+        return;
+    struct epoll_event ev = {.events = want, .data.ptr = c};
+    if (epoll_ctl(epfd, EPOLL_CTL_MOD, c->fd, &ev) == 0)
+        c->events = want;
+}
+
+void kr__io_add(kr__io_conn *c, int fd, const kr__io_ops *ops, bool connecting)
+{
+    c->ops = ops;
+    c->fd = fd;
+    c->connecting = connecting;
+    c->closed = false;
+    c->want_read = true;
+    c->close_when_drained = false;
+    c->out = (kr__sb){0};
+    c->out_off = 0;
+    c->last_active = kr__io_monotonic();
+    c->events = EPOLLIN | (connecting ? EPOLLOUT : 0);
+    struct epoll_event ev = {.events = c->events, .data.ptr = c};
+    c->prev = NULL;
+    c->next = conns;
+    if (conns)
+        conns->prev = c;
+    conns = c;
+    if (epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) != 0) {
+        kr__log("io: epoll_ctl(ADD): %s", strerror(errno));
+        kr__io_close(c);
+    }
+}
+
+void kr__io_close(kr__io_conn *c)
+{
+    if (c->closed)
+        return;
+    c->closed = true;
+    if (c->ops->on_close)
+        c->ops->on_close(c);
+    epoll_ctl(epfd, EPOLL_CTL_DEL, c->fd, NULL);
+    close(c->fd);
+    if (c->prev)
+        c->prev->next = c->next;
+    else
+        conns = c->next;
+    if (c->next)
+        c->next->prev = c->prev;
+    kr__sb_free(&c->out);
+    c->next_dead = dead;
+    dead = c;
+}
+
+void kr__io_want_read(kr__io_conn *c, bool on)
+{
+    c->want_read = on;
+    update_events(c);
+}
+
+/* Writes what the socket takes; false if the connection was closed. */
+static bool flush(kr__io_conn *c)
+{
+    while (!c->connecting && c->out.len > c->out_off) {
+        ssize_t w = send(c->fd, c->out.data + c->out_off, c->out.len - c->out_off,
+                         MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+            break;
+        if (w <= 0) {
+            kr__io_close(c);
+            return false;
+        }
+        c->out_off += (size_t)w;
+        c->last_active = kr__io_monotonic();
+    }
+    if (c->out.len == c->out_off && c->out.len > 0) {
+        c->out.len = c->out_off = 0; /* keep the allocation for the next burst */
+        if (c->ops->on_drained)
+            c->ops->on_drained(c);
+        if (c->closed)
+            return false;
+    }
+    if (c->out.len == c->out_off && c->close_when_drained && !c->connecting) {
+        kr__io_close(c);
+        return false;
+    }
+    update_events(c);
+    return true;
+}
+
+void kr__io_write(kr__io_conn *c, const void *data, size_t len)
+{
+    if (c->closed)
+        return;
+    if (c->out_off > 0 && c->out_off * 2 > c->out.len) {
+        /* Compact: most of the buffer has been written already. */
+        memmove(c->out.data, c->out.data + c->out_off, c->out.len - c->out_off);
+        c->out.len -= c->out_off;
+        c->out_off = 0;
+    }
+    bool was_empty = c->out.len == c->out_off;
+    kr__sb_append(&c->out, data, len);
+    if (c->out.failed) {
+        kr__log("io: out of memory buffering %zu bytes; closing the connection", len);
+        kr__io_close(c);
+        return;
+    }
+    if (was_empty) {
+        if (dirty_len == dirty_cap) {
+            size_t cap = dirty_cap ? dirty_cap * 2 : 64;
+            kr__io_conn **grown = kr__realloc(dirty, cap * sizeof *grown);
+            if (!grown) {
+                flush(c);
+                return;
+            }
+            dirty = grown;
+            dirty_cap = cap;
+        }
+        dirty[dirty_len++] = c;
+    }
+}
+
+void kr__io_close_when_drained(kr__io_conn *c)
+{
+    c->close_when_drained = true;
+    kr__io_want_read(c, false);
+    if (c->out.len == c->out_off && !c->connecting)
+        kr__io_close(c);
+}
+
+static void flush_dirty(void)
+{
+    /* flush() may make more connections dirty (on_drained); index loop. */
+    for (size_t i = 0; i < dirty_len; i++)
+        if (!dirty[i]->closed)
+            flush(dirty[i]);
+    dirty_len = 0;
+}
+
+static void free_dead(void)
+{
+    while (dead) {
+        kr__io_conn *c = dead;
+        dead = c->next_dead;
+        c->ops->free(c);
+    }
+}
+
+static void finish_connect(kr__io_conn *c)
+{
+    int err = 0;
+    socklen_t len = sizeof err;
+    if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0)
+        err = errno;
+    c->connecting = false;
+    c->ops->on_connect(c, err == 0);
+    if (c->closed)
+        return;
+    if (err != 0) {
+        kr__io_close(c);
+        return;
+    }
+    flush(c);
+}
+
+static void handle_event(kr__io_conn *c, uint32_t events)
+{
+    if (c->closed)
+        return;
+    c->last_active = kr__io_monotonic();
+    if (c->connecting) {
+        if (events & (EPOLLOUT | EPOLLERR | EPOLLHUP))
+            finish_connect(c);
+        return;
+    }
+    if ((events & (EPOLLIN | EPOLLHUP | EPOLLERR)) && c->want_read)
+        c->ops->on_read(c);
+    else if (events & (EPOLLHUP | EPOLLERR)) {
+        kr__io_close(c); /* not reading and the socket failed */
+        return;
+    }
+    if (!c->closed && (events & EPOLLOUT))
+        flush(c);
+}
+
+static void tick(void)
+{
+    int64_t now = kr__io_monotonic();
+    for (kr__io_conn *c = conns, *next; c; c = next) {
+        next = c->next; /* on_tick may close c (it stays readable until freed) */
+        if (c->ops->on_tick)
+            c->ops->on_tick(c, now);
+    }
+}
+
+static void *loop_main(void *arg)
+{
+    (void)arg;
+    on_thread = true;
+    struct epoll_event evs[256];
+    int64_t next_tick = kr__io_monotonic() + TICK_NS;
+    while (!stop_requested) {
+        int64_t wait_ns = next_tick - kr__io_monotonic();
+        int timeout = wait_ns <= 0 ? 0 : (int)(wait_ns / 1000000) + 1;
+        int n = epoll_wait(epfd, evs, 256, timeout);
+        for (int i = 0; i < n; i++) {
+            if (evs[i].data.ptr == NULL)
+                run_commands();
+            else
+                handle_event(evs[i].data.ptr, evs[i].events);
+        }
+        if (kr__io_monotonic() >= next_tick) {
+            tick();
+            next_tick = kr__io_monotonic() + TICK_NS;
+        }
+        flush_dirty();
+        free_dead();
+    }
+    /* Stopping: every connection closes (clients fail, peers report). */
+    while (conns)
+        kr__io_close(conns);
+    dirty_len = 0;
+    free_dead();
+    return NULL;
+}
+
+static void stop_cmd(kr__io_cmd *cmd)
+{
+    stop_requested = true;
+    kr__free(cmd);
+}
+
+int kr__io_start(const kr__config *cfg)
+{
+    const char *idle = getenv("KAIROS_HTTP_IDLE_MS");
+    long ms = idle ? strtol(idle, NULL, 10) : 0;
+    kr__http_idle_ns = ms > 0 ? KR_MSEC(ms) : KR_SEC(60);
+    stop_requested = false;
+    conns = dead = NULL;
+    dirty_len = 0;
+    epfd = epoll_create1(EPOLL_CLOEXEC);
+    evfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (epfd < 0 || evfd < 0) {
+        kr__log("io: epoll/eventfd: %s", strerror(errno));
+        goto fail;
+    }
+    struct epoll_event ev = {.events = EPOLLIN, .data.ptr = NULL};
+    if (epoll_ctl(epfd, EPOLL_CTL_ADD, evfd, &ev) != 0)
+        goto fail;
+    int rc = kr__http_server_listen(cfg);
+    if (rc != 0) {
+        while (conns)
+            kr__io_close(conns);
+        free_dead();
+        close(epfd);
+        close(evfd);
+        epfd = evfd = -1;
+        return rc;
+    }
+    pthread_mutex_lock(&cmd_lock);
+    running = true;
+    pthread_mutex_unlock(&cmd_lock);
+    if (pthread_create(&thread, NULL, loop_main, NULL) != 0) {
+        pthread_mutex_lock(&cmd_lock);
+        running = false;
+        pthread_mutex_unlock(&cmd_lock);
+        while (conns)
+            kr__io_close(conns);
+        free_dead();
+        goto fail;
+    }
+    thread_started = true;
+    return 0;
+fail:
+    if (epfd >= 0)
+        close(epfd);
+    if (evfd >= 0)
+        close(evfd);
+    epfd = evfd = -1;
+    return KR_EIO;
+}
+
+void kr__io_stop(void)
+{
+    if (!thread_started)
+        return;
+    kr__io_cmd *stop = kr__malloc(sizeof *stop);
+    if (stop) {
+        stop->fn = stop_cmd;
+        kr__io_post(stop);
+    } else {
+        stop_requested = true; /* seen within a tick */
+    }
+    pthread_join(thread, NULL);
+    thread_started = false;
+    pthread_mutex_lock(&cmd_lock);
+    running = false;
+    kr__io_cmd *c = cmd_head;
+    cmd_head = cmd_tail = NULL;
+    pthread_mutex_unlock(&cmd_lock);
+    /* Commands posted after the loop ended: they release what they carry. */
+    running_down = true;
+    while (c) {
+        kr__io_cmd *next = c->next;
+        c->fn(c);
+        c = next;
+    }
+    running_down = false;
+    kr__free(dirty);
+    dirty = NULL;
+    dirty_cap = 0;
+    close(epfd);
+    close(evfd);
+    epfd = evfd = -1;
+}

@@ -1,0 +1,144 @@
+/* The `lockfree` run queue: one Vyukov intrusive MPSC queue per worker
+ * (the mailbox code, linked through kr__proc.sched_link). Pushing never
+ * takes a lock: a worker pushes to its own queue, other threads place
+ * round-robin. A queue's consumer side is guarded by a try-flag, so the
+ * owner pops with one exchange and an idle worker can steal from another's
+ * queue. Idle workers park on one condition variable only after every
+ * queue looked empty; pushers look for parked workers after a fence and
+ * take the lock only when there is one (see RUNQ.md). */
+#include "runq.h"
+
+#include <pthread.h>
+#include <sched.h>
+#include <stdint.h>
+
+typedef struct lfq {
+    kr__mailbox q;
+    atomic_bool taken; /* consumer side held (owner or a thief) */
+    char pad[64 - (sizeof(kr__mailbox) + sizeof(atomic_bool)) % 64];
+} lfq;
+
+static void *queues_mem;
+static lfq *queues;
+static int nq;
+static atomic_uint rr;
+static atomic_int sleepers;
+static atomic_bool stopping;
+static pthread_mutex_t park_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t park_cond = PTHREAD_COND_INITIALIZER;
+
+static int lf_init(int workers)
+{
+    nq = workers;
+    queues_mem = kr__calloc((size_t)workers + 1, sizeof(lfq));
+    if (!queues_mem)
+        return KR_ENOMEM;
+    uintptr_t a = ((uintptr_t)queues_mem + 63) & ~(uintptr_t)63;
+    queues = (lfq *)a;
+    for (int i = 0; i < workers; i++) {
+        kr__mailbox_init(&queues[i].q);
+        atomic_init(&queues[i].taken, false);
+    }
+    atomic_store(&rr, 0);
+    atomic_store(&sleepers, 0);
+    atomic_store(&stopping, false);
+    return 0;
+}
+
+/* An empty queue's head is its stub (pop re-pushes the stub as it takes
+ * the last node); anything else means a node is there or being pushed. */
+static bool maybe_items(lfq *l)
+{
+    return atomic_load_explicit(&l->q.head, memory_order_acquire) != &l->q.stub;
+}
+
+static bool any_items(void)
+{
+    for (int i = 0; i < nq; i++)
+        if (maybe_items(&queues[i]))
+            return true;
+    return false;
+}
+
+static kr__proc *try_take(lfq *l)
+{
+    if (!maybe_items(l))
+        return NULL;
+    if (atomic_exchange_explicit(&l->taken, true, memory_order_acquire))
+        return NULL;
+    kr__node *n = kr__mailbox_pop(&l->q);
+    atomic_store_explicit(&l->taken, false, memory_order_release);
+    return n ? kr__proc_of_link(n) : NULL;
+}
+
+static void lf_push(int self, kr__proc *p, bool wake)
+{
+    int t = self >= 0 ? self : (int)(atomic_fetch_add_explicit(&rr, 1, memory_order_relaxed) % (unsigned)nq);
+    kr__mailbox_push(&queues[t].q, &p->sched_link);
+    if (!wake && self >= 0)
+        return; /* the pushing worker takes it itself */
+    /* Pairs with the fence in lf_pop: either we see the sleeper, or it sees
+     * our node before it waits. */
+    atomic_thread_fence(memory_order_seq_cst);
+    if (atomic_load_explicit(&sleepers, memory_order_relaxed) > 0) {
+        pthread_mutex_lock(&park_lock);
+        pthread_cond_signal(&park_cond);
+        pthread_mutex_unlock(&park_lock);
+    }
+}
+
+static kr__proc *lf_pop(int self, bool wait)
+{
+    if (self < 0)
+        self = 0;
+    for (;;) {
+        for (int k = 0; k < nq; k++) {
+            kr__proc *p = try_take(&queues[(self + k) % nq]);
+            if (p)
+                return p;
+        }
+        if (!wait)
+            return NULL;
+        if (any_items()) {
+            sched_yield(); /* a push half-done or a thief busy: retry */
+            continue;
+        }
+        pthread_mutex_lock(&park_lock);
+        atomic_fetch_add(&sleepers, 1);
+        atomic_thread_fence(memory_order_seq_cst);
+        while (!any_items() && !atomic_load(&stopping))
+            pthread_cond_wait(&park_cond, &park_lock);
+        atomic_fetch_sub(&sleepers, 1);
+        pthread_mutex_unlock(&park_lock);
+        if (atomic_load(&stopping) && !any_items())
+            return NULL;
+    }
+}
+
+static bool lf_nonempty(int self) { return maybe_items(&queues[self < 0 ? 0 : self]); }
+
+static void lf_stop(void)
+{
+    pthread_mutex_lock(&park_lock);
+    atomic_store(&stopping, true);
+    pthread_cond_broadcast(&park_cond);
+    pthread_mutex_unlock(&park_lock);
+}
+
+static void lf_fini(void)
+{
+    kr__free(queues_mem);
+    queues_mem = NULL;
+    queues = NULL;
+    nq = 0;
+}
+
+const kr__runq_ops kr__runq_lockfree = {
+    .name = "lockfree",
+    .init = lf_init,
+    .push = lf_push,
+    .pop = lf_pop,
+    .nonempty = lf_nonempty,
+    .stop = lf_stop,
+    .fini = lf_fini,
+};

@@ -1,0 +1,36 @@
+/* HTML reports of simulator runs (sim only).
+ *
+ * kr__report_run reads a run trace (sim/TRACE.md, "Run traces") and writes
+ * one self-contained HTML file: a virtualised sequence diagram of the run
+ * (lanes per process grouped by node, messages as arrows, faults as bands,
+ * the failing check highlighted), with filters and an event details panel.
+ *
+ * kr__report_sweep reads a sweep summary (sim/TRACE.md, "Sweep summaries")
+ * and writes a static HTML summary: failures grouped by signature with the
+ * replay command and a link to run-seed-N.html, seeds/s, probes, and
+ * histograms of run lengths.
+ *
+ * Both return 0, or a negative KR_E* code with a message in err:
+ * KR_EIO (cannot read/write), KR_EFORMAT (malformed input, "file:line: why"),
+ * KR_ENOMEM, KR_EINVAL (NULL paths). The output is written to
+ * "html_path.tmp" and renamed, so a failure never leaves half a report. */
+#ifndef KAIROS_SIM_REPORT_H
+#define KAIROS_SIM_REPORT_H
+
+#include <kairos/common.h>
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+KR_API int kr__report_run(const char *trace_path, const char *html_path, char *err,
+                          size_t err_len);
+KR_API int kr__report_sweep(const char *sweep_jsonl_path, const char *html_path, char *err,
+                            size_t err_len);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

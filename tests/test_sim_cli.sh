@@ -1,0 +1,175 @@
+#!/usr/bin/env bash
+# Tests of the kairos command (sim/cli), run by ctest as `sim_cli`:
+#   tests/test_sim_cli.sh path/to/kairos path/to/source-tree [path/to/crashy.so]
+# Exit statuses (0 passed, 1 failure found, 2 bad input), --help everywhere,
+# sweeps identical across --jobs and shards, replay reproducing the hash,
+# shrink producing a shorter run with the same failure signature.
+set -u
+K=${1:?usage: test_sim_cli.sh KAIROS SOURCE_DIR}
+SRC=${2:?usage: test_sim_cli.sh KAIROS SOURCE_DIR}
+D=$SRC/tests/scenarios/cli
+PLUGIN=${3:-}
+BANK=$SRC/scenarios/bank-race.yaml
+T=$(mktemp -d "${TMPDIR:-/tmp}/kairos-cli-test.XXXXXX")
+trap 'rm -rf "$T"' EXIT
+failures=0
+
+fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+pass() { echo "ok: $*"; }
+
+# expect STATUS DESCRIPTION -- COMMAND...: runs it, output in $T/out, $T/err.
+expect() {
+    local want=$1 what=$2
+    shift 3
+    "$@" >"$T/out" 2>"$T/err"
+    local got=$?
+    if [ "$got" -eq "$want" ]; then pass "$what (exit $got)"; else
+        fail "$what: exit $got, expected $want: $*"
+        sed 's/^/    out: /' "$T/out" | head -20
+        sed 's/^/    err: /' "$T/err" | head -20
+    fi
+}
+has() { # has FILE REGEX DESCRIPTION
+    if grep -Eq -- "$2" "$1"; then pass "$3"; else
+        fail "$3: no /$2/ in $1"
+        sed 's/^/    /' "$1" | head -20
+    fi
+}
+# Seed lines of a sweep summary, sorted, without the wall-clock field.
+seed_lines() { grep '"type":"seed"' "$1" | sed 's/,"wall_ns":[0-9]*//' | sort; }
+
+# ---- --help and usage errors -------------------------------------------------
+expect 0 "kairos --help" -- "$K" --help
+has "$T/out" "^usage: kairos" "main help"
+for c in run sweep replay shrink check types; do
+    expect 0 "kairos $c --help" -- "$K" "$c" --help
+    has "$T/out" "^usage: kairos $c" "$c help"
+done
+expect 2 "no command" -- "$K"
+expect 2 "unknown command" -- "$K" frobnicate
+expect 2 "unknown flag" -- "$K" run "$D/pass.yaml" --bogus
+has "$T/err" "unknown option '--bogus'" "unknown flag message"
+expect 2 "flag of another command" -- "$K" run "$D/pass.yaml" --jobs 2
+expect 2 "bad seed" -- "$K" run "$D/pass.yaml" --seed 12x
+expect 2 "negative seed" -- "$K" run "$D/pass.yaml" --seed -1
+expect 2 "reversed seed range" -- "$K" sweep "$D/pass.yaml" --seeds 5..1
+expect 2 "malformed seed range" -- "$K" sweep "$D/pass.yaml" --seeds 1..
+expect 2 "bad shard" -- "$K" sweep "$D/pass.yaml" --shard 0/2
+expect 2 "shard past N" -- "$K" sweep "$D/pass.yaml" --shard 3/2
+expect 2 "bad jobs" -- "$K" sweep "$D/pass.yaml" --jobs 0
+expect 2 "bad strategy" -- "$K" run "$D/pass.yaml" --strategy lifo
+expect 2 "missing value" -- "$K" run "$D/pass.yaml" --seed
+expect 2 "missing file" -- "$K" run
+expect 2 "two files" -- "$K" check "$D/pass.yaml" "$D/pass.yaml"
+expect 2 "replay without seed or trace" -- "$K" replay "$D/pass.yaml"
+expect 2 "replay with both" -- "$K" replay "$D/pass.yaml" --seed 1 --trace x.jsonl
+expect 2 "shrink without seed" -- "$K" shrink "$D/pass.yaml"
+expect 2 "--load of a missing library" -- "$K" --load "$T/nope.so" types
+
+# ---- check, types ----------------------------------------------------------------
+expect 0 "check a valid scenario" -- "$K" check "$D/pass.yaml"
+has "$T/out" "pass.yaml: ok \(2 nodes, 2 processes, 0 actions\)" "check summary"
+expect 2 "check an invalid scenario" -- "$K" check "$D/bad-key.yaml"
+has "$T/err" "bad-key.yaml:[0-9]+:[0-9]+: " "file:line:col error"
+expect 2 "check a missing file" -- "$K" check "$T/missing.yaml"
+expect 2 "run an invalid scenario" -- "$K" run "$D/bad-key.yaml"
+expect 0 "types" -- "$K" types
+has "$T/out" "echo" "types lists the built-ins"
+
+# ---- run ---------------------------------------------------------------------------
+expect 0 "run a passing scenario" -- "$K" run "$D/pass.yaml" --seed 7
+has "$T/out" "^seed 7 .*hash 0x[0-9a-f]{16}.*PASS" "run prints seed and hash"
+expect 1 "a sweep finds the bank race" -- "$K" sweep "$BANK" --seeds 1..300 --jobs 2
+seed=$(sed -n 's/^ *first seed \([0-9]*\) .*/\1/p' "$T/out" | head -1)
+replay_cmd=$(sed -n 's/^ *replay: //p' "$T/out" | head -1)
+[ -n "$seed" ] && pass "failing seed $seed" || fail "no failing seed in the sweep summary"
+expect 1 "run the failing seed" -- "$K" run "$BANK" --seed "$seed" --trace "$T/fail.jsonl"
+has "$T/out" "^  check: " "run names the failing check"
+has "$T/out" "^  at: +step [0-9]+, virtual time " "run gives step and virtual time"
+has "$T/out" "^  replay: .* replay .* --seed $seed --strategy random" "run prints the replay command"
+hash=$(sed -n 's/.*hash \(0x[0-9a-f]*\).*/\1/p' "$T/out" | head -1)
+
+# ---- replay --------------------------------------------------------------------------
+expect 1 "the sweep's replay command" -- bash -c "$replay_cmd"
+has "$T/out" "hash $hash .*FAIL" "replay by seed reproduces the hash"
+has "$T/out" "^ +[0-9]+ +[0-9.]+s .* message " "replay prints the event log"
+expect 1 "replay of the trace" -- "$K" replay "$BANK" --trace "$T/fail.jsonl"
+has "$T/out" "hash $hash matches the trace" "replay by trace matches the hash"
+expect 1 "replay of the trace, scenario from the trace" -- "$K" replay --trace "$T/fail.jsonl"
+expect 2 "replay of a missing trace" -- "$K" replay "$BANK" --trace "$T/none.jsonl"
+
+# ---- sweep: --jobs, shards, determinism -------------------------------------------------
+for j in 1 2 3; do
+    expect 1 "sweep --jobs $j" -- "$K" sweep "$BANK" --seeds 1..400 --jobs "$j" --jsonl "$T/j$j.jsonl"
+    grep -v '^rate: ' "$T/out" | grep -v '^results: ' >"$T/summary$j"
+    seed_lines "$T/j$j.jsonl" >"$T/seeds$j"
+done
+cmp -s "$T/summary1" "$T/summary2" && cmp -s "$T/summary1" "$T/summary3" &&
+    pass "same summary for --jobs 1, 2, 3" || fail "summaries differ across --jobs"
+cmp -s "$T/seeds1" "$T/seeds2" && cmp -s "$T/seeds1" "$T/seeds3" &&
+    pass "same per-seed results for --jobs 1, 2, 3" || fail "per-seed results differ across --jobs"
+[ "$(wc -l <"$T/seeds1")" -eq 400 ] && pass "400 seed lines" || fail "expected 400 seed lines"
+has "$T/j1.jsonl" '^\{"type":"sweep"' "summary file header"
+has "$T/j1.jsonl" '^\{"type":"summary","status":"fail"' "summary file summary line"
+: >"$T/shards"
+for k in 1 2 3; do
+    expect 1 "sweep --shard $k/3" -- "$K" sweep "$BANK" --seeds 1..400 --shard "$k/3" --jobs 2 --jsonl "$T/s$k.jsonl"
+    seed_lines "$T/s$k.jsonl" >>"$T/shards"
+done
+sort "$T/shards" | cmp -s - "$T/seeds1" && pass "shards 1/3..3/3 together are the whole sweep" ||
+    fail "the union of the shards differs from the whole sweep"
+grep -q '"seed":2,' "$T/s1.jsonl" && pass "seed 2 is in shard 2/3" || true
+expect 1 "sweep --check-determinism" -- "$K" sweep "$BANK" --seeds 1..200 --check-determinism --jobs 2
+has "$T/out" "determinism: every seed ran twice; same trace hashes" "determinism check passes"
+expect 0 "sweep of a passing scenario" -- "$K" sweep "$D/pass.yaml" --jobs 2 --check-determinism
+has "$T/out" "^result: PASS" "passing sweep result"
+expect 1 "--stop-after-failures" -- "$K" sweep "$BANK" --seeds 1..2000 --jobs 1 --stop-after-failures 2
+has "$T/out" "^seeds run: [0-9]+ of 2000, passed [0-9]+, failed 2$" "stops after 2 failures"
+expect 1 "a required probe never hit" -- "$K" sweep "$D/probe-missing.yaml" --jobs 2
+has "$T/out" "FAIL: required probe 'never-hit' was never hit" "missing probe reported"
+expect 1 "non-tty progress lines" -- "$K" sweep "$BANK" --seeds 1..300 --jobs 2
+has "$T/err" "^progress: [0-9]+/300 seeds, [0-9]+ seeds/s, [0-9]+ failures?, ETA " "progress lines"
+
+# ---- shrink ------------------------------------------------------------------------------
+expect 1 "shrink" -- "$K" shrink "$D/shrinkable.yaml" --seed 1 --out "$T/shrunk.jsonl"
+has "$T/out" "^shrunk trace: " "shrink writes a trace"
+before=$(sed -n 's/^before: \([0-9]*\) steps.*/\1/p' "$T/out")
+after=$(sed -n 's/^after: *\([0-9]*\) steps.*/\1/p' "$T/out")
+sig=$(sed -n 's/^shrunk trace: .* (fails with: \(.*\))$/\1/p' "$T/out")
+[ -n "$after" ] && [ -n "$before" ] && [ "$after" -lt "$before" ] &&
+    pass "shrunk from $before to $after steps" || fail "shrink did not shorten ($before -> $after)"
+expect 1 "replay of the shrunk trace" -- "$K" replay "$D/shrinkable.yaml" --trace "$T/shrunk.jsonl"
+has "$T/out" "matches the trace" "shrunk trace replays exactly"
+has "$T/out" "^  check: +$sig$" "shrunk trace fails with the same signature"
+has "$T/out" "steps $after " "shrunk trace replays in $after steps"
+expect 0 "shrink of a passing seed" -- "$K" shrink "$D/pass.yaml" --seed 1 --out "$T/none.jsonl"
+
+# ---- --load and crashing workers ----------------------------------------------------------
+if [ -n "$PLUGIN" ]; then
+    expect 2 "a plugin's type is unknown without --load" -- "$K" check "$D/crashy.yaml"
+    expect 0 "--load before the command" -- "$K" --load "$PLUGIN" check "$D/crashy.yaml"
+    expect 0 "--load after the command" -- "$K" types --load "$PLUGIN"
+    has "$T/out" "crasher" "types lists the plugin's type"
+    for j in 1 3; do
+        expect 1 "sweep with crashing seeds, --jobs $j" -- "$K" --load "$PLUGIN" sweep "$D/crashy.yaml" --jobs $j
+        has "$T/out" "^seeds run: 30 of 30, passed 26, failed 4$" "every seed accounted for (--jobs $j)"
+        has "$T/out" "^  4 x crash: signal 6" "crashes grouped by signal (--jobs $j)"
+        has "$T/out" "first seed 3 " "first crashing seed (--jobs $j)"
+        has "$T/out" "replay: .* --load .*replay .*--seed 3 " "the replay command keeps --load"
+    done
+fi
+
+# ---- reports (when this build has them) -------------------------------------------------------
+"$K" run "$D/pass.yaml" --report "$T/run.html" >"$T/out" 2>"$T/err"
+rc=$?
+if [ $rc -eq 0 ] && [ -s "$T/run.html" ]; then pass "run --report"
+elif [ $rc -eq 2 ] && grep -q "reports not available in this build" "$T/err"; then pass "run --report: not in this build"
+else fail "run --report: exit $rc"; cat "$T/err"; fi
+"$K" sweep "$BANK" --seeds 1..100 --jobs 2 --report "$T/sweep.html" >"$T/out" 2>"$T/err"
+rc=$?
+if [ $rc -eq 1 ] && [ -s "$T/sweep.html" ] && [ -s "$T/sweep.jsonl" ]; then pass "sweep --report"
+elif [ $rc -eq 2 ] && grep -q "reports not available in this build" "$T/err"; then pass "sweep --report: not in this build"
+else fail "sweep --report: exit $rc"; cat "$T/err"; fi
+
+echo "$failures failure(s)"
+[ "$failures" -eq 0 ]
