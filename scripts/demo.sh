@@ -1,15 +1,46 @@
 #!/usr/bin/env bash
-# Installs the dependencies, builds, and runs the ping-pong demo on the
-# simulator for seeds 1 2 3, printing each run's trace hash (the same seed
-# always gives the same hash), then once on the real backend.
+# The main job, for a newcomer: installs the dependencies, builds, and hunts
+# the bank race on the simulator.
+#
+#   1. ping-pong on the simulator for seeds 1 2 3: the same seed always
+#      gives the same trace hash;
+#   2. `kairos sweep scenarios/bank-race.yaml --seeds 1..2000`: finds the
+#      seeds where two tellers lose an update;
+#   3. `kairos replay` of the first failing seed: the identical run, its
+#      event log, the same hash;
+#   4. `kairos run --report`: that run as a sequence diagram in
+#      reports/bank-race-seed-N.html (open it in a browser).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 ./scripts/install-deps.sh
-cmake -S . -B build
-cmake --build build -j"$(nproc)" --target pingpong_sim pingpong_real
+cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build build -j"$(nproc)" --target kairos_cli pingpong_sim
 
-for seed in 1 2 3; do
+echo "== 1. ping-pong on the simulator: same seed, same trace hash"
+for seed in 1 2 3 1; do
   ./build/examples/pingpong_sim "$seed"
 done
-./build/examples/pingpong_real
+
+echo
+echo "== 2. kairos sweep scenarios/bank-race.yaml --seeds 1..2000"
+set +e
+./build/kairos sweep scenarios/bank-race.yaml --seeds 1..2000 --jobs "$(nproc)" | tee build/demo-sweep.txt
+status=${PIPESTATUS[0]}
+set -e
+if [[ $status -ne 1 ]]; then
+  echo "demo: expected the sweep to find the race (exit 1), got exit $status" >&2
+  exit 1
+fi
+seed=$(sed -n 's/.*first seed \([0-9]*\) .*/\1/p' build/demo-sweep.txt | head -1)
+
+echo
+echo "== 3. kairos replay scenarios/bank-race.yaml --seed $seed (last 12 lines of the event log)"
+./build/kairos replay scenarios/bank-race.yaml --seed "$seed" | tail -12 || true
+
+echo
+echo "== 4. kairos run scenarios/bank-race.yaml --seed $seed --report reports/bank-race-seed-$seed.html"
+mkdir -p reports
+./build/kairos run scenarios/bank-race.yaml --seed "$seed" \
+  --trace "build/bank-race-seed-$seed.jsonl" --report "reports/bank-race-seed-$seed.html" || true
+echo "open reports/bank-race-seed-$seed.html to see the race"

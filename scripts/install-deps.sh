@@ -16,6 +16,15 @@ packages=(
   libjansson-dev
 )
 
+# --ci: also what only CI needs: Chromium for the report's browser test and
+# clang's sanitizer/fuzzer runtime for the libFuzzer stage.
+if [[ ${1:-} == --ci ]]; then
+  packages+=(chromium libclang-rt-14-dev)
+elif [[ $# -gt 0 ]]; then
+  echo "usage: install-deps.sh [--ci]" >&2
+  exit 2
+fi
+
 if ! command -v dpkg-query >/dev/null 2>&1 || ! command -v apt-get >/dev/null 2>&1; then
   echo "install-deps.sh: not a Debian-like system; install these yourself: ${packages[*]}" >&2
   exit 1

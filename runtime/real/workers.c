@@ -33,7 +33,7 @@ static const kr__runq_ops *runq;
 static worker *workers;
 static pthread_t *threads;
 static int thread_count;
-static _Thread_local worker *self_worker;
+static KR__TLS worker *self_worker;
 
 atomic_long kr__real_busy;
 

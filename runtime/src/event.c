@@ -10,6 +10,7 @@ kr__event *kr__event_new(kr__event_kind kind, size_t data_len, size_t extra)
         return NULL;
     e->kind = (uint8_t)kind;
     e->inject = false;
+    e->aux = 0;
     e->len = (uint32_t)data_len;
     return e;
 }

@@ -7,6 +7,7 @@
 
 #include <stdalign.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,7 +57,8 @@ typedef void (*kr__internal_fn)(kr_process *self, void *data);
 typedef struct kr__event {
     kr__node node;
     uint8_t kind;
-    bool inject; /* terminate only */
+    bool inject;  /* terminate only */
+    uint8_t aux;  /* message: strlen(name) (0: look it up) */
     uint32_t len; /* bytes of data (arg or body) */
     union {
         struct {
@@ -140,6 +142,7 @@ bool kr__deliver(kr_pid to, kr__event *e);
 
 /* The process table: a slot array indexed by pid.kr_slot plus an id map. */
 kr__proc *kr__table_acquire(kr_pid pid); /* NULL if not running here */
+kr__proc *kr__table_acquire_ref(const kr_pid *pid); /* the same, without copying pid */
 void kr__table_release(kr__proc *p);
 int kr__table_insert(kr__proc *p);       /* sets pid slot/gen; KR_EEXIST */
 void kr__table_close(kr__proc *p);       /* stop lookups, drain refs */
@@ -155,7 +158,9 @@ size_t kr__table_live(void);
 void kr__table_each(void (*fn)(kr__proc *p, void *ctx), void *ctx);
 void kr__table_reset(void);
 
-extern _Thread_local kr__proc *kr__current_proc;
+/* initial-exec: no __tls_get_addr call per access from the shared library */
+#define KR__TLS _Thread_local __attribute__((tls_model("initial-exec")))
+extern KR__TLS kr__proc *kr__current_proc;
 
 /* ---- links (link.c) ----------------------------------------------------- */
 void kr__links_notify(kr__proc *p); /* p is terminating: tell its linkers */
@@ -236,7 +241,38 @@ typedef struct kr__counters {
     atomic_uint_fast64_t check_failures;
 } kr__counters;
 extern kr__counters kr__stats;
-#define KR__COUNT(field) atomic_fetch_add_explicit(&kr__stats.field, 1, memory_order_relaxed)
+/* The hot counters are per thread (counters.c): each thread adds to its own
+ * block with a plain load and store, and kr_stats_get sums the blocks, so
+ * workers never bounce a shared cache line per message. check_failures
+ * stays in kr__stats (kr_check_failures reads it directly); kr__stats also
+ * takes the counts of a thread that could not get a block. */
+#define KR__NCOUNTERS (sizeof(kr__counters) / sizeof(atomic_uint_fast64_t))
+typedef struct kr__tcounters {
+    struct kr__tcounters *next;
+    atomic_bool in_use;
+    atomic_uint_fast64_t v[KR__NCOUNTERS];
+} kr__tcounters;
+extern KR__TLS kr__tcounters *kr__tcount;
+kr__tcounters *kr__tcount_attach(void); /* NULL if out of memory */
+void kr__counters_reset(void);
+uint64_t kr__counter_total(size_t index);
+static inline void kr__count_at(size_t index)
+{
+    kr__tcounters *t = kr__tcount;
+    if (!t && !(t = kr__tcount_attach())) {
+        atomic_fetch_add_explicit((atomic_uint_fast64_t *)&kr__stats + index, 1,
+                                  memory_order_relaxed);
+        return;
+    }
+    atomic_store_explicit(&t->v[index],
+                          atomic_load_explicit(&t->v[index], memory_order_relaxed) + 1,
+                          memory_order_relaxed);
+}
+#define KR__COUNTER_INDEX(field) (offsetof(kr__counters, field) / sizeof(atomic_uint_fast64_t))
+#define KR__COUNT(field)                                                                          \
+    (KR__COUNTER_INDEX(field) == KR__COUNTER_INDEX(check_failures)                                \
+         ? (void)atomic_fetch_add_explicit(&kr__stats.field, 1, memory_order_relaxed)             \
+         : kr__count_at(KR__COUNTER_INDEX(field)))
 
 /* Ids (pid.c) */
 void kr__ids_reset(void);

@@ -6,16 +6,23 @@ struct kr__handlers {
     struct handler {
         char *name;
         kr_message_fn fn;
+        size_t name_len;
     } items[];
 };
 
-static struct handler *find_handler(kr__proc *p, const char *name)
+/* Lengths first: most lookups are decided without touching the names. */
+static struct handler *find_handler_n(kr__proc *p, const char *name, size_t name_len)
 {
     kr__handlers *h = p->handlers;
     for (uint32_t i = 0; h && i < h->len; i++)
-        if (strcmp(h->items[i].name, name) == 0)
+        if (h->items[i].name_len == name_len && memcmp(h->items[i].name, name, name_len) == 0)
             return &h->items[i];
     return NULL;
+}
+
+static struct handler *find_handler(kr__proc *p, const char *name)
+{
+    return find_handler_n(p, name, strlen(name));
 }
 
 int kr_install(kr_process *self, const char *name, kr_message_fn fn)
@@ -46,7 +53,7 @@ int kr_install(kr_process *self, const char *name, kr_message_fn fn)
     char *copy = kr__strdup(name);
     if (!copy)
         return KR_ENOMEM;
-    h->items[h->len++] = (struct handler){.name = copy, .fn = fn};
+    h->items[h->len++] = (struct handler){.name = copy, .fn = fn, .name_len = strlen(copy)};
     return 0;
 }
 
@@ -59,26 +66,35 @@ void kr__handlers_free(kr__proc *p)
     p->handlers = NULL;
 }
 
+/* A message event; name_len = strlen(name) <= KR_NAME_MAX. */
+static kr__event *message_event(const kr_pid *from, const char *name, size_t name_len,
+                                const void *body, size_t len)
+{
+    kr__event *e = kr__event_new(KR__EV_MESSAGE, len, name_len + 1);
+    if (!e)
+        return NULL;
+    e->u.msg.from = *from;
+    if (len)
+        memcpy(e->data, body, len);
+    char *name_copy = (char *)e->data + len;
+    memcpy(name_copy, name, name_len + 1);
+    e->u.msg.name = name_copy;
+    e->aux = (uint8_t)name_len;
+    return e;
+}
+
 kr__event *kr__message_event(kr_pid from, kr_pid to, const char *name, const void *body,
                              size_t len)
 {
     (void)to;
-    size_t name_len = strlen(name) + 1;
-    kr__event *e = kr__event_new(KR__EV_MESSAGE, len, name_len);
-    if (!e)
-        return NULL;
-    e->u.msg.from = from;
-    if (len)
-        memcpy(e->data, body, len);
-    char *name_copy = (char *)e->data + len;
-    memcpy(name_copy, name, name_len);
-    e->u.msg.name = name_copy;
-    return e;
+    return message_event(&from, name, strlen(name), body, len);
 }
 
 void kr__message_serve(kr__proc *p, kr__event *e)
 {
-    struct handler *h = find_handler(p, e->u.msg.name);
+    /* aux holds the name's length (0 for "", or an event made elsewhere). */
+    size_t name_len = e->aux ? e->aux : strlen(e->u.msg.name);
+    struct handler *h = find_handler_n(p, e->u.msg.name, name_len);
     if (!h) {
         KR__COUNT(messages_dropped); /* no handler: dropped, as libprocess */
         return;
@@ -92,15 +108,15 @@ void kr__message_serve(kr__proc *p, kr__event *e)
     h->fn(kr__process_of(p), &m);
 }
 
-void kr__message_deliver_local(kr_pid from, kr_pid to, const char *name, const void *body,
-                               size_t len)
+static void deliver_local(const kr_pid *from, const kr_pid *to, const char *name,
+                          size_t name_len, const void *body, size_t len)
 {
-    kr__proc *p = kr__table_acquire(to);
+    kr__proc *p = kr__table_acquire_ref(to);
     if (!p) {
         KR__COUNT(messages_dropped);
         return;
     }
-    kr__event *e = kr__message_event(from, to, name, body, len);
+    kr__event *e = message_event(from, name, name_len, body, len);
     if (e)
         kr__enqueue(p, e);
     else
@@ -108,31 +124,49 @@ void kr__message_deliver_local(kr_pid from, kr_pid to, const char *name, const v
     kr__table_release(p);
 }
 
-static void transport(kr_pid from, kr_pid to, const char *name, const void *body, size_t len)
+void kr__message_deliver_local(kr_pid from, kr_pid to, const char *name, const void *body,
+                               size_t len)
+{
+    deliver_local(&from, &to, name, strlen(name), body, len);
+}
+
+static void transport(const kr_pid *from, const kr_pid *to, const char *name, const void *body,
+                      size_t len)
 {
     if (!name || (!body && len)) {
         kr__log("kr_send/kr_post: NULL %s", name ? "body" : "name");
         return;
     }
-    if (strlen(name) > KR_NAME_MAX) {
+    size_t name_len = strlen(name);
+    if (name_len > KR_NAME_MAX) {
         kr__log("kr_send/kr_post: message name over %d bytes", KR_NAME_MAX);
         return;
     }
-    if (kr_pid_is_none(to))
+    if (to->id[0] == '\0')
         return; /* ignored, as libprocess ignores a send to UPID() */
     KR__COUNT(messages_sent);
-    if (kr__backend_remote(from, to))
-        kr__backend_send_remote(from, to, name, body, len);
+    if (kr__backend_remote(*from, *to))
+        kr__backend_send_remote(*from, *to, name, body, len);
     else
-        kr__message_deliver_local(from, to, name, body, len);
+        deliver_local(from, to, name, name_len, body, len);
 }
 
 void kr_send(kr_process *self, kr_pid to, const char *name, const void *body, size_t len)
 {
-    transport(self ? kr_self(self) : KR_PID_NONE, to, name, body, len);
+    if (!self) {
+        transport(&KR_PID_NONE, &to, name, body, len);
+        return;
+    }
+    const kr__proc *p = kr__proc_of(self);
+    if (p->pid.ip != 0 || p->pid.port != 0 || p->pid.id[0] == '\0') {
+        transport(&p->pid, &to, name, body, len); /* what kr_self would return */
+        return;
+    }
+    kr_pid from = kr_self(self); /* not spawned yet: fills in this node */
+    transport(&from, &to, name, body, len);
 }
 
 void kr_post(kr_pid to, const char *name, const void *body, size_t len)
 {
-    transport(KR_PID_NONE, to, name, body, len);
+    transport(&KR_PID_NONE, &to, name, body, len);
 }

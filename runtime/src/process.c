@@ -14,7 +14,7 @@
 
 #include <sched.h>
 
-_Thread_local kr__proc *kr__current_proc;
+KR__TLS kr__proc *kr__current_proc;
 
 kr_process *kr_current(void) { return kr__current_proc ? kr__process_of(kr__current_proc) : NULL; }
 

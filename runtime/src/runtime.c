@@ -118,12 +118,7 @@ static int resolve_config(const kr_config *in, kr__config *out)
     return 0;
 }
 
-static void reset_counters(void)
-{
-    atomic_uint_fast64_t *c = (atomic_uint_fast64_t *)&kr__stats;
-    for (size_t i = 0; i < sizeof kr__stats / sizeof *c; i++)
-        atomic_store(&c[i], 0);
-}
+static void reset_counters(void) { kr__counters_reset(); }
 
 int kr_init(const kr_config *cfg)
 {
@@ -224,16 +219,16 @@ void kr_stats_get(kr_stats *out)
     if (!out)
         return;
     *out = (kr_stats){
-        .messages_sent = atomic_load(&kr__stats.messages_sent),
-        .messages_delivered = atomic_load(&kr__stats.messages_delivered),
-        .messages_dropped = atomic_load(&kr__stats.messages_dropped),
-        .dispatches = atomic_load(&kr__stats.dispatches),
-        .events_served = atomic_load(&kr__stats.events_served),
-        .events_dropped = atomic_load(&kr__stats.events_dropped),
-        .processes_spawned = atomic_load(&kr__stats.processes_spawned),
-        .processes_terminated = atomic_load(&kr__stats.processes_terminated),
-        .timers_created = atomic_load(&kr__stats.timers_created),
-        .timers_fired = atomic_load(&kr__stats.timers_fired),
-        .timers_cancelled = atomic_load(&kr__stats.timers_cancelled),
+        .messages_sent = kr__counter_total(KR__COUNTER_INDEX(messages_sent)),
+        .messages_delivered = kr__counter_total(KR__COUNTER_INDEX(messages_delivered)),
+        .messages_dropped = kr__counter_total(KR__COUNTER_INDEX(messages_dropped)),
+        .dispatches = kr__counter_total(KR__COUNTER_INDEX(dispatches)),
+        .events_served = kr__counter_total(KR__COUNTER_INDEX(events_served)),
+        .events_dropped = kr__counter_total(KR__COUNTER_INDEX(events_dropped)),
+        .processes_spawned = kr__counter_total(KR__COUNTER_INDEX(processes_spawned)),
+        .processes_terminated = kr__counter_total(KR__COUNTER_INDEX(processes_terminated)),
+        .timers_created = kr__counter_total(KR__COUNTER_INDEX(timers_created)),
+        .timers_fired = kr__counter_total(KR__COUNTER_INDEX(timers_fired)),
+        .timers_cancelled = kr__counter_total(KR__COUNTER_INDEX(timers_cancelled)),
     };
 }

@@ -63,6 +63,20 @@ static slot *slot_at(uint32_t s)
     return c ? &c[s & (CHUNK_SLOTS - 1)] : NULL;
 }
 
+static inline bool same_pid(const kr_pid *a, const kr_pid *b)
+{
+    if (a->ip != b->ip || a->port != b->port)
+        return false;
+    const char *x = a->id, *y = b->id;
+    while (*x == *y) {
+        if (!*x)
+            return true;
+        x++;
+        y++;
+    }
+    return false;
+}
+
 static long map_find(const kr_pid *pid, uint64_t h)
 {
     if (map_cap == 0)
@@ -70,7 +84,7 @@ static long map_find(const kr_pid *pid, uint64_t h)
     for (size_t i = h & (map_cap - 1);; i = (i + 1) & (map_cap - 1)) {
         if (map[i].hash == 0)
             return -1;
-        if (map[i].hash == h && kr_pid_equal(slot_at(map[i].slot)->owner->pid, *pid))
+        if (map[i].hash == h && same_pid(&slot_at(map[i].slot)->owner->pid, pid))
             return (long)i;
     }
 }
@@ -194,19 +208,29 @@ static bool resolve(kr_pid *pid)
     return i >= 0;
 }
 
-kr__proc *kr__table_acquire(kr_pid pid)
+kr__proc *kr__table_acquire_ref(const kr_pid *pid)
 {
-    if (!kr__backend_hosts(pid.ip, pid.port) || !resolve(&pid))
+    if (!kr__backend_hosts(pid->ip, pid->port))
         return NULL;
-    slot *sl = slot_at(pid.kr_slot);
+    uint32_t s = pid->kr_slot, gen = pid->kr_gen;
+    if (s == SLOT_NONE || !slot_at(s)) {
+        kr_pid copy = *pid;
+        if (!resolve(&copy))
+            return NULL;
+        s = copy.kr_slot;
+        gen = copy.kr_gen;
+    }
+    slot *sl = slot_at(s);
     atomic_fetch_add(&sl->refs, 1);
     kr__proc *p = atomic_load(&sl->proc);
-    if (!p || atomic_load(&sl->gen) != pid.kr_gen || !kr_pid_equal(p->pid, pid)) {
+    if (!p || atomic_load(&sl->gen) != gen || !same_pid(&p->pid, pid)) {
         atomic_fetch_sub(&sl->refs, 1);
         return NULL;
     }
     return p;
 }
+
+kr__proc *kr__table_acquire(kr_pid pid) { return kr__table_acquire_ref(&pid); }
 
 void kr__table_release(kr__proc *p)
 {

@@ -481,8 +481,16 @@ int kr_sim_partition(const char *const *side_a, size_t na, const char *const *si
     for (size_t j = 0; j < nb; j++)
         if ((b_idx[j] = node_get(side_b[j], true, &err)) < 0)
             return err;
-    char detail[64];
-    snprintf(detail, sizeof detail, "%zu|%zu nodes", na, nb);
+    /* "a1,a2|b1,b2": the node addresses of each side, for traces/reports. */
+    char detail[KR_SIM_NODES_MAX * 2 * 24];
+    size_t used = 0;
+    for (size_t i = 0; i < na + nb; i++) {
+        const char *addr = nodes[i < na ? a_idx[i] : b_idx[i - na]].address;
+        const char *sep = i == 0 ? "" : i == na ? "|" : ",";
+        used += (size_t)snprintf(detail + used, sizeof detail - used, "%s%s", sep, addr);
+    }
+    if (na + nb == 0)
+        detail[0] = '\0';
     for (size_t i = 0; i < na; i++)
         for (size_t j = 0; j < nb; j++)
             if (a_idx[i] != b_idx[j])

@@ -160,7 +160,7 @@ const char kr__rp_run_js[] =
     "  var D = JSON.parse(document.getElementById('kairos-data').textContent);\n"
     "  var T_PARSE = performance.now() - T0;\n"
     "\n"
-    "  var ROW = 24, GUTTER = 112, MIN_LANE = 86, MAX_LANE = 190, BLOCK = 32;\n"
+    "  var ROW = 24, GUTTER = 112, MIN_LANE = 86, MAX_LANE = 280, BLOCK = 32;\n"
     "  var MAX_SPACER = 15000000; /* stay far below browsers' element height limits */\n"
     "  var S = D.str, E = D.ev, A = D.ar, N = E.s.length, NA = A.a.length;\n"
     "  var H = D.header || {}, R = D.result || {};\n"

@@ -141,7 +141,8 @@ static int by_count(const void *a, const void *b)
 /* Failing and erroring seeds grouped by signature, biggest group first. */
 static int group(sweep *w)
 {
-    qsort(w->seeds, w->n, sizeof *w->seeds, by_seed);
+    if (w->n > 1)
+        qsort(w->seeds, w->n, sizeof *w->seeds, by_seed);
     for (size_t i = 0; i < w->n; i++) {
         if (!w->seeds[i].status)
             continue;
@@ -166,7 +167,8 @@ static int group(sweep *w)
         gr->members = m;
         gr->members[gr->count++] = i;
     }
-    qsort(w->groups, w->n_groups, sizeof *w->groups, by_count);
+    if (w->n_groups > 1) /* qsort's array may not be NULL, even for 0 items */
+        qsort(w->groups, w->n_groups, sizeof *w->groups, by_count);
     return 0;
 }
 

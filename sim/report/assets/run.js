@@ -7,7 +7,7 @@
   var D = JSON.parse(document.getElementById('kairos-data').textContent);
   var T_PARSE = performance.now() - T0;
 
-  var ROW = 24, GUTTER = 112, MIN_LANE = 86, MAX_LANE = 190, BLOCK = 32;
+  var ROW = 24, GUTTER = 112, MIN_LANE = 86, MAX_LANE = 280, BLOCK = 32;
   var MAX_SPACER = 15000000; /* stay far below browsers' element height limits */
   var S = D.str, E = D.ev, A = D.ar, N = E.s.length, NA = A.a.length;
   var H = D.header || {}, R = D.result || {};
