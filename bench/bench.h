@@ -24,8 +24,10 @@ typedef struct bench_result {
     double bytes_per_process; /* idle only; < 0 = not printed */
 } bench_result;
 
-/* Runs one benchmark in a running runtime. 0 on success, else prints why on
- * stderr and returns non-zero. */
+/* Runs one benchmark in a running runtime. 0 on success, BENCH_SKIPPED when
+ * it cannot run here (it says why on stderr; no result line is printed),
+ * else prints why on stderr and returns another non-zero value. */
+#define BENCH_SKIPPED (-1)
 typedef int (*bench_fn)(const bench_opts *opts, bench_result *out);
 
 typedef struct bench_def {
@@ -34,6 +36,8 @@ typedef struct bench_def {
     long default_n;
     bool sim_only;
     const char *what;
+    bool real_only; /* network benchmarks: real sockets */
+    bool listen;    /* the runtime must listen (port 0: any free port) */
 } bench_def;
 
 /* bench_messaging.c */
@@ -45,6 +49,14 @@ int bench_ring(const bench_opts *opts, bench_result *out);
 int bench_spawn(const bench_opts *opts, bench_result *out);
 int bench_timers(const bench_opts *opts, bench_result *out);
 int bench_idle(const bench_opts *opts, bench_result *out);
+/* bench_network.c (real backend) */
+int bench_http(const bench_opts *opts, bench_result *out);
+int bench_remote_w1(const bench_opts *opts, bench_result *out);
+int bench_remote_w100(const bench_opts *opts, bench_result *out);
+int bench_remote_w1000(const bench_opts *opts, bench_result *out);
+/* The server side of `remote`, run by `kairos-bench --remote-server W` in a
+ * second OS process: prints its port, serves until stdin closes. */
+int bench_remote_server(int workers);
 /* bench_sim.c */
 int bench_sim_events(const bench_opts *opts, bench_result *out);
 

@@ -29,9 +29,21 @@ static const bench_def benches[] = {
      "n processes each kr_delay 1 ms to self; timed until all fired"},
     {"idle", bench_idle, 1000000, false,
      "spawn n idle processes; prints bytes_per_process (RSS delta)"},
+    {"http", bench_http, 500000, false,
+     "wrk -t2 -c64 on one route for ceil(n/100,000) s (1..30); n = requests done (real only)",
+     true, true},
+    {"remote-w1", bench_remote_w1, 20000, false,
+     "ping/pong with a 2nd OS process over loopback, 1 in flight; n = round trips (real only)",
+     true, true},
+    {"remote-w100", bench_remote_w100, 1000000, false,
+     "the same with 100 pings in flight (real only)", true, true},
+    {"remote-w1000", bench_remote_w1000, 1000000, false,
+     "the same with 1,000 pings in flight (real only; not in the default set)", true, true},
     {"sim-events", bench_sim_events, 1000000, true,
      "simulator steps/s: 1,000-process ring, 64 tokens, ~n events (sim only)"},
 };
+/* `remote` on the command line: the windowed pair. */
+static const char *const remote_alias[] = {"remote-w1", "remote-w100"};
 #define BENCH_COUNT (sizeof benches / sizeof benches[0])
 
 #ifdef KAIROS_SIM
@@ -147,7 +159,9 @@ static void usage(FILE *out)
             "compare with the peers). --n scales every named benchmark (0 = defaults),\n"
             "--workers sets the real backend's threads (0 = one per core), --seed the\n"
             "simulator's seed. kairos-bench is the real backend, kairos-bench-sim the\n"
-            "simulator; --backend re-executes the other binary.\n\nbenchmarks:\n");
+            "simulator; --backend re-executes the other binary. `remote` names\n"
+            "remote-w1 and remote-w100. http needs wrk on PATH (skipped, with a message\n"
+            "and no result line, without it).\n\nbenchmarks:\n");
     for (size_t i = 0; i < BENCH_COUNT; i++)
         fprintf(out, "  %-18s %s (default n=%ld)\n", benches[i].name, benches[i].what,
                 benches[i].default_n);
@@ -193,6 +207,9 @@ static int parse_args(int argc, char **argv, cli *c)
         } else if (strcmp(a, "--seed") == 0 && parse_long(val, 0, &v)) {
             c->seed = (uint64_t)v;
             i++;
+        } else if (strcmp(a, "remote") == 0 && c->name_count + 2 <= (int)(BENCH_COUNT * 4)) {
+            for (size_t k = 0; k < sizeof remote_alias / sizeof remote_alias[0]; k++)
+                c->names[c->name_count++] = remote_alias[k];
         } else if (a[0] != '-' && bench_find(a) && c->name_count < (int)(BENCH_COUNT * 4)) {
             c->names[c->name_count++] = a;
         } else {
@@ -236,7 +253,7 @@ static void report(const char *name, const bench_result *r)
 
 static int run_one(const bench_def *b, const cli *c)
 {
-    kr_config cfg = {.workers = c->opts.workers, .port = -1, .seed = c->seed};
+    kr_config cfg = {.workers = c->opts.workers, .port = b->listen ? 0 : -1, .seed = c->seed};
     int err = kr_init(&cfg);
     if (err != 0) {
         fprintf(stderr, "%s: kr_init: %s\n", b->name, kr_strerror(err));
@@ -249,6 +266,8 @@ static int run_one(const bench_def *b, const cli *c)
     int rc = b->run(&opts, &r);
     if (rc == 0)
         report(b->name, &r);
+    else if (rc == BENCH_SKIPPED)
+        rc = 0;
 #ifdef KAIROS_SIM
     if (kr_sim_failure()) {
         fprintf(stderr, "%s: %s\n", b->name, kr_sim_failure());
@@ -262,6 +281,8 @@ static int run_one(const bench_def *b, const cli *c)
 int main(int argc, char **argv)
 {
     cli c = {.backend = THIS_BACKEND};
+    if (argc == 3 && strcmp(argv[1], "--remote-server") == 0)
+        return bench_remote_server(atoi(argv[2]));
     int rc = parse_args(argc, argv, &c);
     if (rc != 0)
         return rc == 2 ? 0 : 2;
@@ -273,13 +294,20 @@ int main(int argc, char **argv)
         return exec_other_backend(argv);
     }
     int failed = 0;
+    bool sim = strcmp(THIS_BACKEND, "sim") == 0;
     for (size_t i = 0; c.name_count == 0 && i < BENCH_COUNT; i++)
-        if (!benches[i].sim_only || strcmp(THIS_BACKEND, "sim") == 0)
+        if ((sim ? !benches[i].real_only : !benches[i].sim_only) &&
+            strcmp(benches[i].name, "remote-w1000") != 0)
             failed |= run_one(&benches[i], &c);
     for (int i = 0; i < c.name_count; i++) {
         const bench_def *b = bench_find(c.names[i]);
         if (b->sim_only && strcmp(THIS_BACKEND, "sim") != 0) {
             fprintf(stderr, "%s: only on the sim backend (--backend sim)\n", b->name);
+            failed = 1;
+            continue;
+        }
+        if (b->real_only && sim) {
+            fprintf(stderr, "%s: only on the real backend (--backend real)\n", b->name);
             failed = 1;
             continue;
         }

@@ -174,7 +174,7 @@ expect 0 "bank-safe never loses money (with the determinism check)" -- \
     "$K" sweep "$SRC/scenarios/bank-safe.yaml" --seeds 1..500 --jobs 2 --check-determinism
 has "$T/out" "^result: PASS" "bank-safe sweep passes"
 expect 1 "bank-race under pct" -- "$K" sweep "$BANK" --seeds 1..300 --jobs 2 --strategy pct
-has "$T/out" "invariant money-conserved" "pct finds the race too"
+has "$T/out" "lost update" "pct finds the race too"
 
 echo "$failures failure(s)"
 [ "$failures" -eq 0 ]

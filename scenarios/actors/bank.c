@@ -6,7 +6,9 @@
  * nodes can both read the same balance before either writes: one
  * withdrawal is lost, and money is no longer conserved (paid out + balance
  * != initial balance). Whether the reads overlap depends on think times and
- * network latency, i.e. on the seed. `safe-teller` uses the account's atomic
+ * network latency, i.e. on the seed. The account asserts (kr_check) at the
+ * very `set` that overwrites a newer balance, so a failing run stops at the
+ * racing step; money-conserved checks the books at the end. `safe-teller` uses the account's atomic
  * `withdraw` instead and never loses money. */
 #include <kairos/scenario.h>
 
@@ -14,11 +16,34 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define READERS_MAX 16
+
 typedef struct account {
     kr_process base;
     int64_t initial, balance;
     int reads_outstanding; /* gets answered, sets not yet seen */
+    uint64_t version;      /* bumped by every set */
+    struct {
+        kr_pid who;
+        uint64_t version; /* what `who` last read */
+    } readers[READERS_MAX];
 } account;
+
+/* The version `who` read last; remembered per reader (a few tellers). */
+static uint64_t *version_read_by(account *a, kr_pid who)
+{
+    size_t free_slot = READERS_MAX;
+    for (size_t i = 0; i < READERS_MAX; i++) {
+        if (kr_pid_equal(a->readers[i].who, who))
+            return &a->readers[i].version;
+        if (kr_pid_is_none(a->readers[i].who) && free_slot == READERS_MAX)
+            free_slot = i;
+    }
+    if (free_slot == READERS_MAX)
+        return NULL;
+    a->readers[free_slot].who = who;
+    return &a->readers[free_slot].version;
+}
 
 typedef struct teller {
     kr_process base;
@@ -36,6 +61,9 @@ static void account_get(kr_process *self, const kr_message *m)
     if (a->reads_outstanding > 0)
         kr_probe("concurrent-reads"); /* the window the race needs */
     a->reads_outstanding++;
+    uint64_t *seen = version_read_by(a, m->from);
+    if (seen)
+        *seen = a->version;
     kr_send(self, m->from, "balance", &a->balance, sizeof a->balance);
 }
 
@@ -44,7 +72,15 @@ static void account_set(kr_process *self, const kr_message *m)
     account *a = (account *)self;
     if (m->len != sizeof(int64_t))
         return;
+    /* The moment of the bug: a write computed from a balance that another
+     * write has replaced since. The assertion names it at this step. */
+    uint64_t *seen = version_read_by(a, m->from);
+    kr_check(!seen || *seen == a->version,
+             "lost update: %s writes a balance computed from version %llu, but version %llu "
+             "(written by another teller) is current",
+             m->from.id, seen ? (unsigned long long)*seen : 0ULL, (unsigned long long)a->version);
     memcpy(&a->balance, m->body, sizeof a->balance);
+    a->version++;
     if (a->reads_outstanding > 0)
         a->reads_outstanding--;
     kr_send(self, m->from, "done", NULL, 0);

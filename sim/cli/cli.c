@@ -22,7 +22,8 @@ enum {
     C_SHRINK = 1 << 3,
     C_CHECK = 1 << 4,
     C_TYPES = 1 << 5,
-    C_ALL = 0x3f,
+    C_REPORT = 1 << 6,
+    C_ALL = 0x7f,
 };
 
 typedef struct cli_flag {
@@ -45,7 +46,8 @@ static const cli_flag flags[] = {
     {"--stop-after-failures", true, C_SWEEP},
     {"--check-determinism", false, C_SWEEP},
     {"--jsonl", true, C_SWEEP},
-    {"--out", true, C_SHRINK},
+    {"--out", true, C_SHRINK | C_REPORT},
+    {"-o", true, C_REPORT},
     {"--budget", true, C_SHRINK},
     {"--verbose", false, C_SHRINK},
 };
@@ -62,6 +64,7 @@ static int cmd_run(const cli_opts *o);
 static int cmd_replay(const cli_opts *o);
 static int cmd_check(const cli_opts *o);
 static int cmd_types(const cli_opts *o);
+static int cmd_report(const cli_opts *o);
 
 #define STRATEGY_HELP                                                          \
     "  --strategy S        random | pct | fifo (default: the scenario's)\n"    \
@@ -130,6 +133,12 @@ static const cli_cmd commands[] = {
      "usage: kairos check FILE\n"
      "Validates the scenario without running it.\n\n" COMMON_HELP
      "Exit status: 0 valid, 2 invalid (errors as file:line:col: message).\n"},
+    {"report", C_REPORT, cmd_report, true,
+     "usage: kairos report TRACE.jsonl -o RUN.html\n"
+     "Renders a run trace (written by run/replay/shrink --trace) as one\n"
+     "self-contained HTML file: a sequence diagram of the run.\n\n"
+     "  -o, --out OUT.html  the report to write\n" COMMON_HELP
+     "Exit status: 0 written, 2 bad input (unreadable or malformed trace).\n"},
     {"types", C_TYPES, cmd_types, false,
      "usage: kairos types\n"
      "Lists the registered actor types, their actions, and the invariants.\n\n" COMMON_HELP},
@@ -147,6 +156,7 @@ static void print_main_help(FILE *out)
           "  replay FILE --seed N | --trace T   the identical run, verbose event log\n"
           "  shrink FILE --seed N         a smaller failing run, written as a trace\n"
           "  check FILE                   validate a scenario file\n"
+          "  report TRACE -o RUN.html     a run trace as an HTML sequence diagram\n"
           "  types                        list actor types, actions and invariants\n\n"
           "`kairos COMMAND --help` describes each. Exit status: 0 all passed,\n"
           "1 a failure found, 2 bad input or usage.\n",
@@ -223,7 +233,7 @@ static int set_flag(cli_opts *o, const char *flag, const char *v)
         o->trace = v;
     } else if (strcmp(flag, "--report") == 0) {
         o->report = v;
-    } else if (strcmp(flag, "--out") == 0) {
+    } else if (strcmp(flag, "--out") == 0 || strcmp(flag, "-o") == 0) {
         o->out = v;
     } else if (strcmp(flag, "--jsonl") == 0) {
         o->jsonl = v;
@@ -406,7 +416,7 @@ int cli_report_run(const cli_opts *o, const char *trace, const char *html)
     if (!kr__report_run)
         return cli_error(o, "--report: reports not available in this build");
     if (kr__report_run(trace, html, err, sizeof err) != 0)
-        return cli_error(o, "--report %s: %s", html, err[0] ? err : "failed");
+        return cli_error(o, "report %s: %s", html, err[0] ? err : "failed");
     printf("report: %s\n", html);
     return CLI_OK;
 #else
@@ -445,6 +455,13 @@ static int cmd_check(const cli_opts *o)
            s->n_actions == 1 ? "" : "s");
     kr__sc_free(s);
     return CLI_OK;
+}
+
+static int cmd_report(const cli_opts *o)
+{
+    if (!o->out)
+        return cli_usage_error(o, "missing -o OUT.html");
+    return cli_report_run(o, o->file, o->out);
 }
 
 static int cmd_types(const cli_opts *o)

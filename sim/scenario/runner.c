@@ -552,9 +552,14 @@ static void run_loop(void)
             const char *colon = strstr(failure, ": ");
             if (strncmp(failure, "replay:", 7) == 0)
                 snprintf(sig, sizeof sig, "replay misfit");
-            else
-                snprintf(sig, sizeof sig, "check %.*s", colon ? (int)(colon - failure) : 60,
-                         failure);
+            else { /* "check FILE:LINE", the file's base name: the same everywhere */
+                int len = colon ? (int)(colon - failure) : 60;
+                const char *base = failure;
+                for (const char *c = failure; c < failure + len && *c; c++)
+                    if (*c == '/')
+                        base = c + 1;
+                snprintf(sig, sizeof sig, "check %.*s", len - (int)(base - failure), base);
+            }
             fail(sig, "%s", failure);
             break;
         }
