@@ -21,6 +21,10 @@
 #include <pthread.h>
 #include <unistd.h>
 
+/* event.c: per-worker event pools */
+void kr__event_pool_attach(void);
+void kr__event_pool_detach(void);
+
 #define BATCH_EVENTS 256
 #define NEXT_STREAK 32
 
@@ -57,10 +61,28 @@ void kr__backend_schedule(kr__proc *p)
         runq->push(w->index, old, true); /* surplus: two runnable here */
 }
 
+/* A sender running on this worker has queued a backlog for p (message.c
+ * calls this when p's pending count reaches a threshold). If p waits in
+ * this worker's next slot it would only run after the sender's turn, with
+ * every queued event alive meanwhile (fanout: 10^6): move it to the run
+ * queue and wake an idle worker, so it drains concurrently. p is in our
+ * slot, hence neither queued nor running, and only this thread touches the
+ * slot; kr__real_busy is unchanged (p stays scheduled). */
+void kr__backend_backlog(kr__proc *p); /* weak default in message.c */
+void kr__backend_backlog(kr__proc *p)
+{
+    worker *w = self_worker;
+    if (!w || w->next != p || thread_count < 2)
+        return;
+    w->next = NULL;
+    runq->push(w->index, p, true);
+}
+
 static void *worker_main(void *arg)
 {
     worker *w = arg;
     self_worker = w;
+    kr__event_pool_attach();
     unsigned streak = 0; /* consecutive turns taken from the next slot */
     kr__proc *p = NULL;  /* to run now */
     for (;;) {
@@ -86,6 +108,7 @@ static void *worker_main(void *arg)
             p = NULL;
         }
     }
+    kr__event_pool_detach();
     self_worker = NULL;
     return NULL;
 }

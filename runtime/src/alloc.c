@@ -16,6 +16,9 @@ static bool should_fail(void)
     return atomic_fetch_sub(&fail_countdown, 1) == 0;
 }
 
+/* For allocators built on top (event pools): true if this allocation must fail. */
+bool kr__alloc_should_fail(void) { return should_fail(); }
+
 void *kr__malloc(size_t n) { return should_fail() ? NULL : malloc(n ? n : 1); }
 
 void *kr__calloc(size_t count, size_t size)

@@ -1,13 +1,150 @@
-/* Events: one allocation each, the payload (arg or body, then name) inline. */
+/* Events: one block each, the payload (arg or body, then name) inline.
+ *
+ * Worker threads of the real backend allocate small events from a
+ * per-thread pool (kr__event_pool_attach): fixed blocks carved from slabs,
+ * a local free list, and a lock-free "remote" stack that other threads push
+ * freed blocks onto (a Treiber push; only the owner takes the whole stack
+ * with one exchange, so there is no ABA). A message sent on one worker and
+ * served on another thus costs no malloc/free and no allocator lock — with
+ * glibc both took the sender's arena lock on every message. Other threads
+ * (main, I/O, timers, the simulator) and big events use kr__malloc. Every
+ * block starts with a 16-byte header naming its pool (NULL: malloc'd).
+ *
+ * A pool outlives its thread while any of its blocks is out: a detaching
+ * worker whose blocks are all home frees its slabs, otherwise the pool is
+ * parked and adopted by the next attaching worker. Under AddressSanitizer
+ * events are always malloc'd, so use-after-free stays detectable. */
 #include "http_internal.h"
+
+#include <pthread.h>
+
+bool kr__alloc_should_fail(void); /* alloc.c: KAIROS_FAIL_ALLOC_AFTER */
+
+#if defined(__SANITIZE_ADDRESS__)
+#define POOLING 0
+#else
+#define POOLING 1
+#endif
+
+#define BLOCK_SIZE 160 /* header included: a message event with <= 32 bytes of body+name */
+#define SLAB_BLOCKS 256
+
+typedef struct pool pool;
+
+typedef struct block {
+    alignas(16) pool *owner; /* NULL: kr__malloc'd */
+    struct block *next;      /* on a free list */
+} block;
+_Static_assert(sizeof(block) == 16, "event block header must keep 16-byte alignment");
+
+typedef struct slab {
+    struct slab *next;
+} slab;
+
+struct pool {
+    block *local;              /* owner only */
+    _Atomic(block *) remote;   /* any thread pushes */
+    slab *slabs;               /* owner only (or the detacher) */
+    size_t total, home;        /* blocks carved; blocks on `local` */
+    struct pool *next_parked;
+};
+
+static KR__TLS pool *my_pool;
+static pthread_mutex_t parked_lock = PTHREAD_MUTEX_INITIALIZER;
+static pool *parked;
+
+void kr__event_pool_attach(void)
+{
+    if (!POOLING || my_pool)
+        return;
+    pthread_mutex_lock(&parked_lock);
+    pool *p = parked;
+    if (p)
+        parked = p->next_parked;
+    pthread_mutex_unlock(&parked_lock);
+    if (!p)
+        p = calloc(1, sizeof *p);
+    my_pool = p; /* NULL (no memory): this thread just mallocs */
+}
+
+/* Moves the remote stack onto the local list. */
+static void reclaim(pool *p)
+{
+    block *b = atomic_exchange_explicit(&p->remote, NULL, memory_order_acquire);
+    while (b) {
+        block *next = b->next;
+        b->next = p->local;
+        p->local = b;
+        p->home++;
+        b = next;
+    }
+}
+
+void kr__event_pool_detach(void)
+{
+    pool *p = my_pool;
+    if (!p)
+        return;
+    my_pool = NULL;
+    reclaim(p);
+    if (p->home == p->total) { /* nothing out: nobody can free into it */
+        for (slab *s = p->slabs, *next; s; s = next) {
+            next = s->next;
+            free(s);
+        }
+        free(p);
+        return;
+    }
+    pthread_mutex_lock(&parked_lock);
+    p->next_parked = parked;
+    parked = p;
+    pthread_mutex_unlock(&parked_lock);
+}
+
+static block *pool_take(pool *p)
+{
+    if (!p->local) {
+        reclaim(p);
+        if (!p->local) {
+            /* A slab: its header, then SLAB_BLOCKS blocks. */
+            slab *s = malloc(BLOCK_SIZE + (size_t)SLAB_BLOCKS * BLOCK_SIZE);
+            if (!s)
+                return NULL;
+            s->next = p->slabs;
+            p->slabs = s;
+            for (int i = SLAB_BLOCKS; i >= 1; i--) {
+                block *b = (block *)(void *)((char *)s + (size_t)i * BLOCK_SIZE);
+                b->owner = p;
+                b->next = p->local;
+                p->local = b;
+            }
+            p->total += SLAB_BLOCKS;
+            p->home += SLAB_BLOCKS;
+        }
+    }
+    block *b = p->local;
+    p->local = b->next;
+    p->home--;
+    return b;
+}
 
 kr__event *kr__event_new(kr__event_kind kind, size_t data_len, size_t extra)
 {
     if (data_len > UINT32_MAX)
         return NULL;
-    kr__event *e = kr__malloc(sizeof *e + data_len + extra);
-    if (!e)
+    size_t need = sizeof(block) + sizeof(kr__event) + data_len + extra;
+    block *b;
+    pool *p = my_pool;
+    if (p && need <= BLOCK_SIZE) {
+        b = kr__alloc_should_fail() ? NULL : pool_take(p);
+    } else {
+        b = kr__malloc(need);
+        if (b)
+            b->owner = NULL;
+    }
+    if (!b)
         return NULL;
+    kr__event *e = (kr__event *)(void *)(b + 1);
     e->kind = (uint8_t)kind;
     e->inject = false;
     e->aux = 0;
@@ -15,7 +152,24 @@ kr__event *kr__event_new(kr__event_kind kind, size_t data_len, size_t extra)
     return e;
 }
 
-void kr__event_free(kr__event *e) { kr__free(e); }
+void kr__event_free(kr__event *e)
+{
+    block *b = (block *)(void *)e - 1;
+    pool *p = b->owner;
+    if (!p) {
+        kr__free(b);
+    } else if (p == my_pool) {
+        b->next = p->local;
+        p->local = b;
+        p->home++;
+    } else {
+        block *head = atomic_load_explicit(&p->remote, memory_order_relaxed);
+        do
+            b->next = head;
+        while (!atomic_compare_exchange_weak_explicit(&p->remote, &head, b, memory_order_release,
+                                                      memory_order_relaxed));
+    }
+}
 
 void kr__event_drop(kr__event *e)
 {

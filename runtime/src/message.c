@@ -108,6 +108,14 @@ void kr__message_serve(kr__proc *p, kr__event *e)
     h->fn(kr__process_of(p), &m);
 }
 
+/* A hint to the backend that p has a backlog of `pending` events queued by
+ * the calling thread's running process. The real backend (workers.c)
+ * overrides it to move p out of the caller's next slot so an idle worker
+ * drains it concurrently; elsewhere (the simulator) it does nothing. */
+__attribute__((weak)) void kr__backend_backlog(kr__proc *p) { (void)p; }
+
+#define BACKLOG_HINT 64
+
 static void deliver_local(const kr_pid *from, const kr_pid *to, const char *name,
                           size_t name_len, const void *body, size_t len)
 {
@@ -117,10 +125,13 @@ static void deliver_local(const kr_pid *from, const kr_pid *to, const char *name
         return;
     }
     kr__event *e = message_event(from, name, name_len, body, len);
-    if (e)
+    if (e) {
         kr__enqueue(p, e);
-    else
+        if (atomic_load_explicit(&p->pending, memory_order_relaxed) == BACKLOG_HINT)
+            kr__backend_backlog(p);
+    } else {
         KR__COUNT(messages_dropped);
+    }
     kr__table_release(p);
 }
 

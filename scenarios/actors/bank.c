@@ -50,7 +50,7 @@ typedef struct teller {
     kr_pid account;
     int64_t amount, count, done, paid_out;
     kr_duration think_max;
-    bool safe;
+    bool safe, in_flight;
 } teller;
 
 /* ---- account ------------------------------------------------------------- */
@@ -122,16 +122,33 @@ static kr_process *account_new(const char *id, const kr_sc_args *args)
 
 /* ---- tellers ----------------------------------------------------------------- */
 
-static void teller_start(kr_process *self, const void *arg)
+static void teller_begin(kr_process *self)
 {
-    (void)arg;
     teller *t = (teller *)self;
-    if (t->done >= t->count)
-        return;
+    t->in_flight = true;
     if (t->safe)
         kr_send(self, t->account, "withdraw", &t->amount, sizeof t->amount);
     else
         kr_send(self, t->account, "get", NULL, 0);
+}
+
+/* The teller's own next withdrawal (`count` of them, `think` apart). */
+static void teller_start(kr_process *self, const void *arg)
+{
+    (void)arg;
+    teller *t = (teller *)self;
+    if (t->done < t->count && !t->in_flight)
+        teller_begin(self);
+}
+
+/* A scenario's `dispatch: withdraw`: one more withdrawal, now if idle. */
+static void teller_withdraw(kr_process *self, const void *arg)
+{
+    (void)arg;
+    teller *t = (teller *)self;
+    t->count++;
+    if (!t->in_flight)
+        teller_begin(self);
 }
 
 static void teller_think_then_start(kr_process *self)
@@ -149,6 +166,7 @@ static void teller_balance(kr_process *self, const kr_message *m)
         return;
     memcpy(&balance, m->body, sizeof balance);
     if (balance < t->amount) {
+        t->in_flight = false;
         t->done = t->count; /* nothing left to take */
         return;
     }
@@ -161,6 +179,7 @@ static void teller_done(kr_process *self, const kr_message *m)
 {
     (void)m;
     teller *t = (teller *)self;
+    t->in_flight = false;
     if (t->safe)
         t->paid_out += t->amount;
     if (++t->done < t->count)
@@ -170,6 +189,7 @@ static void teller_done(kr_process *self, const kr_message *m)
 static void teller_refused(kr_process *self, const kr_message *m)
 {
     (void)m;
+    ((teller *)self)->in_flight = false;
     ((teller *)self)->done = ((teller *)self)->count;
 }
 
@@ -178,7 +198,8 @@ static void teller_init(kr_process *self)
     kr_install(self, "balance", teller_balance);
     kr_install(self, "done", teller_done);
     kr_install(self, "refused", teller_refused);
-    teller_think_then_start(self);
+    if (((teller *)self)->count > 0)
+        teller_think_then_start(self);
 }
 
 static const kr_process_ops teller_ops = {.initialize = teller_init};
@@ -254,6 +275,8 @@ void kairos_register_bank(void)
     kr_actor_register("bank-account", account_new, "a balance: get/set (racy) and withdraw (atomic)");
     kr_actor_register("bank-teller", teller_new,
                       "withdraws `amount` `count` times by get then set (racy), `think` between");
+    kr_action_register("bank-teller", "withdraw", teller_withdraw);
+    kr_action_register("bank-safe-teller", "withdraw", teller_withdraw);
     kr_actor_register("bank-safe-teller", safe_teller_new,
                       "withdraws `amount` `count` times with the atomic withdraw");
     kr_invariant_register("money-conserved", money_conserved,

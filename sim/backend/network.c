@@ -37,6 +37,8 @@ typedef struct sim_link {
     net_msg *head, *tail;
     kr_time last_at;       /* FIFO: no message overtakes the one before */
     kr_time clogged_until; /* held until then */
+    kr_time last_send;     /* the draws' key: time of the latest send ... */
+    uint64_t sends_now;    /* ... and how many sends before it at that time */
     bool own_net;
     kr_sim_net net;
 } sim_link;
@@ -256,18 +258,41 @@ static sim_link *link_get(uint16_t from, uint16_t to)
 
 static const kr_sim_net *net_of(const sim_link *l) { return l->own_net ? &l->net : &global_net; }
 
-static kr_duration draw_latency(const kr_sim_net *net)
+/* The network's random draws are keyed by the message (seed, link, send
+ * time, its rank among the link's sends at that time, what is drawn), not
+ * taken from one running stream: leaving out an earlier message (as
+ * `kairos shrink` does) does not change the fate of the later ones. */
+typedef enum { DRAW_LATENCY = 1, DRAW_DROP, DRAW_DUPLICATE, DRAW_DUP_LATENCY } draw_kind;
+
+static uint64_t draw_key(const sim_link *l, draw_kind what)
 {
+    uint64_t h = kr__hash_mix(S.seed ^ 0x6e6574776f726bull, ((uint64_t)l->from << 16) | l->to);
+    h = kr__hash_mix(h, (uint64_t)S.now);
+    h = kr__hash_mix(h, l->sends_now);
+    return kr__hash_mix(h, what);
+}
+
+static double draw_unit(const sim_link *l, draw_kind what)
+{
+    return (double)(draw_key(l, what) >> 11) * (1.0 / 9007199254740992.0);
+}
+
+static kr_duration draw_latency(const sim_link *l, draw_kind what)
+{
+    const kr_sim_net *net = net_of(l);
     kr_duration lo = net->latency_min, hi = net->latency_max;
     if (hi <= lo)
         return lo;
-    return lo + (kr_duration)kr__prng_below(&S.net, (uint64_t)(hi - lo) + 1);
+    return lo + (kr_duration)(draw_key(l, what) % ((uint64_t)(hi - lo) + 1));
 }
 
-static bool draw(double p) { return p > 0 && kr__prng_unit(&S.faults) < p; }
+static bool draw(const sim_link *l, double p, draw_kind what)
+{
+    return p > 0 && draw_unit(l, what) < p;
+}
 
 static void queue_copy(sim_link *l, kr_pid from, kr_pid to, const char *name, const void *body,
-                       size_t len)
+                       size_t len, draw_kind what)
 {
     size_t name_len = strlen(name) + 1;
     net_msg *m = kr__malloc(sizeof *m + len + name_len);
@@ -275,7 +300,7 @@ static void queue_copy(sim_link *l, kr_pid from, kr_pid to, const char *name, co
         KR__COUNT(messages_dropped);
         return;
     }
-    kr_time at = S.now + draw_latency(net_of(l));
+    kr_time at = S.now + draw_latency(l, what);
     if (at < l->last_at)
         at = l->last_at;
     if (at < l->clogged_until)
@@ -313,7 +338,11 @@ void kr__backend_send_remote(kr_pid from, kr_pid to, const char *name, const voi
         why = "out of memory";
     if (!why && a < 0)
         why = "sender not on a node";
-    if (!why && draw(net_of(l)->drop))
+    if (l) { /* rank among this link's sends at this instant, for the draws */
+        l->sends_now = l->last_send == S.now ? l->sends_now + 1 : 0;
+        l->last_send = S.now;
+    }
+    if (!why && draw(l, net_of(l)->drop, DRAW_DROP))
         why = "loss";
     if (why) {
         KR__COUNT(messages_dropped);
@@ -321,10 +350,10 @@ void kr__backend_send_remote(kr_pid from, kr_pid to, const char *name, const voi
         return;
     }
     kr__sim_emit("send", here, from.id, name, from, to, body, len);
-    queue_copy(l, from, to, name, body, len);
-    if (draw(net_of(l)->duplicate)) {
+    queue_copy(l, from, to, name, body, len, DRAW_LATENCY);
+    if (draw(l, net_of(l)->duplicate, DRAW_DUPLICATE)) {
         kr__sim_emit("duplicate", here, from.id, name, from, to, body, len);
-        queue_copy(l, from, to, name, body, len);
+        queue_copy(l, from, to, name, body, len, DRAW_DUP_LATENCY);
     }
 }
 

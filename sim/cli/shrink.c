@@ -1,9 +1,9 @@
 /* kairos shrink: a smaller run that fails with the same signature.
  *
- * 1. Faults: leave out random faults, then each scripted fault action
- *    (partition, heal, crash, restart, clog) in turn, keeping every removal
- *    after which the seed still fails the same way; repeated until nothing
- *    more can go.
+ * 1. Actions: leave out random faults, then each scripted action (faults
+ *    and stimuli alike: partition, crash, post, dispatch, http, ...) in
+ *    turn, keeping every removal after which the seed still fails the same
+ *    way; repeated until nothing more can go.
  * 2. Schedule: the failing run's decisions; a binary search for the shortest
  *    prefix that, followed by the fifo strategy, still fails the same way;
  *    then single decisions replaced by choice 0 (the prefix up to it, then
@@ -161,7 +161,7 @@ static void drop_faults(shrinker *k)
         changed = false;
         for (size_t i = 0; i < k->s->n_actions && budget_left(k); i++) {
             const sc_action *a = &k->s->actions[i];
-            if (!is_fault(a->kind) || k->best.skip[i] || !run_copy(&c, &k->best, k->s->n_actions))
+            if (k->best.skip[i] || !run_copy(&c, &k->best, k->s->n_actions))
                 continue;
             c.skip[i] = true;
             if (keep_if_better(k, &c, attempt(k, &c), true)) {

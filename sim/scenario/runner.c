@@ -123,22 +123,42 @@ void kr_sc_each(const char *type, void (*fn)(kr_process *p, const char *type, vo
 
 /* ---- failing ------------------------------------------------------------------ */
 
+static void record_failure(const char *signature, const char *fmt, va_list ap)
+{
+    sc_result *r = R.r;
+    r->status = SC_FAIL;
+    vsnprintf(r->failure, sizeof r->failure, fmt, ap);
+    snprintf(r->signature, sizeof r->signature, "%s", signature);
+    r->fail_step = kr_sim_steps();
+    r->fail_time = kr_sim_elapsed();
+}
+
+/* A failure the runner found (invariant, expectation, limit): recorded and
+ * put in the trace as a check event. */
 static void fail(const char *signature, const char *fmt, ...) KR_PRINTF(2, 3);
 
 static void fail(const char *signature, const char *fmt, ...)
 {
-    sc_result *r = R.r;
-    if (r->status != SC_PASS)
+    if (R.r->status != SC_PASS)
         return;
-    r->status = SC_FAIL;
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(r->failure, sizeof r->failure, fmt, ap);
+    record_failure(signature, fmt, ap);
     va_end(ap);
-    snprintf(r->signature, sizeof r->signature, "%s", signature);
-    r->fail_step = kr_sim_steps();
-    r->fail_time = kr_sim_elapsed();
-    kr__sim_emit("check", "", "", r->failure, KR_PID_NONE, KR_PID_NONE, NULL, 0);
+    kr__sim_emit("check", "", "", R.r->failure, KR_PID_NONE, KR_PID_NONE, NULL, 0);
+}
+
+/* A kr_check that failed in actor code: the simulator already traced it. */
+static void fail_traced(const char *signature, const char *fmt, ...) KR_PRINTF(2, 3);
+
+static void fail_traced(const char *signature, const char *fmt, ...)
+{
+    if (R.r->status != SC_PASS)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    record_failure(signature, fmt, ap);
+    va_end(ap);
 }
 
 static void setup_error(const char *fmt, ...) KR_PRINTF(1, 2);
@@ -560,7 +580,7 @@ static void run_loop(void)
                         base = c + 1;
                 snprintf(sig, sizeof sig, "check %.*s", len - (int)(base - failure), base);
             }
-            fail(sig, "%s", failure);
+            fail_traced(sig, "%s", failure);
             break;
         }
         if (!stepped)
