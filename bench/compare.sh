@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Usage: bench/compare.sh [bench...]
-#   (default: pingpong pingpong-dispatch fanout ring spawn timers idle)
+#   (default: pingpong pingpong-dispatch fanout ring spawn timers idle
+#    http remote-w1 remote-w100)
 #
 # Builds Kairos (Release, in $BENCH_BUILD_DIR, default build-bench/) and the
 # CAF/Erlang peers with their own build script (../shared/peers/build.sh,
@@ -9,7 +10,11 @@
 # (CAF, then Erlang), kairos-bench-sim; plus sim-events once per round.
 # Every run is its own OS process, so peak RSS is per benchmark as for the
 # peers. Prints the raw lines, a table of medians and the Kairos/peer rate
-# ratios against issue 6's targets. Raw lines also go to $BENCH_BUILD_DIR/compare.txt.
+# ratios against issue 6's targets. http and remote-* run on the real backend
+# only and have no CAF/Erlang peer: remote is compared to libprocess'
+# measured facts of issue 6 (11.5 k round trips/s with 1 in flight, 65-79 k
+# with 100+; the table uses the upper ends), http is reported (wrk, 64
+# connections; skipped with a message when wrk is missing). Raw lines also go to $BENCH_BUILD_DIR/compare.txt.
 #
 #   ROUNDS=5 bench/compare.sh            # more rounds
 #   BENCH_SMOKE=1 bench/compare.sh       # CI: one round at n=1000, checks lines
@@ -25,7 +30,7 @@ if [ "${BENCH_SMOKE:-0}" = 1 ]; then
   n_args=(--n "${BENCH_SMOKE_N:-1000}")
   peers_n=${BENCH_SMOKE_N:-1000}
 fi
-benches=("${@:-pingpong pingpong-dispatch fanout ring spawn timers idle}")
+benches=("${@:-pingpong pingpong-dispatch fanout ring spawn timers idle http remote-w1 remote-w100}")
 read -r -a benches <<<"${benches[*]}"
 
 bench_build_kairos
@@ -42,6 +47,7 @@ peer_of() {
     *) echo "" ;;
   esac
 }
+real_only() { case "$1" in http | remote*) return 0 ;; *) return 1 ;; esac; }
 
 raw=$BENCH_BUILD_DIR/compare.txt
 : >"$raw"
@@ -55,7 +61,7 @@ for round in $(seq 1 "$ROUNDS"); do
     if [ -n "$peer" ] && [ "$b" = "$peer" ]; then
       PEERS_N=$peers_n run "$PEERS_DIR/run.sh" "$peer"
     fi
-    run "$KAIROS_BENCH_SIM" "${n_args[@]}" "$b"
+    real_only "$b" || run "$KAIROS_BENCH_SIM" "${n_args[@]}" "$b"
   done
   run "$KAIROS_BENCH_SIM" "${n_args[@]}" sim-events
 done
@@ -91,6 +97,18 @@ awk '
       printf "| idle | %s bytes/process (real), %s (sim) | | | | | | <= 256 | %s |\n",
         bpp["idle kairos-real"], bpp["idle kairos-sim"],
         ((bpp["idle kairos-real"] + 0 <= 256) ? "yes" : "no")
+    # libprocess between two OS processes (issue 6): 11.5 k/s with 1 in
+    # flight, 65-79 k/s with 100+; target 5x (against the upper ends).
+    lp["remote-w1"] = 11500; lp["remote-w100"] = 79000; lp["remote-w1000"] = 79000
+    split("remote-w1 remote-w100 remote-w1000", rorder, " ")
+    for (i = 1; i in rorder; i++) { b = rorder[i]
+      if (!((b " kairos-real") in rate)) continue
+      k = rate[b " kairos-real"]
+      printf "| %s | %.0f | libprocess %d | | %s (vs libprocess) | | | >= 5 | %s |\n", b, k, lp[b],
+        ratio(k, lp[b]), ((k / lp[b] >= 5) ? "yes" : "no")
+    }
+    if (("http kairos-real") in rate)
+      printf "| http | %.0f requests/s (wrk -t2 -c64) | | | | | | (no peer) | - |\n", rate["http kairos-real"]
     if (("sim-events kairos-sim") in rate)
       printf "| sim-events | %.0f events/s | | | | | | >= 5000000 | %s |\n",
         rate["sim-events kairos-sim"], ((rate["sim-events kairos-sim"] + 0 >= 5e6) ? "yes" : "no")
@@ -99,7 +117,11 @@ awk '
 if [ "${BENCH_SMOKE:-0}" = 1 ]; then
   # Each Kairos benchmark on both backends, each peer benchmark twice.
   want=$(( ${#benches[@]} * 2 + 1 ))
-  for b in "${benches[@]}"; do [ "$b" = "$(peer_of "$b")" ] && want=$((want + 2)); done
+  for b in "${benches[@]}"; do
+    [ "$b" = "$(peer_of "$b")" ] && want=$((want + 2))
+    real_only "$b" && want=$((want - 1))
+    [ "$b" = http ] && ! command -v wrk >/dev/null && want=$((want - 1))
+  done
   got=$(grep -c '^bench=' "$raw")
   [ "$got" -eq "$want" ] || { echo "compare.sh: $got result lines, expected $want" >&2; exit 1; }
 fi

@@ -138,14 +138,17 @@ typedef struct scenario {
     sc_value *root; /* owns every sc_value */
 } scenario;
 
+/* The entry points below are exported (KR_API) for the tests and the fuzz
+ * target; they are not part of the public API. */
+
 /* load.c: parses and validates `path`. On error returns KR_EFORMAT (or
  * KR_EIO/KR_ENOMEM) with err = "file:line:col: message". Actor types,
  * invariants and actions must be registered before loading (they are
  * checked). */
-int kr__sc_load(const char *path, scenario **out, char *err, size_t err_len);
-void kr__sc_free(scenario *s);
+KR_API int kr__sc_load(const char *path, scenario **out, char *err, size_t err_len);
+KR_API void kr__sc_free(scenario *s);
 /* "250ms" etc.; false when malformed. */
-bool kr__sc_parse_duration(const char *text, kr_duration *out);
+KR_API bool kr__sc_parse_duration(const char *text, kr_duration *out);
 
 /* registry.c */
 typedef struct sc_type {
@@ -156,8 +159,8 @@ const sc_type *kr__sc_type(const char *name);
 kr_fn kr__sc_action(const char *type, const char *action);
 kr_invariant_fn kr__sc_invariant(const char *name);
 /* Lists registered types and invariants (for --help / kairos types). */
-void kr__sc_registry_print(FILE *out);
-void kr__sc_builtins_register(void); /* idempotent */
+KR_API void kr__sc_registry_print(FILE *out);
+KR_API void kr__sc_builtins_register(void); /* idempotent */
 
 /* args.c: what kr_sc_* accessors read. The first error wins. */
 struct kr_sc_args {
@@ -212,8 +215,8 @@ typedef struct sc_result {
     size_t n_decisions;
 } sc_result;
 
-int kr__sc_run(const scenario *s, const sc_options *o, sc_result *r);
-void kr__sc_result_free(sc_result *r);
+KR_API int kr__sc_run(const scenario *s, const sc_options *o, sc_result *r);
+KR_API void kr__sc_result_free(sc_result *r);
 
 /* trace.c: JSON Lines (sim/TRACE.md). */
 typedef struct sc_trace sc_trace;
@@ -234,9 +237,9 @@ typedef struct sc_trace_info {
     sc_decision *schedule; /* owned */
     size_t schedule_len;
 } sc_trace_info;
-int kr__sc_trace_read(const char *path, sc_trace_info *out, char *err, size_t err_len);
-void kr__sc_trace_info_free(sc_trace_info *t);
+KR_API int kr__sc_trace_read(const char *path, sc_trace_info *out, char *err, size_t err_len);
+KR_API void kr__sc_trace_info_free(sc_trace_info *t);
 /* JSON string escaping, for hand-written JSON (tested). */
-void kr__json_escape(FILE *out, const char *s, size_t len);
+KR_API void kr__json_escape(FILE *out, const char *s, size_t len);
 
 #endif

@@ -1,0 +1,327 @@
+/* Sim only: the scenario runner in-process (kr__sc_load + kr__sc_run): the
+ * built-in actor types, scripted stimuli and faults, seeded random faults,
+ * invariants, expectations, liveness, limits, bad actor arguments reported
+ * at their place in the file, and traces that read back. */
+#include "harness.h"
+
+#include "scenario.h"
+
+#include <unistd.h>
+
+static char dir[] = "/tmp/kairos-run-test.XXXXXX";
+
+/* Writes `yaml` to a file of the test's directory and loads it. */
+static scenario *load_text(const char *name, const char *yaml)
+{
+    char path[256];
+    snprintf(path, sizeof path, "%s/%s.yaml", dir, name);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(yaml, f);
+    fclose(f);
+    scenario *s = NULL;
+    char err[512] = "";
+    int rc = kr__sc_load(path, &s, err, sizeof err);
+    if (rc != 0)
+        fprintf(stderr, "load: %s\n", err);
+    assert_int_equal(rc, 0);
+    return s;
+}
+
+static sc_result run(const scenario *s, uint64_t seed)
+{
+    sc_options o = {.seed = seed};
+    sc_result r;
+    assert_int_equal(kr__sc_run(s, &o, &r), 0);
+    return r;
+}
+
+static const char ECHO_NODES[] =
+    "nodes:\n"
+    "  - name: server\n"
+    "    processes:\n"
+    "      - {id: echo, type: echo}\n"
+    "      - {id: tally, type: counter, args: {name: inc, limit: 3}}\n"
+    "  - name: client\n"
+    "    processes:\n"
+    "      - id: asker\n"
+    "        type: requester\n"
+    "        args: {to: echo, count: 4, interval: 5ms}\n"
+    "      - {id: relay, type: forwarder, args: {name: inc, to: tally}}\n";
+
+static void builtins_and_expectations_pass(void **state)
+{
+    (void)state;
+    char yaml[2048];
+    snprintf(yaml, sizeof yaml,
+             "%s"
+             "script:\n"
+             "  - {at: 1ms, post: inc, to: relay}\n"
+             "  - {at: 2ms, post: inc, to: relay, body: \"x\"}\n"
+             "  - {at: 3ms, http: GET /echo/nothing, node: server}\n"
+             "  - {at: 30ms, dispatch: reset, to: tally}\n"
+             "invariants: [counter-at-most]\n"
+             "expect:\n"
+             "  - {delivered: ping, at_least: 4}\n"
+             "  - {invariant: requests-answered}\n"
+             "  - {quiescent: true}\n"
+             "  - {http: GET /__processes__, node: server, status: 200, body: tally}\n",
+             ECHO_NODES);
+    scenario *s = load_text("pass", yaml);
+    sc_result r = run(s, 3);
+    if (r.status != SC_PASS)
+        fprintf(stderr, "failure: %s\n", r.failure);
+    assert_int_equal(r.status, SC_PASS);
+    assert_true(r.steps > 10);
+    assert_true(r.n_decisions > 0);
+    sc_result again = run(s, 3);
+    assert_true(again.hash == r.hash); /* same seed, same hash */
+    kr__sc_result_free(&again);
+    kr__sc_result_free(&r);
+    kr__sc_free(s);
+}
+
+static void failing_expectations_have_signatures(void **state)
+{
+    (void)state;
+    char yaml[2048];
+    snprintf(yaml, sizeof yaml,
+             "%s"
+             "expect:\n"
+             "  - {delivered: never-sent, at_least: 1}\n",
+             ECHO_NODES);
+    scenario *s = load_text("undelivered", yaml);
+    sc_result r = run(s, 1);
+    assert_int_equal(r.status, SC_FAIL);
+    assert_string_equal(r.signature, "expect delivered never-sent");
+    kr__sc_result_free(&r);
+    kr__sc_free(s);
+
+    snprintf(yaml, sizeof yaml,
+             "%s"
+             "script:\n"
+             "  - {at: 1ms, post: inc, to: relay}\n"
+             "  - {at: 1ms, post: inc, to: relay}\n"
+             "  - {at: 1ms, post: inc, to: relay}\n"
+             "  - {at: 1ms, post: inc, to: relay}\n"
+             "invariants: [counter-at-most]\n",
+             ECHO_NODES);
+    s = load_text("over", yaml);
+    r = run(s, 1);
+    assert_int_equal(r.status, SC_FAIL);
+    assert_string_equal(r.signature, "invariant counter-at-most");
+    assert_non_null(strstr(r.failure, "counted 4 > limit 3"));
+    assert_true(r.fail_step > 0);
+    kr__sc_result_free(&r);
+    kr__sc_free(s);
+
+    snprintf(yaml, sizeof yaml,
+             "%s"
+             "expect:\n"
+             "  - {http: GET /echo/x, node: server, status: 200}\n"
+             "  - {probe: never-probed, at_least: 1}\n",
+             ECHO_NODES);
+    s = load_text("http404", yaml);
+    r = run(s, 1);
+    assert_int_equal(r.status, SC_FAIL);
+    assert_string_equal(r.signature, "expect http GET /echo/x");
+    kr__sc_result_free(&r);
+    kr__sc_free(s);
+}
+
+static void faults_and_liveness(void **state)
+{
+    (void)state;
+    char yaml[2048];
+    /* The requester keeps asking across a partition, a crash and a clog;
+     * after the last fault every request must be answered within 1s. */
+    snprintf(yaml, sizeof yaml,
+             "%s"
+             "script:\n"
+             "  - {at: 2ms, partition: [[server], [client]]}\n"
+             "  - {at: 4ms, heal: }\n"
+             "  - {at: 6ms, clog: client, to: server, for: 3ms}\n"
+             "  - {at: 8ms, crash: server}\n"
+             "  - {at: 9ms, restart: server}\n"
+             "faults:\n"
+             "  random: {every: [5ms, 10ms], until: 40ms, heal_after: [1ms, 3ms],\n"
+             "           kinds: [partition, crash, clog]}\n"
+             "liveness: {check: requests-answered, within: 1s}\n",
+             ECHO_NODES);
+    scenario *s = load_text("faults", yaml);
+    int fails = 0, passes = 0;
+    for (uint64_t seed = 1; seed <= 20; seed++) {
+        sc_result r = run(s, seed);
+        assert_int_not_equal(r.status, SC_ERROR);
+        if (r.status == SC_FAIL) {
+            assert_non_null(strstr(r.signature, "liveness requests-answered"));
+            fails++;
+        } else {
+            passes++;
+        }
+        kr__sc_result_free(&r);
+    }
+    /* Lost requests are never answered: some seeds must break liveness. */
+    assert_true(fails > 0);
+    sc_options o = {.seed = 1, .no_random_faults = true};
+    bool skip[16] = {true, true, true, true, true};
+    o.skip_actions = skip;
+    sc_result r;
+    assert_int_equal(kr__sc_run(s, &o, &r), 0);
+    assert_int_equal(r.status, SC_PASS); /* without any fault it holds */
+    kr__sc_result_free(&r);
+    (void)passes;
+    kr__sc_free(s);
+}
+
+static void step_limit_reports_runaway(void **state)
+{
+    (void)state;
+    scenario *s = load_text("runaway",
+                            "nodes:\n"
+                            "  - name: a\n"
+                            "    processes:\n"
+                            "      - {id: f1, type: forwarder, args: {to: f2}}\n"
+                            "      - {id: f2, type: forwarder, args: {to: f1}}\n"
+                            "script:\n"
+                            "  - {at: 0ms, post: ping, to: f1}\n"
+                            "limits: {steps: 500}\n");
+    sc_result r = run(s, 1);
+    assert_int_equal(r.status, SC_FAIL);
+    assert_string_equal(r.signature, "limit steps");
+    assert_int_equal(r.steps, 500);
+    kr__sc_result_free(&r);
+    kr__sc_free(s);
+}
+
+static void bad_arguments_are_reported_at_their_place(void **state)
+{
+    (void)state;
+    scenario *s = load_text("badargs",
+                            "nodes:\n"
+                            "  - name: a\n"
+                            "    processes:\n"
+                            "      - id: asker\n"
+                            "        type: requester\n"
+                            "        args: {to: nobody, count: many}\n");
+    sc_result r = run(s, 1);
+    assert_int_equal(r.status, SC_ERROR);
+    assert_non_null(strstr(r.failure, "badargs.yaml:6:"));
+    assert_non_null(strstr(r.failure, "no process \"nobody\""));
+    kr__sc_result_free(&r);
+    kr__sc_free(s);
+
+    s = load_text("badcount",
+                  "nodes:\n"
+                  "  - name: a\n"
+                  "    processes:\n"
+                  "      - {id: e, type: echo}\n"
+                  "      - id: asker\n"
+                  "        type: requester\n"
+                  "        args: {to: e, count: many, interval: soon}\n");
+    r = run(s, 1);
+    assert_int_equal(r.status, SC_ERROR);
+    assert_non_null(strstr(r.failure, "badcount.yaml:7:"));
+    assert_non_null(strstr(r.failure, "'count' must be an integer"));
+    kr__sc_result_free(&r);
+    kr__sc_free(s);
+}
+
+static void traces_read_back(void **state)
+{
+    (void)state;
+    char yaml[2048];
+    snprintf(yaml, sizeof yaml, "%sscript:\n  - {at: 1ms, post: inc, to: relay, body: \"a\\0<b>\"}\n",
+             ECHO_NODES);
+    scenario *s = load_text("traced", yaml);
+    char trace[256];
+    snprintf(trace, sizeof trace, "%s/run.jsonl", dir);
+    sc_options o = {.seed = 9, .trace_path = trace, .no_random_faults = true};
+    sc_result r;
+    assert_int_equal(kr__sc_run(s, &o, &r), 0);
+    sc_trace_info info;
+    char err[256];
+    assert_int_equal(kr__sc_trace_read(trace, &info, err, sizeof err), 0);
+    assert_int_equal(info.seed, 9);
+    assert_true(info.hash == r.hash);
+    assert_int_equal(info.schedule_len, r.n_decisions);
+    assert_true(info.no_random_faults);
+    /* Following the schedule under another seed's strategy: same hash. */
+    sc_options replay = {.seed = 9, .schedule = info.schedule, .schedule_len = info.schedule_len,
+                         .no_random_faults = true};
+    sc_result again;
+    assert_int_equal(kr__sc_run(s, &replay, &again), 0);
+    assert_true(again.hash == r.hash);
+    kr__sc_result_free(&again);
+    kr__sc_trace_info_free(&info);
+    kr__sc_result_free(&r);
+    kr__sc_free(s);
+
+    FILE *f = fopen(trace, "w");
+    fputs("{\"type\":\"event\"}\n", f);
+    fclose(f);
+    assert_int_equal(kr__sc_trace_read(trace, &info, err, sizeof err), KR_EFORMAT);
+    assert_non_null(strstr(err, "header"));
+}
+
+static bool always(char *why, size_t n)
+{
+    (void)why;
+    (void)n;
+    return true;
+}
+
+static void no_action(kr_process *self, const void *arg)
+{
+    (void)self;
+    (void)arg;
+}
+
+static kr_process *no_make(const char *id, const kr_sc_args *a)
+{
+    (void)id;
+    (void)a;
+    return NULL;
+}
+
+static void registry_refuses_bad_names_and_duplicates(void **state)
+{
+    (void)state;
+    assert_int_equal(kr_actor_register("echo", no_make, NULL), KR_EEXIST);
+    assert_int_equal(kr_actor_register("bad name", no_make, NULL), KR_EINVAL);
+    assert_int_equal(kr_actor_register("", no_make, NULL), KR_EINVAL);
+    assert_int_equal(kr_actor_register("ok-type", NULL, NULL), KR_EINVAL);
+    assert_int_equal(kr_invariant_register("test-always", always, "x"), 0);
+    assert_int_equal(kr_invariant_register("test-always", always, "x"), KR_EEXIST);
+    assert_int_equal(kr_action_register("echo", "reset", NULL), KR_EINVAL);
+    assert_int_equal(kr_action_register("counter", "reset", no_action), KR_EEXIST);
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&buf, &len);
+    kr__sc_registry_print(out);
+    fclose(out);
+    assert_non_null(strstr(buf, "requester"));
+    assert_non_null(strstr(buf, "test-always"));
+    free(buf);
+}
+
+int main(void)
+{
+    assert_non_null(mkdtemp(dir));
+    kr__sc_builtins_register();
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(builtins_and_expectations_pass),
+        cmocka_unit_test(failing_expectations_have_signatures),
+        cmocka_unit_test(faults_and_liveness),
+        cmocka_unit_test(step_limit_reports_runaway),
+        cmocka_unit_test(bad_arguments_are_reported_at_their_place),
+        cmocka_unit_test(traces_read_back),
+        cmocka_unit_test(registry_refuses_bad_names_and_duplicates),
+    };
+    int rc = KT_RUN(tests);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    if (system(cmd) != 0)
+        fprintf(stderr, "could not remove %s\n", dir);
+    return rc;
+}
