@@ -305,6 +305,99 @@ static void registry_refuses_bad_names_and_duplicates(void **state)
     free(buf);
 }
 
+/* An actor type that reads one argument of every kind. */
+typedef struct arg_seen {
+    int64_t n;
+    kr_duration d;
+    const char *text, *item;
+    bool flag;
+    kr_pid peer, listed;
+    size_t list_len;
+    int rc[8];
+} arg_seen;
+static arg_seen seen;
+
+static kr_process *reader_make(const char *id, const kr_sc_args *a)
+{
+    memset(&seen, 0, sizeof seen);
+    seen.rc[0] = kr_sc_int(a, "n", 0, 100, 7, &seen.n);
+    seen.rc[1] = kr_sc_duration(a, "d", KR_MSEC(1), &seen.d);
+    seen.rc[2] = kr_sc_string(a, "text", "default", &seen.text);
+    seen.rc[3] = kr_sc_bool(a, "flag", false, &seen.flag);
+    seen.rc[4] = kr_sc_pid(a, "peer", &seen.peer);
+    seen.list_len = kr_sc_list_len(a, "peers");
+    seen.rc[5] = seen.list_len ? kr_sc_list_pid(a, "peers", 0, &seen.listed) : 0;
+    seen.rc[6] = seen.list_len > 1 ? kr_sc_list_string(a, "peers", 1, &seen.item) : 0;
+    kr_process *p = calloc(1, sizeof *p);
+    kr_process_init(p, id, NULL);
+    return p;
+}
+
+static void typed_arguments(void **state)
+{
+    (void)state;
+    assert_int_equal(kr_actor_register("arg-reader", reader_make, "reads its args"), 0);
+    scenario *s = load_text("args",
+                            "nodes:\n"
+                            "  - name: a\n"
+                            "    processes:\n"
+                            "      - {id: e, type: echo}\n"
+                            "      - id: r\n"
+                            "        type: arg-reader\n"
+                            "        args: {n: 42, d: 250ms, text: hi, flag: yes,\n"
+                            "               peer: e@a, peers: [e, e@a]}\n");
+    sc_result r = run(s, 1);
+    assert_int_equal(r.status, SC_PASS);
+    for (int i = 0; i < 7; i++)
+        assert_int_equal(seen.rc[i], 0);
+    assert_int_equal(seen.n, 42);
+    assert_true(seen.d == KR_MSEC(250));
+    assert_string_equal(seen.text, "hi");
+    assert_true(seen.flag);
+    assert_string_equal(seen.peer.id, "e");
+    assert_int_equal(seen.list_len, 2);
+    assert_string_equal(seen.listed.id, "e");
+    assert_string_equal(seen.item, "e@a");
+    kr__sc_result_free(&r);
+    kr__sc_free(s);
+
+    /* Defaults when absent. */
+    s = load_text("defaults", "nodes:\n  - name: a\n    processes:\n      - {id: r, type: arg-reader}\n");
+    r = run(s, 1);
+    assert_int_equal(r.status, SC_PASS);
+    assert_int_equal(seen.n, 7);
+    assert_true(seen.d == KR_MSEC(1));
+    assert_string_equal(seen.text, "default");
+    assert_false(seen.flag);
+    assert_true(kr_pid_is_none(seen.peer));
+    assert_int_equal(seen.list_len, 0);
+    kr__sc_result_free(&r);
+    kr__sc_free(s);
+
+    /* Each wrong kind is an error at its position (the first one wins). */
+    const char *bad[][2] = {
+        {"{n: 101}", "out of range"},          {"{n: [1]}", "single value"},
+        {"{d: soon}", "duration"},             {"{flag: maybe}", "true or false"},
+        {"{peer: ghost}", "no process"},       {"{peers: e}", "must be a list"},
+        {"{peers: [[e]]}", "single values"},   {"{text: {a: b}}", "mapping"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char yaml[512];
+        snprintf(yaml, sizeof yaml,
+                 "nodes:\n  - name: a\n    processes:\n      - {id: e, type: echo}\n"
+                 "      - {id: r, type: arg-reader, args: %s}\n", bad[i][0]);
+        s = load_text("bad", yaml);
+        r = run(s, 1);
+        if (r.status != SC_ERROR || !strstr(r.failure, bad[i][1]))
+            fprintf(stderr, "%s: %s\n", bad[i][0], r.failure);
+        assert_int_equal(r.status, SC_ERROR);
+        assert_non_null(strstr(r.failure, bad[i][1]));
+        assert_non_null(strstr(r.failure, "bad.yaml:5:"));
+        kr__sc_result_free(&r);
+        kr__sc_free(s);
+    }
+}
+
 int main(void)
 {
     assert_non_null(mkdtemp(dir));
@@ -317,6 +410,7 @@ int main(void)
         cmocka_unit_test(bad_arguments_are_reported_at_their_place),
         cmocka_unit_test(traces_read_back),
         cmocka_unit_test(registry_refuses_bad_names_and_duplicates),
+        cmocka_unit_test(typed_arguments),
     };
     int rc = KT_RUN(tests);
     char cmd[128];

@@ -196,7 +196,11 @@ static const sc_value *list_item(const kr_sc_args *a, const char *key, size_t i)
 size_t kr_sc_list_len(const kr_sc_args *a, const char *key)
 {
     const sc_value *v = lookup(a, key);
-    return v && v->kind == SC_LIST ? v->n : 0;
+    if (v && v->kind != SC_LIST) { /* present but not a list: say so */
+        report((kr_sc_args *)a, v->pos, "'%s' must be a list", key);
+        return 0;
+    }
+    return v ? v->n : 0;
 }
 
 int kr_sc_list_string(const kr_sc_args *a, const char *key, size_t i, const char **out)

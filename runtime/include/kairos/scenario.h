@@ -28,7 +28,8 @@ KR_API int kr_sc_bool(const kr_sc_args *a, const char *key, bool def, bool *out)
 /* A process of the scenario named by "name" (its id) or "name@node"; the
  * pid of that process on its node. */
 KR_API int kr_sc_pid(const kr_sc_args *a, const char *key, kr_pid *out);
-/* A list of scalars: its length (0 if missing), and item i as text/pid. */
+/* A list of scalars: its length (0 if missing; a present non-list is an
+ * error), and item i as text/pid. */
 KR_API size_t kr_sc_list_len(const kr_sc_args *a, const char *key);
 KR_API int kr_sc_list_string(const kr_sc_args *a, const char *key, size_t i,
                              const char **out);
