@@ -305,6 +305,29 @@ static void authentication_basic(void **state)
     kr_http_authenticator("vault", NULL, NULL);
 }
 
+/* KAIROS_HTTP_BODY_MAX sets the 413 limit; a bad value fails kr_init. */
+static void body_limit_is_configurable(void **state)
+{
+    (void)state;
+    kr_finalize(); /* restart with the setting */
+    setenv("KAIROS_HTTP_BODY_MAX", "junk", 1);
+    kr_config c = kt_config();
+    assert_int_equal(kr_init(&c), KR_EINVAL);
+    setenv("KAIROS_HTTP_BODY_MAX", "1000", 1);
+    assert_int_equal(kr_init(&c), 0);
+    unsetenv("KAIROS_HTTP_BODY_MAX");
+    server_start();
+    char req[4096];
+    int n = snprintf(req, sizeof req, "POST /srv/echo HTTP/1.1\r\nContent-Length: 1500\r\n\r\n");
+    memset(req + n, 'x', 1500);
+    req[n + 1500] = '\0';
+    assert_int_equal(roundtrip(req).status, 413);
+    n = snprintf(req, sizeof req, "POST /srv/echo HTTP/1.1\r\nContent-Length: 900\r\n\r\n");
+    memset(req + n, 'x', 900);
+    req[n + 900] = '\0';
+    assert_int_equal(roundtrip(req).status, 200);
+}
+
 static void bad_input_is_answered(void **state)
 {
     (void)state;
@@ -738,6 +761,7 @@ int main(void)
         KT_TEST(firewall_refuses_exact_paths),
         KT_TEST(authentication_basic),
         KT_TEST(bad_input_is_answered),
+        KT_TEST(body_limit_is_configurable),
         KT_TEST(keep_alive_and_pipelining_in_order),
         KT_TEST(second_answer_is_ignored),
         KT_TEST(dropped_request_is_answered),

@@ -329,11 +329,35 @@ static void stop_cmd(kr__io_cmd *cmd)
     kr__free(cmd);
 }
 
+size_t kr__http_body_max = 8u << 20;
+
+/* A positive integer from the environment, or def; false (logged) when set
+ * but not a number in [1, max]: a bad setting is an error, not a default. */
+static bool env_positive(const char *name, long long max, long long def, long long *out)
+{
+    const char *v = getenv(name);
+    *out = def;
+    if (!v)
+        return true;
+    char *end;
+    errno = 0;
+    long long n = strtoll(v, &end, 10);
+    if (errno || end == v || *end != '\0' || n < 1 || n > max) {
+        kr__log("kr_init: %s=\"%s\" is not an integer in [1, %lld]", name, v, max);
+        return false;
+    }
+    *out = n;
+    return true;
+}
+
 int kr__io_start(const kr__config *cfg)
 {
-    const char *idle = getenv("KAIROS_HTTP_IDLE_MS");
-    long ms = idle ? strtol(idle, NULL, 10) : 0;
-    kr__http_idle_ns = ms > 0 ? KR_MSEC(ms) : KR_SEC(60);
+    long long idle_ms, body_max;
+    if (!env_positive("KAIROS_HTTP_IDLE_MS", 86400000LL, 60000, &idle_ms) ||
+        !env_positive("KAIROS_HTTP_BODY_MAX", 1LL << 32, 8LL << 20, &body_max))
+        return KR_EINVAL;
+    kr__http_idle_ns = KR_MSEC(idle_ms);
+    kr__http_body_max = (size_t)body_max;
     stop_requested = false;
     conns = dead = NULL;
     dirty_len = 0;

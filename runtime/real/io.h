@@ -76,7 +76,10 @@ void kr__io_stop(void);
 int kr__http_server_listen(const kr__config *cfg);
 
 /* Limits (see WIRE.md). */
-#define KR__HTTP_BODY_MAX (8u << 20)
+/* Request bodies above this get 413 (KAIROS_HTTP_BODY_MAX, bytes; default
+ * 8 MiB as libprocess). Set by kr__io_start. */
+extern size_t kr__http_body_max;
+#define KR__HTTP_BODY_MAX kr__http_body_max
 #define KR__HTTP_HEADER_MAX (64u << 10)
 extern int64_t kr__http_idle_ns; /* KAIROS_HTTP_IDLE_MS, default 60 s */
 

@@ -3,7 +3,13 @@
  *
  * A node serves http://ip:port/{process-id}{path}. A request reaches the
  * owning process as an event, so its handler runs in the process' context;
- * the reply may be given later (after a future completes), exactly once. */
+ * the reply may be given later (after a future completes), exactly once.
+ *
+ * Limits on the real backend (environment, read by kr_init; a bad value
+ * makes kr_init fail with KR_EINVAL): KAIROS_HTTP_BODY_MAX bytes per request
+ * body (default 8 MiB; more gets 413), KAIROS_HTTP_IDLE_MS before an idle
+ * connection is closed (default 60000). Header blocks over 64 KiB get 431,
+ * malformed requests 400. */
 #ifndef KAIROS_HTTP_H
 #define KAIROS_HTTP_H
 
