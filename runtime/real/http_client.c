@@ -31,16 +31,6 @@ typedef struct client {
 static http_parser_settings settings;
 static pthread_once_t settings_once = PTHREAD_ONCE_INIT;
 
-static void response_free(void *v)
-{
-    kr_http_response *r = v;
-    if (!r)
-        return;
-    kr__free(r->content_type);
-    kr__free(r->body);
-    kr__free(r);
-}
-
 /* ---- response parsing ----------------------------------------------------------- */
 
 /* A header name may arrive in pieces (split across reads): collect it,
@@ -104,12 +94,12 @@ static int on_message_complete(http_parser *p)
     c->content_type = (kr__sb){0};
     c->body = (kr__sb){0};
     if (!r->content_type || !r->body) {
-        response_free(r);
+        kr__http_response_free(r);
         c->failure = "out of memory";
         return 1;
     }
     c->done = true;
-    kr_promise_set(c->promise, r, response_free);
+    kr_promise_set(c->promise, r, kr__http_response_free);
     http_parser_pause(p, 1); /* one response per connection */
     return 0;
 }

@@ -86,6 +86,9 @@ extern atomic_long kr__http_stat_connections; /* open inbound HTTP connections *
 extern atomic_long kr__http_stat_peers;       /* open outbound peer connections */
 extern atomic_uint_fast64_t kr__http_stat_requests; /* requests handled */
 
+/* Frees a client's kr_http_response (the free_value of its future). */
+void kr__http_response_free(void *response);
+
 /* ---- libprocess' wire encoding of a message ----------------------------- */
 
 /* The exact bytes libprocess' MessageEncoder writes for a message (see

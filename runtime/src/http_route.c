@@ -906,3 +906,13 @@ void kr__http_handle(const kr__http_in *in, const kr__http_sink *sink)
     if (!serve_builtin(id, rest, sink))
         deliver_request(in, id, rest, sink);
 }
+
+void kr__http_response_free(void *response)
+{
+    kr_http_response *r = response;
+    if (!r)
+        return;
+    kr__free(r->content_type);
+    kr__free(r->body);
+    kr__free(r);
+}

@@ -25,20 +25,10 @@ typedef struct http_call {
     kr_http_response *response; /* once answered */
 } http_call;
 
-static void response_free(void *v)
-{
-    kr_http_response *r = v;
-    if (!r)
-        return;
-    kr__free(r->content_type);
-    kr__free(r->body);
-    kr__free(r);
-}
-
 static void call_free(http_call *c)
 {
     kr_promise_free(c->promise); /* abandoned if nobody completed it */
-    response_free(c->response);
+    kr__http_response_free(c->response);
     kr__free(c->method);
     kr__free(c->path);
     kr__free(c->query);
@@ -66,7 +56,7 @@ static void deliver_response(void *ctx)
     http_call *c = ctx;
     if (!leg_open(c)) {
         kr_promise_fail(c->promise, "connection reset");
-    } else if (kr_promise_set(c->promise, c->response, response_free)) {
+    } else if (kr_promise_set(c->promise, c->response, kr__http_response_free)) {
         c->response = NULL; /* the future owns it now */
     }
     call_free(c);
@@ -90,7 +80,7 @@ static void sim_respond(void *conn, int status, const char *content_type, const 
         }
     }
     if (!r || !r->content_type || !r->body) {
-        response_free(r);
+        kr__http_response_free(r);
         kr_promise_fail(c->promise, "out of memory");
         call_free(c);
         return;
