@@ -139,6 +139,8 @@ void kr__rp_run_write_data(FILE *out, const rp_run *r)
         write_json(out, r->result);
     else
         fputs("null", out);
+    fputs(",\n\"trace\":", out);
+    kr__rp_json_str(out, r->trace_path ? r->trace_path : "", r->trace_path ? strlen(r->trace_path) : 0);
     fprintf(out, ",\n\"schedule_len\":%zu,\"fail\":%ld,\n\"nodes\":[", r->schedule_len,
             r->fail_ev);
     for (size_t i = 0; i < r->n_nodes; i++)
@@ -239,6 +241,7 @@ int kr__report_run(const char *trace_path, const char *html_path, char *err, siz
     int rc = kr__rp_run_load(trace_path, &r, err, err_len);
     if (rc)
         return rc;
+    r.trace_path = trace_path;
     rp_file o;
     rc = kr__rp_create(&o, html_path, err, err_len);
     if (!rc) {

@@ -569,7 +569,10 @@
       b.hidden = false;
       b.innerHTML = '<b>\u2716 ' + esc(R.signature || 'failure') + '</b> ' + esc(R.failure || (FAIL >= 0 ? str(E.n[FAIL]) : '')) +
         (FAIL >= 0 ? ' <span class="where">at step ' + E.s[FAIL] + ', ' + fmtTime(E.t[FAIL]) + '</span> <button type="button" id="goto-failure">Show</button>' : '') +
-        '<span class="replay">replay: <code>kairos replay ' + esc(H.scenario || 'SCENARIO') + ' --seed ' + esc(H.seed) + '</code></span>';
+        '<span class="replay">replay: <code>kairos replay ' + esc(H.scenario || 'SCENARIO') + ' --seed ' + esc(H.seed) +
+        (H.strategy ? ' --strategy ' + esc(H.strategy) : '') + '</code>' +
+        (D.trace ? ' or, following this trace exactly: <code>kairos replay --trace ' + esc(D.trace) + '</code>' : '') +
+        '</span>';
       var g = $('goto-failure');
       if (g) g.addEventListener('click', function () { select(FAIL, true); });
     }
