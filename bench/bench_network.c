@@ -239,9 +239,15 @@ static int server_start(const bench_opts *opts, pid_t *child, int *to_child)
         got++;
     }
     close(outp[0]);
+    int port = atoi(buf);
+    if (port <= 0) { /* it failed to start: reap it */
+        close(in[1]);
+        waitpid(pid, NULL, 0);
+        return 0;
+    }
     *child = pid;
     *to_child = in[1];
-    return atoi(buf);
+    return port;
 }
 
 static void server_stop(pid_t child, int to_child)

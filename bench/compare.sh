@@ -18,6 +18,7 @@
 #
 #   ROUNDS=5 bench/compare.sh            # more rounds
 #   BENCH_SMOKE=1 bench/compare.sh       # CI: one round at n=1000, checks lines
+#   TABLE_ONLY=1 bench/compare.sh        # tables of the last run's compare.txt again
 #   CAF_THREADS=N, KAIROS_WORKERS=N      # worker counts (default one per core)
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -33,12 +34,6 @@ fi
 benches=("${@:-pingpong pingpong-dispatch fanout ring spawn timers idle http remote-w1 remote-w100}")
 read -r -a benches <<<"${benches[*]}"
 
-bench_build_kairos
-[ -n "$PEERS_DIR" ] && [ -x "$PEERS_DIR/build.sh" ] ||
-  { echo "compare.sh: peers not found (set PEERS_DIR)" >&2; exit 1; }
-export PEERS_BUILD_DIR=${PEERS_BUILD_DIR:-$BENCH_BUILD_DIR/peers}
-"$PEERS_DIR/build.sh" >&2
-
 # The peers' benchmark for a Kairos one (dispatch is compared to pingpong).
 peer_of() {
   case "$1" in
@@ -50,6 +45,15 @@ peer_of() {
 real_only() { case "$1" in http | remote*) return 0 ;; *) return 1 ;; esac; }
 
 raw=$BENCH_BUILD_DIR/compare.txt
+if [ "${TABLE_ONLY:-0}" = 1 ]; then
+  : # re-print the tables of an existing $raw without running anything
+else
+bench_build_kairos
+[ -n "$PEERS_DIR" ] && [ -x "$PEERS_DIR/build.sh" ] ||
+  { echo "compare.sh: peers not found (set PEERS_DIR)" >&2; exit 1; }
+export PEERS_BUILD_DIR=${PEERS_BUILD_DIR:-$BENCH_BUILD_DIR/peers}
+"$PEERS_DIR/build.sh" >&2
+
 : >"$raw"
 run() { "$@" | tee -a "$raw"; }
 
@@ -65,6 +69,7 @@ for round in $(seq 1 "$ROUNDS"); do
   done
   run "$KAIROS_BENCH_SIM" "${n_args[@]}" sim-events
 done
+fi
 
 medians=$(bench_medians <"$raw")
 

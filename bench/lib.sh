@@ -32,7 +32,9 @@ bench_medians() {
     /^bench=/ {
       delete f
       for (i = 1; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
-      k = f["bench"] " " f["runtime"] " " f["n"]
+      # http: n is what wrk managed in its fixed duration, so runs of one
+      # size differ in n; group them under n = 0.
+      k = f["bench"] " " f["runtime"] " " (f["bench"] == "http" ? 0 : f["n"])
       if (!(k in runs)) order[++nk] = k
       runs[k]++
       sec[k] = sec[k] " " f["seconds"]; rate[k] = rate[k] " " f["rate"]

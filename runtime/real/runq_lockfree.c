@@ -11,8 +11,6 @@
 #include <pthread.h>
 #include <sched.h>
 #include <stdint.h>
-#include <stdlib.h>
-#include <time.h>
 
 typedef struct lfq {
     kr__mailbox q;
@@ -89,29 +87,6 @@ static void lf_push(int self, kr__proc *p, bool wake)
     }
 }
 
-/* Experimental: spin briefly before parking (KAIROS_SPIN_US). */
-static int spin_us = -1;
-static bool spin_before_park(void)
-{
-    if (spin_us < 0) {
-        const char *e = getenv("KAIROS_SPIN_US");
-        spin_us = e ? atoi(e) : 0;
-    }
-    if (spin_us == 0)
-        return false;
-    struct timespec t0, t;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
-    do {
-        for (int i = 0; i < 64; i++) {
-            __builtin_ia32_pause();
-            if (any_items() || atomic_load_explicit(&stopping, memory_order_relaxed))
-                return true;
-        }
-        clock_gettime(CLOCK_MONOTONIC, &t);
-    } while ((t.tv_sec - t0.tv_sec) * 1000000000L + (t.tv_nsec - t0.tv_nsec) < spin_us * 1000L);
-    return false;
-}
-
 static kr__proc *lf_pop(int self, bool wait)
 {
     if (self < 0)
@@ -126,9 +101,6 @@ static kr__proc *lf_pop(int self, bool wait)
             return NULL;
         if (any_items()) {
             sched_yield(); /* a push half-done or a thief busy: retry */
-            continue;
-        }
-        if (spin_before_park()) {
             continue;
         }
         pthread_mutex_lock(&park_lock);

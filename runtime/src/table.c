@@ -250,8 +250,9 @@ void kr__table_close(kr__proc *p)
 void kr__table_remove(kr__proc *p)
 {
     uint32_t s = p->pid.kr_slot;
+    uint64_t h = hash_pid(&p->pid); /* outside the lock */
     pthread_mutex_lock(&table_lock);
-    long i = map_find(&p->pid, hash_pid(&p->pid));
+    long i = map_find(&p->pid, h);
     if (i >= 0)
         map_delete((size_t)i);
     slot *sl = slot_at(s);

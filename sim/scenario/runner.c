@@ -215,6 +215,17 @@ static void remember(kr_process *p, const char *type, kr_pid pid)
     R.live[R.n_live++] = (live_proc){p, type, pid};
 }
 
+/* Frees a process a constructor returned but the runner will not spawn,
+ * as the runtime frees a managed process: its destroy, or free(). */
+static void destroy_unspawned(kr_process *p)
+{
+    const kr_process_ops *ops = kr__proc_of(p)->ops;
+    if (ops && ops->destroy)
+        ops->destroy(p);
+    else
+        free(p);
+}
+
 static void start_node(const char *address, void *ctx)
 {
     (void)address;
@@ -229,12 +240,14 @@ static void start_node(const char *address, void *ctx)
         kr_sc_args args = {.s = s, .map = sp->args, .error = why, .error_len = sizeof why};
         kr_process *p = t ? t->make(sp->id, &args) : NULL;
         if (!p || args.failed) {
+            if (p) /* built despite a bad argument: not ours to run, ours to free */
+                destroy_unspawned(p);
             if (args.failed)
                 setup_error("%s", why);
             else
                 setup_error("%s:%d:%d: actor type '%s' could not build process '%s'", s->file,
                             sp->pos.line, sp->pos.col, sp->type, sp->id);
-            return; /* a half-built process is the constructor's to free */
+            return;
         }
         kr_pid pid = kr_spawn(p, true);
         if (kr_pid_is_none(pid)) {
