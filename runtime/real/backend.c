@@ -10,23 +10,45 @@
 
 const char kr__backend_name[] = "real";
 
-static pthread_mutex_t wait_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t wait_cond;
-static atomic_int waiters;
+/* Blocked callers, one queue per kind of change they wait for. */
+typedef struct wait_queue {
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    atomic_int waiters;
+} wait_queue;
 
-int kr__backend_start(const kr__config *cfg)
+static wait_queue queues[KR__WAIT_KINDS];
+
+static void queues_init(void)
 {
     pthread_condattr_t a;
     pthread_condattr_init(&a);
     pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
-    pthread_cond_init(&wait_cond, &a);
+    for (int k = 0; k < KR__WAIT_KINDS; k++) {
+        pthread_mutex_init(&queues[k].lock, NULL);
+        pthread_cond_init(&queues[k].cond, &a);
+        atomic_store(&queues[k].waiters, 0);
+    }
     pthread_condattr_destroy(&a);
+}
+
+static void queues_destroy(void)
+{
+    for (int k = 0; k < KR__WAIT_KINDS; k++) {
+        pthread_cond_destroy(&queues[k].cond);
+        pthread_mutex_destroy(&queues[k].lock);
+    }
+}
+
+int kr__backend_start(const kr__config *cfg)
+{
+    queues_init();
     atomic_store(&kr__real_busy, 0);
     /* The listener first: kr__local_port must be the bound port before any
      * process is spawned (pids carry it). */
     int rc = kr__io_start(cfg);
     if (rc != 0) {
-        pthread_cond_destroy(&wait_cond);
+        queues_destroy();
         return rc;
     }
     rc = kr__real_clock_start();
@@ -34,7 +56,7 @@ int kr__backend_start(const kr__config *cfg)
         kr__real_clock_stop();
     if (rc != 0) {
         kr__io_stop();
-        pthread_cond_destroy(&wait_cond);
+        queues_destroy();
     }
     return rc;
 }
@@ -44,25 +66,28 @@ void kr__backend_stop(void)
     kr__real_workers_stop();
     kr__real_clock_stop();
     kr__io_stop(); /* last: no worker can post to it any more */
-    pthread_cond_destroy(&wait_cond);
+    queues_destroy();
 }
 
 /* Waiters announce themselves before testing their condition and wakers
  * change state before looking for waiters; the fences make one of the two
  * see the other, so no wake-up is lost and wakers skip the lock when nobody
  * waits. */
-void kr__backend_wake(void)
+void kr__backend_wake(kr__wait_kind kind)
 {
+    wait_queue *q = &queues[kind];
     atomic_thread_fence(memory_order_seq_cst);
-    if (atomic_load(&waiters) == 0)
+    if (atomic_load(&q->waiters) == 0)
         return;
-    pthread_mutex_lock(&wait_lock);
-    pthread_cond_broadcast(&wait_cond);
-    pthread_mutex_unlock(&wait_lock);
+    pthread_mutex_lock(&q->lock);
+    pthread_cond_broadcast(&q->cond);
+    pthread_mutex_unlock(&q->lock);
 }
 
-bool kr__backend_block_until(bool (*done)(void *ctx), void *ctx, kr_duration timeout)
+bool kr__backend_block_until(kr__wait_kind kind, bool (*done)(void *ctx), void *ctx,
+                             kr_duration timeout)
 {
+    wait_queue *q = &queues[kind];
     if (done(ctx))
         return true;
     struct timespec until;
@@ -78,20 +103,20 @@ bool kr__backend_block_until(bool (*done)(void *ctx), void *ctx, kr_duration tim
             until.tv_nsec -= 1000000000L;
         }
     }
-    atomic_fetch_add(&waiters, 1);
+    atomic_fetch_add(&q->waiters, 1);
     atomic_thread_fence(memory_order_seq_cst);
-    pthread_mutex_lock(&wait_lock);
+    pthread_mutex_lock(&q->lock);
     bool ok;
     while (!(ok = done(ctx))) {
         if (forever)
-            pthread_cond_wait(&wait_cond, &wait_lock);
-        else if (pthread_cond_timedwait(&wait_cond, &wait_lock, &until) != 0) {
+            pthread_cond_wait(&q->cond, &q->lock);
+        else if (pthread_cond_timedwait(&q->cond, &q->lock, &until) != 0) {
             ok = done(ctx);
             break;
         }
     }
-    pthread_mutex_unlock(&wait_lock);
-    atomic_fetch_sub(&waiters, 1);
+    pthread_mutex_unlock(&q->lock);
+    atomic_fetch_sub(&q->waiters, 1);
     return ok;
 }
 
@@ -106,8 +131,8 @@ void kr__backend_settle(void)
 {
     /* Twice: a timer may become due exactly as the first quiet moment is
      * observed; the second pass sees it fired. */
-    kr__backend_block_until(quiet, NULL, KR_FOREVER);
-    kr__backend_block_until(quiet, NULL, KR_FOREVER);
+    kr__backend_block_until(KR__WAIT_QUIET, quiet, NULL, KR_FOREVER);
+    kr__backend_block_until(KR__WAIT_QUIET, quiet, NULL, KR_FOREVER);
 }
 
 /* One stream per thread, seeded from the OS. */

@@ -44,7 +44,7 @@ atomic_long kr__real_busy;
 void kr__real_busy_done(void)
 {
     if (atomic_fetch_sub(&kr__real_busy, 1) == 1)
-        kr__backend_wake();
+        kr__backend_wake(KR__WAIT_QUIET);
 }
 
 void kr__backend_schedule(kr__proc *p)

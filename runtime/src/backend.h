@@ -30,13 +30,24 @@ void kr__backend_timers_changed(void);
  * must eventually call kr__process_run(p, ...) and, on KR__RUN_MORE, again. */
 void kr__backend_schedule(kr__proc *p);
 
+/* What a blocked caller waits for: wakers name the kind of change, so a
+ * thread awaiting a future is not woken by each of a million process
+ * exits. */
+typedef enum {
+    KR__WAIT_FUTURE,  /* a future completed */
+    KR__WAIT_PROCESS, /* a process ended */
+    KR__WAIT_QUIET,   /* the runtime may have gone quiet (settle) */
+    KR__WAIT_KINDS
+} kr__wait_kind;
+
 /* Blocks the calling thread (never a process) until done(ctx) holds, a
- * check failed (sim), or timeout passes. The sim backend runs the
- * simulation meanwhile. Returns done(ctx). */
-bool kr__backend_block_until(bool (*done)(void *ctx), void *ctx, kr_duration timeout);
-/* Something a blocked caller may wait for changed (a future completed, a
- * process ended). Cheap when nobody is blocked. */
-void kr__backend_wake(void);
+ * check failed (sim), or timeout passes; done is re-tested when a change of
+ * `kind` is announced. The sim backend runs the simulation meanwhile.
+ * Returns done(ctx). */
+bool kr__backend_block_until(kr__wait_kind kind, bool (*done)(void *ctx), void *ctx,
+                             kr_duration timeout);
+/* A change of `kind` happened. Cheap when nobody waits for that kind. */
+void kr__backend_wake(kr__wait_kind kind);
 /* Returns once no process is runnable or running and no timer is due. */
 void kr__backend_settle(void);
 

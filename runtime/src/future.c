@@ -166,7 +166,7 @@ static bool complete(kr_future *f, kr_future_state state, void *value,
         run_callback(f, cbs);
         cbs = next;
     }
-    kr__backend_wake();
+    kr__backend_wake(KR__WAIT_FUTURE);
     return true;
 }
 
@@ -334,7 +334,7 @@ bool kr_future_await(kr_future *f, kr_duration timeout)
         return true;
     if (kr__inside_process("kr_future_await") || !atomic_load(&kr__is_running))
         return false;
-    return kr__backend_block_until(not_pending, f, timeout);
+    return kr__backend_block_until(KR__WAIT_FUTURE, not_pending, f, timeout);
 }
 
 const char *kr_future_describe(const kr_future *f, char *buf, size_t n)

@@ -148,7 +148,7 @@ static void cleanup(kr__proc *p)
     bool managed = p->flags & KR__F_MANAGED;
     KR__COUNT(processes_terminated);
     kr__table_remove(p); /* kr_wait may return (and free p) from here on */
-    kr__backend_wake();
+    kr__backend_wake(KR__WAIT_PROCESS);
     if (managed)
         destroy_managed(p);
 }
@@ -318,6 +318,6 @@ bool kr_wait(kr_pid pid, kr_duration timeout)
     case KR__PID_ENDED:
         return true; /* terminated before we looked */
     default:
-        return kr__backend_block_until(pid_gone, &pid, timeout);
+        return kr__backend_block_until(KR__WAIT_PROCESS, pid_gone, &pid, timeout);
     }
 }

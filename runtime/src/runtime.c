@@ -183,7 +183,7 @@ void kr_finalize(void)
         for (size_t i = 0; i < l.len; i++)
             kr_terminate(l.items[i], false);
         kr__free(l.items);
-        if (!kr__backend_block_until(none_alive, NULL, KR_SEC(1)) && sweep >= 30) {
+        if (!kr__backend_block_until(KR__WAIT_PROCESS, none_alive, NULL, KR_SEC(1)) && sweep >= 30) {
             kr__log("kr_finalize: %zu processes did not terminate; giving up on them",
                     kr__table_live());
             break;

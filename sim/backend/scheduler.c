@@ -297,8 +297,10 @@ size_t kr_sim_run(size_t max_steps)
     return n;
 }
 
-bool kr__backend_block_until(bool (*done)(void *ctx), void *ctx, kr_duration timeout)
+bool kr__backend_block_until(kr__wait_kind kind, bool (*done)(void *ctx), void *ctx,
+                             kr_duration timeout)
 {
+    (void)kind; /* one thread: the simulation runs until done holds */
     bool forever = timeout == KR_FOREVER || timeout > INT64_MAX - S.now;
     kr_time horizon = forever ? INT64_MAX : S.now + (timeout < 0 ? 0 : timeout);
     for (uint64_t n = 0; !done(ctx); n++) {
@@ -319,7 +321,7 @@ bool kr__backend_block_until(bool (*done)(void *ctx), void *ctx, kr_duration tim
     return true;
 }
 
-void kr__backend_wake(void) {}
+void kr__backend_wake(kr__wait_kind kind) { (void)kind; }
 
 static bool settled(void)
 {
