@@ -68,7 +68,6 @@ void kr__backend_schedule(kr__proc *p)
  * queue and wake an idle worker, so it drains concurrently. p is in our
  * slot, hence neither queued nor running, and only this thread touches the
  * slot; kr__real_busy is unchanged (p stays scheduled). */
-void kr__backend_backlog(kr__proc *p); /* weak default in message.c */
 void kr__backend_backlog(kr__proc *p)
 {
     worker *w = self_worker;

@@ -40,6 +40,11 @@ typedef enum {
     KR__WAIT_KINDS
 } kr__wait_kind;
 
+/* p has a backlog of events queued by the calling thread's running process
+ * (a hint: the real backend moves p out of this worker's next slot so an
+ * idle worker drains it concurrently; the simulator ignores it). */
+void kr__backend_backlog(kr__proc *p);
+
 /* Blocks the calling thread (never a process) until done(ctx) holds, a
  * check failed (sim), or timeout passes; done is re-tested when a change of
  * `kind` is announced. The sim backend runs the simulation meanwhile.

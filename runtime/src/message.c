@@ -108,12 +108,6 @@ void kr__message_serve(kr__proc *p, kr__event *e)
     h->fn(kr__process_of(p), &m);
 }
 
-/* A hint to the backend that p has a backlog of `pending` events queued by
- * the calling thread's running process. The real backend (workers.c)
- * overrides it to move p out of the caller's next slot so an idle worker
- * drains it concurrently; elsewhere (the simulator) it does nothing. */
-__attribute__((weak)) void kr__backend_backlog(kr__proc *p) { (void)p; }
-
 #define BACKLOG_HINT 64
 
 static void deliver_local(const kr_pid *from, const kr_pid *to, const char *name,

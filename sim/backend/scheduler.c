@@ -323,6 +323,9 @@ bool kr__backend_block_until(kr__wait_kind kind, bool (*done)(void *ctx), void *
 
 void kr__backend_wake(kr__wait_kind kind) { (void)kind; }
 
+/* One thread, one event per step: nothing to hand over. */
+void kr__backend_backlog(kr__proc *p) { (void)p; }
+
 static bool settled(void)
 {
     return S.ring_len == 0 && kr__timers_next_deadline() > S.now && kr__sim_net_due() == 0;
