@@ -445,6 +445,49 @@ static void kr_wait_runs_the_simulation(void **state)
     assert_false(kr_wait(qpid, KR_FOREVER));
 }
 
+/* After a failed check the run stops, yet kr_finalize still ends every
+ * process: managed ones are destroyed, nothing is left behind. */
+typedef struct doomed {
+    kr_process base;
+} doomed;
+static int doomed_destroyed;
+
+static void doomed_fail(kr_process *self, const void *arg)
+{
+    (void)self;
+    (void)arg;
+    kr_check(false, "deliberate");
+}
+
+static void doomed_destroy(kr_process *self)
+{
+    doomed_destroyed++;
+    free(self);
+}
+
+static void finalize_after_a_failed_check_ends_everything(void **state)
+{
+    (void)state;
+    kr_config c = {.seed = 5};
+    assert_int_equal(kr_init(&c), 0);
+    static const kr_process_ops ops = {.destroy = doomed_destroy};
+    doomed_destroyed = 0;
+    kr_pid first = KR_PID_NONE;
+    for (int i = 0; i < 3; i++) {
+        doomed *d = calloc(1, sizeof *d);
+        kr_process_init(&d->base, NULL, &ops);
+        kr_pid pid = kr_spawn(&d->base, true);
+        if (i == 0)
+            first = pid;
+    }
+    kr_dispatch(first, doomed_fail, NULL, 0);
+    kr_sim_run(0);
+    assert_non_null(kr_sim_failure());
+    assert_false(kr_sim_step()); /* stopped */
+    kr_finalize();
+    assert_int_equal(doomed_destroyed, 3);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -458,6 +501,7 @@ int main(void)
         KT_BARE_TEST(malformed_or_missing_trace_files_are_errors),
         KT_BARE_TEST(step_and_run_report_what_they_did),
         KT_BARE_TEST(a_failed_check_stops_the_run),
+        KT_BARE_TEST(finalize_after_a_failed_check_ends_everything),
         KT_TEST(an_hour_of_virtual_time_costs_no_wall_time),
         KT_TEST(timers_fire_at_their_deadlines_in_virtual_time),
         KT_TEST(kr_wait_runs_the_simulation),

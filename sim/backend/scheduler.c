@@ -222,8 +222,13 @@ static void run_process(kr__proc *p)
 /* One step; virtual time may jump at most to `horizon`. */
 bool kr__sim_step_until(kr_time horizon)
 {
-    if (S.failure)
+    /* A failed check stops the run, but kr_finalize must still be able to
+     * terminate every process; it does so under the plain strategy. */
+    bool finalizing = atomic_load(&kr__finalizing);
+    if (S.failure && !finalizing)
         return false;
+    if (finalizing)
+        S.replay_pos = S.replay_len;
     step_options o = {.procs = (uint32_t)S.ring_len};
     o.timer = kr__timers_next_deadline() <= S.now;
     o.links = (uint32_t)kr__sim_net_due();
@@ -238,7 +243,7 @@ bool kr__sim_step_until(kr_time horizon)
     }
     uint32_t options = o.procs + o.timer + o.links;
     uint32_t chosen = kr__sim_decide(options, strategy_choice, &o);
-    if (S.failure)
+    if (S.failure && !finalizing)
         return false; /* the schedule being replayed no longer fits */
     S.steps++;
     if (chosen < o.procs) {
