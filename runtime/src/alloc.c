@@ -1,19 +1,28 @@
-/* The single allocation wrapper. KAIROS_FAIL_ALLOC_AFTER=N (or
- * kr__alloc_fail_after) makes the allocation after N successful ones fail,
- * so tests can check that out-of-memory paths return KR_ENOMEM and leak
- * nothing. */
+/* The single allocation wrapper. kr_testing_fail_alloc_after(n) makes every
+ * allocation after n more successful ones fail, so tests can check that
+ * out-of-memory paths return KR_ENOMEM and leak nothing. */
 #include "internal.h"
 
 static atomic_long fail_countdown = -1; /* < 0: never fail */
+static atomic_bool failing;             /* the countdown ran out */
 
-void kr__alloc_fail_after(long n) { atomic_store(&fail_countdown, n); }
+void kr_testing_fail_alloc_after(long n)
+{
+    atomic_store(&failing, false);
+    atomic_store(&fail_countdown, n);
+}
 
 static bool should_fail(void)
 {
+    if (atomic_load_explicit(&failing, memory_order_relaxed))
+        return true;
     long c = atomic_load_explicit(&fail_countdown, memory_order_relaxed);
     if (c < 0)
         return false;
-    return atomic_fetch_sub(&fail_countdown, 1) == 0;
+    if (atomic_fetch_sub(&fail_countdown, 1) > 0)
+        return false;
+    atomic_store(&failing, true); /* from now on, until reset */
+    return true;
 }
 
 /* For allocators built on top (event pools): true if this allocation must fail. */

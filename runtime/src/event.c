@@ -18,7 +18,7 @@
 
 #include <pthread.h>
 
-bool kr__alloc_should_fail(void); /* alloc.c: KAIROS_FAIL_ALLOC_AFTER */
+bool kr__alloc_should_fail(void); /* alloc.c: kr_testing_fail_alloc_after */
 
 #if defined(__SANITIZE_ADDRESS__)
 #define POOLING 0

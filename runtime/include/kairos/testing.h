@@ -51,6 +51,13 @@ KR_API kr_future *kr_expect_exited(kr_pid from, kr_pid to);
  * expectation futures become abandoned. */
 KR_API void kr_expect_clear(void);
 
+/* Out-of-memory testing (libuv's test-loop-oom idea): after n more
+ * successful allocations inside the runtime, every allocation fails until
+ * this is called again with n < 0. Every API must then answer with
+ * KR_ENOMEM, KR_PID_NONE, NULL or an abandoned/failed future, and leak
+ * nothing. */
+KR_API void kr_testing_fail_alloc_after(long n);
+
 /* Counters since kr_init, for tests and /metrics. */
 typedef struct kr_stats {
     uint64_t messages_sent, messages_delivered, messages_dropped;
