@@ -24,6 +24,11 @@
 /* event.c: per-worker event pools */
 void kr__event_pool_attach(void);
 void kr__event_pool_detach(void);
+void kr__event_pool_flush(void);
+/* table.c: the send reference a worker keeps for one turn */
+extern KR__TLS bool kr__table_send_cache;
+extern KR__TLS kr__proc *kr__table_cached;
+void kr__table_send_cache_drop(void);
 
 #define BATCH_EVENTS 256
 #define NEXT_STREAK 32
@@ -82,6 +87,7 @@ static void *worker_main(void *arg)
     worker *w = arg;
     self_worker = w;
     kr__event_pool_attach();
+    kr__table_send_cache = true;
     unsigned streak = 0; /* consecutive turns taken from the next slot */
     kr__proc *p = NULL;  /* to run now */
     for (;;) {
@@ -94,10 +100,15 @@ static void *worker_main(void *arg)
         }
         if (!p) {
             streak = 0;
+            /* Freed foreign event blocks go home before we may sleep. */
+            kr__event_pool_flush();
             if ((p = runq->pop(w->index, true)) == NULL)
                 break; /* stopping */
         }
-        if (kr__process_run(p, BATCH_EVENTS) == KR__RUN_MORE) {
+        kr__run_result r = kr__process_run(p, BATCH_EVENTS);
+        if (kr__table_cached) /* never held across turns or while asleep */
+            kr__table_send_cache_drop();
+        if (r == KR__RUN_MORE) {
             if (w->next || runq->nonempty(w->index)) {
                 runq->push(w->index, p, w->next != NULL);
                 p = NULL;
@@ -107,6 +118,7 @@ static void *worker_main(void *arg)
             p = NULL;
         }
     }
+    kr__table_send_cache = false;
     kr__event_pool_detach();
     self_worker = NULL;
     return NULL;

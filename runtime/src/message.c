@@ -110,10 +110,14 @@ void kr__message_serve(kr__proc *p, kr__event *e)
 
 #define BACKLOG_HINT 64
 
+/* table.c: a send's slot reference, kept for the turn on real workers */
+kr__proc *kr__table_acquire_send(const kr_pid *pid, bool *release);
+
 static void deliver_local(const kr_pid *from, const kr_pid *to, const char *name,
                           size_t name_len, const void *body, size_t len)
 {
-    kr__proc *p = kr__table_acquire_ref(to);
+    bool release;
+    kr__proc *p = kr__table_acquire_send(to, &release);
     if (!p) {
         KR__COUNT(messages_dropped);
         return;
@@ -126,7 +130,8 @@ static void deliver_local(const kr_pid *from, const kr_pid *to, const char *name
     } else {
         KR__COUNT(messages_dropped);
     }
-    kr__table_release(p);
+    if (release)
+        kr__table_release(p);
 }
 
 void kr__message_deliver_local(kr_pid from, kr_pid to, const char *name, const void *body,

@@ -237,8 +237,85 @@ void kr__table_release(kr__proc *p)
     atomic_fetch_sub_explicit(&slot_at(p->pid.kr_slot)->refs, 1, memory_order_release);
 }
 
+/* A worker's send reference (pass 4): a process that sends many messages
+ * to one pid in a turn (fanout: 10^6 from one handler) paid an atomic
+ * increment and decrement on the target slot per message. On a real-backend
+ * worker (kr__table_send_cache set by workers.c; never in the simulator or
+ * on other threads) the reference taken by a send is kept for the rest of
+ * the turn and reused by later sends to the same process. It is only kept
+ * from the second send in a row to one process, so a turn that sends once
+ * (pingpong, ring: -8..15% when every send filled the cache) pays one
+ * pointer compare over the plain reference. It is dropped
+ * when the turn ends (workers.c calls kr__table_send_cache_drop before the
+ * worker takes other work or sleeps), when a send goes to another process,
+ * when the target starts closing (the next send sees the slot's proc
+ * cleared and drops it, so a closer waits at most until then or the end of
+ * the turn), and by kr__table_close on this thread (a process terminating
+ * in its own turn must not wait for a reference its own thread holds, to
+ * itself or to a peer terminating at the same time). */
+KR__TLS bool kr__table_send_cache;
+static KR__TLS slot *cache_slot;
+KR__TLS kr__proc *kr__table_cached; /* workers.c tests it before dropping */
+/* The previous send's target (uncached). Only compared, never followed, and
+ * not reset per turn: caching on a "second send" across turns is harmless. */
+static KR__TLS kr__proc *last_sent;
+static KR__TLS uint32_t cache_gen, cache_slot_index;
+/* The target's address and id, copied here so the check per send reads no
+ * line of the target's (which its consumer writes) and compares the id
+ * with one memcmp of a known length instead of a byte loop. */
+static KR__TLS uint32_t cache_ip;
+static KR__TLS uint16_t cache_port;
+static KR__TLS size_t cache_id_size; /* strlen + 1 */
+static KR__TLS char cache_id[KR_ID_MAX + 1];
+
+void kr__table_send_cache_drop(void)
+{
+    if (kr__table_cached) {
+        atomic_fetch_sub_explicit(&cache_slot->refs, 1, memory_order_release);
+        kr__table_cached = NULL;
+        cache_slot = NULL;
+    }
+}
+
+/* kr__table_acquire_ref for a send; *release says whether the caller must
+ * kr__table_release the result (false: the turn's cached reference). */
+kr__proc *kr__table_acquire_send(const kr_pid *pid, bool *release)
+{
+    kr__proc *c = kr__table_cached;
+    if (c) {
+        if (pid->kr_slot == cache_slot_index && pid->kr_gen == cache_gen && pid->ip == cache_ip &&
+            pid->port == cache_port && memcmp(pid->id, cache_id, cache_id_size) == 0) {
+            if (atomic_load_explicit(&cache_slot->proc, memory_order_acquire) == c) {
+                *release = false;
+                return c;
+            }
+            kr__table_send_cache_drop(); /* closing: let the closer go on */
+        }
+    }
+    kr__proc *p = kr__table_acquire_ref(pid);
+    *release = true;
+    if (p && kr__table_send_cache) {
+        if (p != last_sent) {
+            last_sent = p; /* the first send to p in a row: not worth caching */
+            return p;
+        }
+        kr__table_send_cache_drop();
+        cache_slot = slot_at(p->pid.kr_slot);
+        kr__table_cached = p;
+        cache_gen = p->pid.kr_gen;
+        cache_slot_index = p->pid.kr_slot;
+        cache_ip = p->pid.ip;
+        cache_port = p->pid.port;
+        cache_id_size = strlen(p->pid.id) + 1;
+        memcpy(cache_id, p->pid.id, cache_id_size);
+        *release = false;
+    }
+    return p;
+}
+
 void kr__table_close(kr__proc *p)
 {
+    kr__table_send_cache_drop();
     slot *sl = slot_at(p->pid.kr_slot);
     atomic_store(&sl->proc, NULL);
     /* A sender that saw the process holds a reference for a few
