@@ -469,6 +469,11 @@ static void builtin_endpoints(void **state)
     assert_non_null(strstr(r.body, "\"processes_spawned\":2"));
     assert_non_null(strstr(r.body, "\"connections\":1"));
     assert_non_null(strstr(r.body, "\"queue_depths\":{\"srv\":0,\"we\\\"ird\\\\id\\u0001\":0}"));
+    /* srv ran initialize and the /srv/a request: two events at least. */
+    const char *key = "\"events_per_process\":{\"srv\":";
+    const char *n = strstr(r.body, key);
+    assert_non_null(n);
+    assert_true(atoi(n + strlen(key)) >= 2);
 }
 
 static void delegate_gets_root_and_unknown_ids(void **state)

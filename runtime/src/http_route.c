@@ -697,6 +697,14 @@ static void metrics_item(kr__proc *p, void *ctx)
     w->queued += pending;
 }
 
+static void served_item(kr__proc *p, void *ctx)
+{
+    walk *w = ctx;
+    kr__sb_puts(w->b, w->count++ ? "," : "");
+    kr__sb_json_string(w->b, p->pid.id);
+    kr__sb_printf(w->b, ":%u", (unsigned)atomic_load_explicit(&p->served, memory_order_relaxed));
+}
+
 static void serve_metrics(const kr__http_sink *sink)
 {
     kr_stats s;
@@ -720,6 +728,9 @@ static void serve_metrics(const kr__http_sink *sink)
                   atomic_load(&kr__http_stat_connections), atomic_load(&kr__http_stat_peers));
     walk w = {.b = &b};
     kr__table_each(metrics_item, &w);
+    kr__sb_puts(&b, "},\"events_per_process\":{");
+    walk served = {.b = &b};
+    kr__table_each(served_item, &served);
     kr__sb_printf(&b, "},\"processes\":%zu,\"queued_events\":%llu}", w.count,
                   (unsigned long long)w.queued);
     respond_sb(sink, &b, "application/json");

@@ -110,6 +110,9 @@ typedef struct kr__proc {
     _Atomic uint32_t pending; /* events queued and not yet accounted */
     _Atomic uint32_t purge;   /* injected terminates not yet reached */
     uint32_t sched_index;     /* backend use */
+    /* Events served (initialize included), modulo 2^32, for
+     * /metrics/snapshot; written by the serving thread, read by anyone. */
+    _Atomic uint32_t served;
     kr__node sched_link;      /* backend use (real: run queue link) */
     kr__handlers *handlers;
     kr__links *links; /* who to tell when we exit; guarded by the links lock */
