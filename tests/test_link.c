@@ -176,6 +176,37 @@ static void a_terminated_linker_is_not_told(void **state)
     watcher_done(&w);
 }
 
+/* A long-lived process linked to by many short-lived ones keeps only the
+ * live linkers: when it ends, exited goes to the live one, and almost none
+ * are sent to processes long gone (each would be a dropped event). */
+static void ended_linkers_do_not_pile_up(void **state)
+{
+    (void)state;
+    static kr_process target;
+    static watcher shorty, keeper;
+    kr_clock_pause();
+    kr_pid tpid = target_spawn(&target, "long-lived");
+    for (int i = 0; i < 200; i++) {
+        char id[32];
+        snprintf(id, sizeof id, "brief(%d)", i);
+        kr_pid wpid = watcher_spawn(&shorty, id, tpid, false);
+        kr_terminate(wpid, false);
+        assert_true(kr_wait(wpid, KT_TIMEOUT));
+        watcher_done(&shorty);
+    }
+    watcher_spawn(&keeper, "keeper", tpid, false);
+    kr_clock_settle();
+    kr_stats before, after;
+    kr_stats_get(&before);
+    kr_terminate(tpid, false);
+    await_first_exit(&keeper);
+    kr_clock_settle();
+    kr_stats_get(&after);
+    assert_int_equal(atomic_load(&keeper.exits), 1);
+    assert_true(after.events_dropped - before.events_dropped < 8); /* not ~200 */
+    watcher_done(&keeper);
+}
+
 /* FUTURE_EXITED: observes the exited event, which is still delivered. */
 static void expect_exited_sees_the_event_and_lets_it_through(void **state)
 {
@@ -214,6 +245,7 @@ int main(void)
         KT_TEST(link_from_outside_the_process_is_accepted),
         KT_TEST(every_linker_is_told),
         KT_TEST(a_terminated_linker_is_not_told),
+        KT_TEST(ended_linkers_do_not_pile_up),
         KT_TEST(expect_exited_sees_the_event_and_lets_it_through),
     };
     return KT_RUN(tests);

@@ -25,6 +25,20 @@ void kr__send_exited(kr_pid to, kr_pid who)
     kr__deliver(to, e);
 }
 
+/* Drops linkers that have ended: their exited would go nowhere, and a
+ * long-lived process linked to by many short-lived ones must not grow
+ * without bound. Linkers this table does not know are kept. */
+static void prune_ended(kr__links *l)
+{
+    uint32_t kept = 0;
+    for (uint32_t i = 0; i < l->len; i++) {
+        kr_pid linker = l->linkers[i];
+        if (kr__table_state(&linker) != KR__PID_ENDED)
+            l->linkers[kept++] = l->linkers[i];
+    }
+    l->len = kept;
+}
+
 /* Adds linker to p's list; false if p's list is closed (p is ending). */
 static bool add_linker(kr__proc *p, kr_pid linker)
 {
@@ -34,11 +48,15 @@ static bool add_linker(kr__proc *p, kr_pid linker)
     for (uint32_t i = 0; l && i < l->len; i++)
         if (kr_pid_equal(l->linkers[i], linker))
             return true;
+    if (l && l->len == l->cap)
+        prune_ended(l); /* before growing: room may come from ended linkers */
     if (!l || l->len == l->cap) {
         uint32_t cap = l ? l->cap * 2 : 2;
         kr__links *grown = kr__realloc(l, sizeof *l + cap * sizeof l->linkers[0]);
-        if (!grown)
-            return true; /* out of memory: the link is lost, logged below */
+        if (!grown) {
+            kr__log("kr_link(%s -> %s): out of memory; the link is lost", linker.id, p->pid.id);
+            return true;
+        }
         if (!l) {
             grown->len = 0;
             grown->closed = false;
