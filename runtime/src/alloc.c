@@ -47,3 +47,16 @@ char *kr__strdup(const char *s)
 }
 
 void kr__free(void *p) { free(p); }
+
+void *kr__grow(void *items, size_t *cap, size_t len, size_t item_size, size_t first_cap)
+{
+    if (len < *cap)
+        return items;
+    size_t n = *cap ? *cap * 2 : first_cap;
+    if (n < *cap || n > SIZE_MAX / item_size)
+        return NULL;
+    void *grown = kr__realloc(items, n * item_size);
+    if (grown)
+        *cap = n;
+    return grown;
+}

@@ -21,6 +21,10 @@ void *kr__calloc(size_t count, size_t size);
 void *kr__realloc(void *p, size_t n);
 char *kr__strdup(const char *s);
 void kr__free(void *p);
+/* Room for one more item in a growable array of *cap items holding len:
+ * the same array, or a bigger one (doubled, first_cap at first) with *cap
+ * updated. NULL on failure, and then items and *cap are unchanged. */
+void *kr__grow(void *items, size_t *cap, size_t len, size_t item_size, size_t first_cap);
 
 /* ---- mailbox: Vyukov's intrusive multi-producer single-consumer queue ---- */
 

@@ -151,14 +151,10 @@ typedef struct pid_list {
 static void collect_pid(kr__proc *p, void *ctx)
 {
     pid_list *l = ctx;
-    if (l->len == l->cap) {
-        size_t cap = l->cap ? l->cap * 2 : 64;
-        kr_pid *grown = kr__realloc(l->items, cap * sizeof *grown);
-        if (!grown)
-            return; /* the next sweep picks it up */
-        l->items = grown;
-        l->cap = cap;
-    }
+    kr_pid *grown = kr__grow(l->items, &l->cap, l->len, sizeof *grown, 64);
+    if (!grown)
+        return; /* the next sweep picks it up */
+    l->items = grown;
     l->items[l->len++] = p->pid;
 }
 

@@ -148,14 +148,10 @@ static int take_slot(uint32_t *out)
 
 static int give_back_slot(uint32_t s)
 {
-    if (free_len == free_cap) {
-        size_t cap = free_cap ? free_cap * 2 : 256;
-        uint32_t *f = kr__realloc(free_slots, cap * sizeof *f);
-        if (!f)
-            return KR_ENOMEM; /* the slot just stays unused */
-        free_slots = f;
-        free_cap = cap;
-    }
+    uint32_t *f = kr__grow(free_slots, &free_cap, free_len, sizeof *f, 256);
+    if (!f)
+        return KR_ENOMEM; /* the slot just stays unused */
+    free_slots = f;
     free_slots[free_len++] = s;
     return 0;
 }

@@ -110,14 +110,10 @@ static void id_delete(size_t i)
 /* Keeps room for one more timer in the heap and the id map. */
 static int reserve(void)
 {
-    if (heap_len == heap_cap) {
-        size_t cap = heap_cap ? heap_cap * 2 : 64;
-        kr__timer **h = kr__realloc(heap, cap * sizeof *h);
-        if (!h)
-            return KR_ENOMEM;
-        heap = h;
-        heap_cap = cap;
-    }
+    kr__timer **h = kr__grow(heap, &heap_cap, heap_len, sizeof *h, 64);
+    if (!h)
+        return KR_ENOMEM;
+    heap = h;
     if ((heap_len + 1) * 2 > by_id_cap) {
         size_t cap = by_id_cap ? by_id_cap * 2 : 128;
         kr__timer **m = kr__calloc(cap, sizeof *m);

@@ -241,14 +241,10 @@ static sim_link *link_get(uint16_t from, uint16_t to)
     for (size_t i = 0; i < link_count; i++)
         if (links[i].from == from && links[i].to == to)
             return &links[i];
-    if (link_count == link_cap) {
-        size_t cap = link_cap ? link_cap * 2 : 16;
-        sim_link *grown = kr__realloc(links, cap * sizeof *grown);
-        if (!grown)
-            return NULL;
-        links = grown;
-        link_cap = cap;
-    }
+    sim_link *grown = kr__grow(links, &link_cap, link_count, sizeof *grown, 16);
+    if (!grown)
+        return NULL;
+    links = grown;
     sim_link *l = &links[link_count++];
     memset(l, 0, sizeof *l);
     l->from = from;
@@ -438,14 +434,10 @@ void kr__backend_link_remote(kr_pid linker, kr_pid to)
         kr__send_exited(linker, to);
         return;
     }
-    if (rlink_count == rlink_cap) {
-        size_t cap = rlink_cap ? rlink_cap * 2 : 16;
-        remote_link *grown = kr__realloc(rlinks, cap * sizeof *grown);
-        if (!grown)
-            return; /* still linked; only a partition would go unnoticed */
-        rlinks = grown;
-        rlink_cap = cap;
-    }
+    remote_link *grown = kr__grow(rlinks, &rlink_cap, rlink_count, sizeof *grown, 16);
+    if (!grown)
+        return; /* still linked; only a partition would go unnoticed */
+    rlinks = grown;
     rlinks[rlink_count++] = (remote_link){linker, to};
 }
 

@@ -23,16 +23,12 @@ void kr__sim_fail(const char *msg)
 
 static void record(uint32_t options, uint32_t chosen)
 {
-    if (S.log_len == S.log_cap) {
-        size_t cap = S.log_cap ? S.log_cap * 2 : 1024;
-        kr__decision *l = kr__realloc(S.log, cap * sizeof *l);
-        if (!l) {
-            kr__sim_fail("sim: out of memory recording the schedule");
-            return;
-        }
-        S.log = l;
-        S.log_cap = cap;
+    kr__decision *l = kr__grow(S.log, &S.log_cap, S.log_len, sizeof *l, 1024);
+    if (!l) {
+        kr__sim_fail("sim: out of memory recording the schedule");
+        return;
     }
+    S.log = l;
     S.log[S.log_len++] = (kr__decision){options, chosen};
 }
 

@@ -65,14 +65,10 @@ static void count(counters *c, const char *name)
             return;
         }
     }
-    if (c->len == c->cap) {
-        size_t cap = c->cap ? c->cap * 2 : 16;
-        counter *grown = kr__realloc(c->items, cap * sizeof *grown);
-        if (!grown)
-            return;
-        c->items = grown;
-        c->cap = cap;
-    }
+    counter *grown = kr__grow(c->items, &c->cap, c->len, sizeof *grown, 16);
+    if (!grown)
+        return;
+    c->items = grown;
     char *copy = kr__strdup(name);
     if (copy)
         c->items[c->len++] = (counter){copy, 1};
@@ -123,11 +119,11 @@ void kr_sc_each(const char *type, void (*fn)(kr_process *p, const char *type, vo
 
 /* ---- failing ------------------------------------------------------------------ */
 
-static void record_failure(const char *signature, const char *fmt, va_list ap)
+static void record_failure(const char *signature, const char *failure)
 {
     sc_result *r = R.r;
     r->status = SC_FAIL;
-    vsnprintf(r->failure, sizeof r->failure, fmt, ap);
+    snprintf(r->failure, sizeof r->failure, "%s", failure);
     snprintf(r->signature, sizeof r->signature, "%s", signature);
     r->fail_step = kr_sim_steps();
     r->fail_time = kr_sim_elapsed();
@@ -141,24 +137,20 @@ static void fail(const char *signature, const char *fmt, ...)
 {
     if (R.r->status != SC_PASS)
         return;
+    char failure[sizeof R.r->failure];
     va_list ap;
     va_start(ap, fmt);
-    record_failure(signature, fmt, ap);
+    vsnprintf(failure, sizeof failure, fmt, ap);
     va_end(ap);
+    record_failure(signature, failure);
     kr__sim_emit("check", "", "", R.r->failure, KR_PID_NONE, KR_PID_NONE, NULL, 0);
 }
 
 /* A kr_check that failed in actor code: the simulator already traced it. */
-static void fail_traced(const char *signature, const char *fmt, ...) KR_PRINTF(2, 3);
-
-static void fail_traced(const char *signature, const char *fmt, ...)
+static void fail_traced(const char *signature, const char *failure)
 {
-    if (R.r->status != SC_PASS)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    record_failure(signature, fmt, ap);
-    va_end(ap);
+    if (R.r->status == SC_PASS)
+        record_failure(signature, failure);
 }
 
 static void setup_error(const char *fmt, ...) KR_PRINTF(1, 2);
@@ -202,16 +194,12 @@ static void observe(const kr_sim_event *e, void *ctx)
 
 static void remember(kr_process *p, const char *type, kr_pid pid)
 {
-    if (R.n_live == R.cap_live) {
-        size_t cap = R.cap_live ? R.cap_live * 2 : 16;
-        live_proc *grown = kr__realloc(R.live, cap * sizeof *grown);
-        if (!grown) {
-            setup_error("out of memory");
-            return;
-        }
-        R.live = grown;
-        R.cap_live = cap;
+    live_proc *grown = kr__grow(R.live, &R.cap_live, R.n_live, sizeof *grown, 16);
+    if (!grown) {
+        setup_error("out of memory");
+        return;
     }
+    R.live = grown;
     R.live[R.n_live++] = (live_proc){p, type, pid};
 }
 
@@ -593,7 +581,7 @@ static void run_loop(void)
                         base = c + 1;
                 snprintf(sig, sizeof sig, "check %.*s", len - (int)(base - failure), base);
             }
-            fail_traced(sig, "%s", failure);
+            fail_traced(sig, failure);
             break;
         }
         if (!stepped)
