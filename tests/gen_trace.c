@@ -19,7 +19,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "../sim/report/report.h"
+#include "../sim/harness/report/report.h"
 
 typedef struct proc {
     const char *id, *type;

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Tests of the kairos command (sim/cli), run by ctest as `sim_cli`:
+# Tests of the kairos command (sim/harness/cli), run by ctest as `sim_cli`:
 #   tests/test_sim_cli.sh path/to/kairos path/to/source-tree [path/to/crashy.so]
 # Exit statuses (0 passed, 1 failure found, 2 bad input), --help everywhere,
 # sweeps identical across --jobs and shards, replay reproducing the hash,

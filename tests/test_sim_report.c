@@ -1,4 +1,4 @@
-/* Sim only: the HTML reports (sim/report). Traces and sweep summaries are
+/* Sim only: the HTML reports (sim/harness/report). Traces and sweep summaries are
  * written by hand, including hostile strings (quotes, </script>, <!--,
  * control bytes, NUL, U+2028, non-ASCII), and the generated HTML is checked:
  * well formed enough, the data embedded as JSON that parses back to the
@@ -19,7 +19,7 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include "../sim/report/report.h"
+#include "../sim/harness/report/report.h"
 
 static char dir[] = "/tmp/kairos-report-test-XXXXXX";
 

@@ -1,11 +1,11 @@
-/* Sim only: the YAML scenario loader (sim/scenario/load.c).
+/* Sim only: the YAML scenario loader (sim/harness/scenario/load.c).
  *
  * Every file in tests/scenarios/bad/ starts with "# expect: LINE:COL text":
  * loading it must fail with KR_EFORMAT and "FILE:LINE:COL: ...text...".
  * The good files are parsed into exactly the values FORMAT.md promises. */
 #include "harness.h"
 
-#include "scenario.h"
+#include "scenario_internal.h"
 
 #include <dirent.h>
 #include <unistd.h>

@@ -4,7 +4,7 @@
  * at their place in the file, and traces that read back. */
 #include "harness.h"
 
-#include "scenario.h"
+#include "scenario_internal.h"
 
 #include <unistd.h>
 

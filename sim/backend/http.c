@@ -8,7 +8,7 @@
  * from the driving thread comes from a client outside every node, which no
  * partition cuts off. Each leg is a timer, so it is a scheduling choice
  * like any other event. */
-#include "sim.h"
+#include "sim_internal.h"
 
 #include "http_internal.h"
 

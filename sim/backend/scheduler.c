@@ -6,7 +6,7 @@
  * drawn from the seed, so every interleaving at event granularity is
  * reachable. When nothing can run and the clock is not paused, virtual time
  * jumps to the next deadline. */
-#include "sim.h"
+#include "sim_internal.h"
 
 #include <inttypes.h>
 

@@ -1,10 +1,10 @@
 /* libFuzzer target: any bytes as a scenario file must load or be rejected
  * with an error, never crash, hang or leak (ASan/UBSan/LeakSanitizer).
  *
- * The loader (sim/scenario/load.c) is compiled into this program with
+ * The loader (sim/harness/scenario/load.c) is compiled into this program with
  * coverage instrumentation; the registry it consults is the fixed fake one
  * below, so the target needs no runtime. Run it with .ci/fuzz.sh. */
-#include "scenario.h"
+#include "scenario_internal.h"
 
 #include <stdio.h>
 #include <stdlib.h>

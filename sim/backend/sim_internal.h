@@ -51,7 +51,7 @@ void kr__sim_seed_streams(uint64_t seed);
 void kr__sim_fail(const char *msg);
 void kr__sim_trace_reset(void);
 
-/* network.c */
+/* sim_net.c */
 void kr__sim_net_start(uint32_t ip, uint16_t port);
 void kr__sim_net_stop(void);
 size_t kr__sim_net_due(void);       /* links whose head message is due */

@@ -1,6 +1,6 @@
 /* Run traces as JSON Lines (sim/TRACE.md): written by hand because it is
  * the hot path of a traced run, read back with jansson. */
-#include "scenario.h"
+#include "scenario_internal.h"
 
 #include "internal.h"
 

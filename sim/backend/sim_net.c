@@ -6,7 +6,7 @@
  * seed's network streams. A link whose head message is due is one candidate
  * of the scheduler's choice, so deliveries on different links interleave in
  * every order while each link stays FIFO. */
-#include "sim.h"
+#include "sim_internal.h"
 
 #include "http_internal.h"
 

@@ -1,6 +1,6 @@
 /* Typed access to a process' YAML arguments (kr_sc_* in kairos/scenario.h).
  * Each accessor reports a bad value at its position in the scenario file. */
-#include "scenario.h"
+#include "scenario_internal.h"
 
 #include "internal.h"
 

@@ -10,7 +10,7 @@
  * The loader calls nothing of the runtime but the registry look-ups
  * (kr__sc_type, kr__sc_invariant, kr__sc_action), so it can be fuzzed on
  * its own. */
-#include "scenario.h"
+#include "scenario_internal.h"
 
 #include <yaml.h>
 

@@ -1,7 +1,7 @@
 /* Decisions: every choice the simulator makes goes through kr__sim_decide,
  * which follows a replayed schedule if one is loaded, records the choice,
  * and folds it into the trace hash. A schedule file is those records. */
-#include "sim.h"
+#include "sim_internal.h"
 
 #include <errno.h>
 #include <inttypes.h>

@@ -6,7 +6,7 @@
  *              and counts `reply` answers
  * Each reads its arguments with the kr_sc_* accessors, so a bad argument is
  * reported at its place in the scenario file. */
-#include "scenario.h"
+#include "scenario_internal.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,4 +1,4 @@
-/* Shared internals of sim/report: output escaping, atomic files, assets. */
+/* Shared internals of sim/harness/report: output escaping, atomic files, assets. */
 #ifndef KAIROS_SIM_REPORT_INTERNAL_H
 #define KAIROS_SIM_REPORT_INTERNAL_H
 

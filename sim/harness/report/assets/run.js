@@ -1,5 +1,5 @@
 /* Kairos run report: a virtualised sequence diagram drawn from the JSON in
- * #kairos-data (written by sim/report/run_html.c). Only the rows in view
+ * #kairos-data (written by sim/harness/report/run_html.c). Only the rows in view
  * are in the DOM; window.kairosReport exposes counts and actions for tests. */
 (function () {
   'use strict';

@@ -6,11 +6,11 @@
  * virtual time (so faults are scheduling choices like any other event), then
  * steps the simulation, checking the invariants after every step, until
  * nothing is left, the time limit passes, or something fails. */
-#include "scenario.h"
+#include "scenario_internal.h"
 
 #include "internal.h"
 #include "prng.h"
-#include "sim.h"
+#include "sim_internal.h"
 
 #include <inttypes.h>
 #include <stdarg.h>

@@ -1,6 +1,6 @@
 /* The scenario engine's internal model: a YAML scenario file loaded into
  * plain structs (load.c), run for one seed (runner.c), and driven by the
- * kairos command (sim/cli). Everything here is simulator-only. */
+ * kairos command (sim/harness/cli). Everything here is simulator-only. */
 #ifndef KAIROS_SCENARIO_INTERNAL_H
 #define KAIROS_SCENARIO_INTERNAL_H
 
@@ -162,7 +162,7 @@ kr_invariant_fn kr__sc_invariant(const char *name);
 KR_API void kr__sc_registry_print(FILE *out);
 KR_API void kr__sc_builtins_register(void); /* idempotent */
 
-/* args.c: what kr_sc_* accessors read. The first error wins. */
+/* actor_args.c: what kr_sc_* accessors read. The first error wins. */
 struct kr_sc_args {
     const scenario *s;
     const sc_value *map; /* the process' args mapping, or NULL */
@@ -218,7 +218,7 @@ typedef struct sc_result {
 KR_API int kr__sc_run(const scenario *s, const sc_options *o, sc_result *r);
 KR_API void kr__sc_result_free(sc_result *r);
 
-/* trace.c: JSON Lines (sim/TRACE.md). */
+/* jsonl_trace.c: JSON Lines (sim/TRACE.md). */
 typedef struct sc_trace sc_trace;
 sc_trace *kr__sc_trace_open(const char *path, const scenario *s, const sc_options *o);
 void kr__sc_trace_event(sc_trace *t, const kr_sim_event *e);

@@ -1,5 +1,5 @@
 /* The kairos command: argument parsing, --help, --load, and the check,
- * types, run and replay subcommands (sweep.c and shrink.c hold the rest).
+ * types, run and replay subcommands (sweep_cmd.c and shrink.c hold the rest).
  * kr_scenario_main is part of kairos_sim so that users can build their own
  * runner with their actor types linked in. */
 #ifndef _GNU_SOURCE

@@ -1,10 +1,10 @@
-/* The kairos command (sim/cli): shared declarations of its files.
- * cli.c parses arguments and runs check/types/run/replay, sweep.c runs
+/* The kairos command (sim/harness/cli): shared declarations of its files.
+ * cli.c parses arguments and runs check/types/run/replay, sweep_cmd.c runs
  * seed sweeps in forked workers, shrink.c shrinks a failing run. */
 #ifndef KAIROS_CLI_H
 #define KAIROS_CLI_H
 
-#include "../scenario/scenario.h"
+#include "../scenario/scenario_internal.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -53,7 +53,7 @@ typedef struct cli_opts {
     size_t n_loads;
 } cli_opts;
 
-/* args.c */
+/* options.c */
 bool cli_parse_u64(const char *text, uint64_t *out);
 /* "A..B" (A <= B) or a single "N". */
 bool cli_parse_range(const char *text, uint64_t *a, uint64_t *b);
@@ -93,7 +93,7 @@ int cli_report_run(const cli_opts *o, const char *trace, const char *html);
 /* A temporary file name for a trace; false on failure. */
 bool cli_temp_path(char *buf, size_t n);
 
-/* sweep.c, shrink.c */
+/* sweep_cmd.c, shrink.c */
 int cli_sweep(const cli_opts *o);
 int cli_shrink(const cli_opts *o);
 

@@ -2,7 +2,7 @@
  * Registration happens before a scenario is loaded (at start-up, from a
  * user's runner or a --load'ed shared object); lookups are linear because
  * registries hold tens of entries. */
-#include "scenario.h"
+#include "scenario_internal.h"
 
 #include "internal.h"
 
