@@ -9,6 +9,7 @@
  * result's discard hook, and by whichever completion callback or dispatched
  * step is outstanding. */
 #include "backend.h"
+#include "internal.h"
 
 #include <pthread.h>
 #include <stddef.h>

@@ -8,6 +8,7 @@
  * at a time, so the state needs no lock; `current` has one because a
  * discard request may come from any thread. */
 #include "backend.h"
+#include "internal.h"
 
 #include <pthread.h>
 

@@ -7,6 +7,7 @@
  * started is forwarded to its future. The sequence keeps its results so
  * freeing it can discard what has not finished. */
 #include "backend.h"
+#include "internal.h"
 
 #include <pthread.h>
 
