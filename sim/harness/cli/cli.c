@@ -66,9 +66,13 @@ static int cmd_check(const cli_opts *o);
 static int cmd_types(const cli_opts *o);
 static int cmd_report(const cli_opts *o);
 
+/* The depth range in --help is the one set_flag checks (KR_PCT_DEPTH_MAX). */
+#define CLI_STR_(x) #x
+#define CLI_STR(x) CLI_STR_(x)
 #define STRATEGY_HELP                                                          \
     "  --strategy S        random | pct | fifo (default: the scenario's)\n"    \
-    "  --pct-depth D       PCT bug depth, 1..1000 (default: the scenario's)\n"
+    "  --pct-depth D       PCT bug depth, 1.." CLI_STR(KR_PCT_DEPTH_MAX)          \
+    " (default: the scenario's)\n"
 #define COMMON_HELP                                                            \
     "  --load LIB.so       load a shared object that registers actor types\n"  \
     "                      (its constructor or an exported kairos_register())\n" \
@@ -212,7 +216,7 @@ static int set_flag(cli_opts *o, const char *flag, const char *v)
             return cli_usage_error(o, "--strategy: expected random, pct or fifo, got '%s'", v);
         o->strategy = v;
     } else if (strcmp(flag, "--pct-depth") == 0) {
-        if (!(rc = set_int(o, flag, v, 1, 1000, &n)))
+        if (!(rc = set_int(o, flag, v, 1, KR_PCT_DEPTH_MAX, &n)))
             o->pct_depth = (int)n;
     } else if (strcmp(flag, "--jobs") == 0) {
         if (!(rc = set_int(o, flag, v, 1, 1024, &n)))
