@@ -26,7 +26,7 @@ typedef struct kr__sim {
     size_t ring_head, ring_len, ring_cap;
     /* PCT */
     int pct_depth;
-    uint64_t pct_change_steps[8];
+    uint64_t pct_change_steps[KR_PCT_DEPTH_MAX];
     uint32_t pct_next_low;
     uint32_t timer_priority;
     /* Decisions made so far, and a schedule to follow. */

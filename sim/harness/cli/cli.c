@@ -66,9 +66,13 @@ static int cmd_check(const cli_opts *o);
 static int cmd_types(const cli_opts *o);
 static int cmd_report(const cli_opts *o);
 
+/* The depth range in --help is the one set_flag checks (KR_PCT_DEPTH_MAX). */
+#define CLI_STR_(x) #x
+#define CLI_STR(x) CLI_STR_(x)
 #define STRATEGY_HELP                                                          \
     "  --strategy S        random | pct | fifo (default: the scenario's)\n"    \
-    "  --pct-depth D       PCT bug depth, 1..1000 (default: the scenario's)\n"
+    "  --pct-depth D       PCT bug depth, 1.." CLI_STR(KR_PCT_DEPTH_MAX)          \
+    " (default: the scenario's)\n"
 #define COMMON_HELP                                                            \
     "  --load LIB.so       load a shared object that registers actor types\n"  \
     "                      (its constructor or an exported kairos_register())\n" \
@@ -131,7 +135,8 @@ static const cli_cmd commands[] = {
      "Exit status: 1 shrunk failure written, 0 the seed passes, 2 bad input.\n"},
     {"check", C_CHECK, cmd_check, true,
      "usage: kairos check FILE\n"
-     "Validates the scenario without running it.\n\n" COMMON_HELP
+     "Validates the scenario without running it: the file, and each process'\n"
+     "actor arguments, built once as a run builds them (nothing runs).\n\n" COMMON_HELP
      "Exit status: 0 valid, 2 invalid (errors as file:line:col: message).\n"},
     {"report", C_REPORT, cmd_report, true,
      "usage: kairos report TRACE.jsonl -o RUN.html\n"
@@ -214,7 +219,7 @@ static int set_flag(cli_opts *o, const char *flag, const char *v)
             return cli_usage_error(o, "--strategy: expected random, pct or fifo, got '%s'", v);
         o->strategy = v;
     } else if (strcmp(flag, "--pct-depth") == 0) {
-        if (!(rc = set_int(o, flag, v, 1, 1000, &n)))
+        if (!(rc = set_int(o, flag, v, 1, KR_PCT_DEPTH_MAX, &n)))
             o->pct_depth = (int)n;
     } else if (strcmp(flag, "--jobs") == 0) {
         if (!(rc = set_int(o, flag, v, 1, 1024, &n)))
@@ -344,6 +349,12 @@ int cli_load(const cli_opts *o, scenario **out)
 {
     char err[1024] = "";
     int rc = kr__sc_load(o->file, out, err, sizeof err);
+    /* The actor arguments too, built as a run builds them, so that every
+     * command (check included) refuses them the same way, before any run. */
+    if (rc == 0 && (rc = kr__sc_check_args(*out, err, sizeof err)) != 0) {
+        kr__sc_free(*out);
+        *out = NULL;
+    }
     if (rc == 0)
         return 0;
     fflush(stdout);
@@ -384,6 +395,11 @@ void cli_print_result(FILE *out, const sc_result *r, const char *strategy,
                       const char *replay_cmd)
 {
     char t[32];
+    if (r->status == SC_ERROR) { /* it never ran: no hash, steps or time to show */
+        fprintf(out, "seed %" PRIu64 "  strategy %s  ERROR\n", r->seed, strategy);
+        fprintf(out, "failure: %s\n", r->failure[0] ? r->failure : "(no details)");
+        return;
+    }
     fprintf(out, "seed %" PRIu64 "  strategy %s  hash 0x%016" PRIx64 "  steps %" PRIu64
                  "  time %s  %s\n",
             r->seed, strategy, r->hash, r->steps, cli_fmt_time(r->time, t, sizeof t),
@@ -542,6 +558,8 @@ static int report_trace_replay(const sc_result *r, const sc_trace_info *ti)
                r->failure);
         return CLI_FAILED;
     }
+    if (r->status == SC_ERROR) /* it never ran: there is no hash to compare */
+        return CLI_BAD_INPUT;
     if (r->hash == ti->hash) {
         printf("trace hash 0x%016" PRIx64 " matches the trace\n", r->hash);
         return status_exit(r->status);

@@ -520,7 +520,7 @@ static const sc_section run_section = {
     (const sc_field[]){
         SC_CUSTOM("seeds", read_seeds),
         SC_CUSTOM("strategy", read_strategy),
-        SC_ROW("pct_depth", SC_T_UINT, scenario, pct_depth, .min = 1, .max = 8),
+        SC_ROW("pct_depth", SC_T_UINT, scenario, pct_depth, .min = 1, .max = KR_PCT_DEPTH_MAX),
         SC_END,
     },
     NULL,

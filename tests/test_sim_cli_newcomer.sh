@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# What a new user of the kairos command trips over (issue 9), run by ctest as
+# `sim_cli_newcomer`:
+#   tests/test_sim_cli_newcomer.sh path/to/kairos path/to/source-tree
+# Each section names the defect it guards; every check here failed before
+# its fix.
+set -u
+K=${1:?usage: test_sim_cli_newcomer.sh KAIROS SOURCE_DIR}
+SRC=${2:?usage: test_sim_cli_newcomer.sh KAIROS SOURCE_DIR}
+K=$(cd "$(dirname "$K")" && pwd)/$(basename "$K")
+D=$SRC/tests/scenarios/cli
+BANK=$SRC/scenarios/bank-race.yaml
+T=$(mktemp -d "${TMPDIR:-/tmp}/kairos-newcomer-test.XXXXXX")
+trap 'rm -rf "$T"' EXIT
+failures=0
+
+fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+pass() { echo "ok: $*"; }
+
+# expect STATUS DESCRIPTION -- COMMAND...: runs it, output in $T/out, $T/err.
+expect() {
+    local want=$1 what=$2
+    shift 3
+    "$@" >"$T/out" 2>"$T/err"
+    local got=$?
+    if [ "$got" -eq "$want" ]; then pass "$what (exit $got)"; else
+        fail "$what: exit $got, expected $want: $*"
+        sed 's/^/    out: /' "$T/out" | head -20
+        sed 's/^/    err: /' "$T/err" | head -20
+    fi
+}
+has() { # has FILE REGEX DESCRIPTION
+    if grep -Eq -- "$2" "$1"; then pass "$3"; else
+        fail "$3: no /$2/ in $1"
+        sed 's/^/    /' "$1" | head -20
+    fi
+}
+hasnt() { # hasnt FILE REGEX DESCRIPTION
+    if grep -Eq -- "$2" "$1"; then
+        fail "$3: /$2/ in $1"
+        grep -E -- "$2" "$1" | sed 's/^/    /' | head -5
+    else pass "$3"; fi
+}
+
+# ---- 4. --pct-depth: one range (the simulator's), said by --help, checked once ----
+for c in run sweep replay shrink; do
+    expect 0 "$c --help" -- "$K" "$c" --help
+    has "$T/out" "--pct-depth D +PCT bug depth, 1\.\.8 " "$c --help gives the depth range 1..8"
+done
+expect 0 "--pct-depth 8 (the largest) runs" -- "$K" run "$D/pass.yaml" --strategy pct --pct-depth 8
+expect 2 "--pct-depth 9 is a usage error" -- "$K" sweep "$D/pass.yaml" --strategy pct --pct-depth 9 --jobs 1
+has "$T/err" "--pct-depth: expected a whole number in 1\.\.8, got '9'" "--pct-depth 9: says the range"
+hasnt "$T/out" "cannot start the simulator" "--pct-depth 9: no seed runs"
+expect 2 "--pct-depth 0 is a usage error" -- "$K" run "$D/pass.yaml" --pct-depth 0
+
+# ---- 8. check validates actor arguments exactly as run does -----------------------
+# (tests/scenarios/cli/args-*.yaml: a bank-teller with a bad or missing argument)
+for v in "count-lots|12:[0-9]+: 'count' must be an integer, got \"lots\"" \
+         "unknown-node|12:[0-9]+: 'account': no process \"account@n9\"" \
+         "ambiguous|13:[0-9]+: 'account': \"account\" names processes on several nodes" \
+         "missing-required|12:[0-9]+: process 'teller1' \(type bank-teller\) needs argument 'account'"; do
+    f=$D/args-${v%%|*}.yaml want=${v#*|}
+    expect 2 "check refuses args-${v%%|*}" -- "$K" check "$f"
+    has "$T/err" "args-${v%%|*}\.yaml:$want" "check: file:line:col of args-${v%%|*}"
+    hasnt "$T/out" ": ok " "check does not call args-${v%%|*} ok"
+    expect 2 "run refuses args-${v%%|*}" -- "$K" run "$f" --seed 1
+    has "$T/err" "args-${v%%|*}\.yaml:$want" "run: the same error as check for args-${v%%|*}"
+    hasnt "$T/out" "hash 0x" "run of args-${v%%|*} prints no trace hash"
+    expect 2 "sweep refuses args-${v%%|*}" -- "$K" sweep "$f" --seeds 1..3 --jobs 1
+    hasnt "$T/out" "hash 0x" "sweep of args-${v%%|*} prints no trace hash"
+done
+# A run that cannot start (its trace cannot be written) prints no hash either.
+expect 2 "run whose trace cannot be written" -- "$K" run "$D/pass.yaml" --trace "$T/no/such/dir/t.jsonl"
+hasnt "$T/out" "hash 0x" "a run that cannot start prints no trace hash"
+hasnt "$T/out" "0x00006b6169726f73" "no placeholder hash"
+
+echo "$failures failure(s)"
+[ "$failures" -eq 0 ]
