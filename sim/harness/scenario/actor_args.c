@@ -86,9 +86,7 @@ int kr_sc_int(const kr_sc_args *a, const char *key, int64_t min, int64_t max, in
     int64_t n;
     int rc = kr_parse_i64(v->text, &n);
     if (rc == KR_EINVAL) {
-        report((kr_sc_args *)a, v->pos,
-               "'%s' must be an integer (decimal without leading zeros, or 0x hex), got \"%s\"",
-               key, v->text);
+        report((kr_sc_args *)a, v->pos, "'%s' must be an integer, got \"%s\"", key, v->text);
         return KR_EINVAL;
     }
     if (rc) {
