@@ -118,7 +118,7 @@ static int build(tree *t, yaml_event_t *ev, int depth, sc_value **out);
 
 static int build_scalar(tree *t, yaml_event_t *ev, sc_value **out)
 {
-    sc_value *v;
+    sc_value *v = NULL; /* set by new_value unless it fails (gcc -O3 cannot tell) */
     int rc = new_value(t, SC_SCALAR, mark_pos(ev->start_mark), &v);
     if (rc)
         return rc;
@@ -277,7 +277,7 @@ static int build(tree *t, yaml_event_t *ev, int depth, sc_value **out)
         return kr__sc_fail(t->l, pos, "unexpected YAML event");
     if (depth >= SC_DEPTH_MAX)
         return kr__sc_fail(t->l, pos, "nesting deeper than %d levels", SC_DEPTH_MAX);
-    sc_value *v;
+    sc_value *v = NULL; /* set by new_value unless it fails (gcc -O3 cannot tell) */
     int rc = new_value(t, type == YAML_MAPPING_START_EVENT ? SC_MAP : SC_LIST, pos, &v);
     if (rc)
         return rc;
