@@ -4,6 +4,7 @@
  * ties always break the same way. Cancellation finds a timer by id through
  * a small open-addressing map. */
 #include "backend.h"
+#include "internal.h"
 
 #include <pthread.h>
 
@@ -134,7 +135,7 @@ kr_timer kr__timer_add(kr_time deadline, void (*fn)(void *ctx), void (*drop)(voi
     kr__timer *t = kr__malloc(sizeof *t);
     if (!t)
         return 0;
-    t->deadline = deadline;
+    t->deadline = kr__backend_deadline(deadline); /* the caller's clock may be a node's own */
     t->fn = fn;
     t->drop = drop;
     t->ctx = ctx;
