@@ -226,6 +226,7 @@ typedef struct kr__config {
     uint64_t seed;
     char strategy[16];
     int pct_depth;
+    uint64_t pct_steps; /* 0: the backend's default */
     char runq[16]; /* "locked", "lockfree" or "" (default) */
 } kr__config;
 

@@ -46,11 +46,15 @@ bad:
     return KR_EINVAL;
 }
 
+/* PCT's k: a billion steps is far past any run the step limits allow. */
+#define PCT_STEPS_MAX 1000000000
+
 static int check_strategy(const char *s)
 {
-    if (strcmp(s, "random") == 0 || strcmp(s, "fifo") == 0 || strcmp(s, "pct") == 0)
+    if (strcmp(s, "random") == 0 || strcmp(s, "fifo") == 0 || strcmp(s, "pct") == 0 ||
+        strcmp(s, "pos") == 0)
         return 0;
-    kr__log("kr_init: unknown strategy \"%s\" (random, pct or fifo)", s);
+    kr__log("kr_init: unknown strategy \"%s\" (random, pct, pos or fifo)", s);
     return KR_EINVAL;
 }
 
@@ -107,6 +111,17 @@ static int resolve_config(const kr_config *in, kr__config *out)
         out->pct_depth = 3;
     if (out->pct_depth < 1 || out->pct_depth > 8) {
         kr__log("kr_init: pct_depth=%d out of range [1, 8]", out->pct_depth);
+        return KR_EINVAL;
+    }
+    out->pct_steps = c.pct_steps;
+    if (c.pct_steps == 0 && (v = getenv("KAIROS_PCT_STEPS")) != NULL) {
+        if ((rc = parse_int("KAIROS_PCT_STEPS", v, 1, PCT_STEPS_MAX, &n)) != 0)
+            return rc;
+        out->pct_steps = (uint64_t)n;
+    }
+    if (out->pct_steps > PCT_STEPS_MAX) {
+        kr__log("kr_init: pct_steps=%" PRIu64 " out of range [0, %d]", out->pct_steps,
+                PCT_STEPS_MAX);
         return KR_EINVAL;
     }
     const char *runq = c.runq ? c.runq : getenv("KAIROS_RUNQ");

@@ -6,7 +6,7 @@
  * drawn from the seed, so every interleaving at event granularity is
  * reachable. When nothing can run and the clock is not paused, virtual time
  * jumps to the next deadline. */
-#include "sim_internal.h"
+#include "priority.h"
 
 #include <inttypes.h>
 
@@ -32,20 +32,10 @@ void kr__sim_seed_streams(uint64_t seed)
     kr__prng_seed(&S.cost, seed, STREAM_COST);
 }
 
-/* PCT (Burckhardt et al.): random distinct high priorities, and d-1 steps
- * at which the running process drops below every other. */
-#define PCT_STEPS_ESTIMATE 2000u
-
-static void pct_setup(int depth)
-{
-    S.pct_depth = depth;
-    for (int i = 0; i < S.pct_depth - 1; i++)
-        S.pct_change_steps[i] = 1 + kr__prng_below(&S.sched, PCT_STEPS_ESTIMATE);
-    S.pct_next_low = (uint32_t)S.pct_depth;
-    S.timer_priority = 0x10000000u + (uint32_t)kr__prng_below(&S.sched, 0x70000000u);
-}
-
-static uint32_t pct_priority(void) { return 0x10000000u + (uint32_t)kr__prng_below(&S.sched, 0x70000000u); }
+/* The priority slot of every option, for PCT and POS. */
+static uint32_t **slots;
+static size_t slots_cap;
+static uint32_t spare_slot; /* a link whose slot could not be allocated */
 
 int kr__backend_start(const kr__config *cfg)
 {
@@ -57,9 +47,10 @@ int kr__backend_start(const kr__config *cfg)
     kr__sim_seed_streams(cfg->seed);
     S.strategy = strcmp(cfg->strategy, "fifo") == 0  ? KR__STRATEGY_FIFO
                  : strcmp(cfg->strategy, "pct") == 0 ? KR__STRATEGY_PCT
+                 : strcmp(cfg->strategy, "pos") == 0 ? KR__STRATEGY_POS
                                                      : KR__STRATEGY_RANDOM;
-    if (S.strategy == KR__STRATEGY_PCT)
-        pct_setup(cfg->pct_depth);
+    if (S.strategy == KR__STRATEGY_PCT || S.strategy == KR__STRATEGY_POS)
+        kr__priority_start(cfg->pct_depth, cfg->pct_steps);
     S.now = KR__SIM_EPOCH;
     S.hash = 0x6b6169726f73ull; /* "kairos" */
     if (kr__local_port == 0)
@@ -71,6 +62,10 @@ int kr__backend_start(const kr__config *cfg)
 void kr__backend_stop(void)
 {
     kr__sim_net_stop();
+    kr__priority_stop();
+    free(slots);
+    slots = NULL;
+    slots_cap = 0;
     free(S.ring);
     S.ring = NULL;
     S.ring_len = S.ring_cap = S.ring_head = 0;
@@ -136,33 +131,9 @@ void kr__sim_unschedule(kr__proc *p)
     }
 }
 
-void kr__backend_schedule(kr__proc *p)
-{
-    if (S.strategy == KR__STRATEGY_PCT && p->sched_index == 0)
-        p->sched_index = pct_priority();
-    ring_push(p);
-}
+void kr__backend_schedule(kr__proc *p) { ring_push(p); }
 
 /* ---- choosing ------------------------------------------------------------ */
-
-static uint32_t pct_choose(uint32_t n_procs, bool timer_due)
-{
-    uint32_t best = 0, best_priority = 0;
-    for (uint32_t i = 0; i < n_procs; i++) {
-        uint32_t pr = (*ring_at(i))->sched_index;
-        if (pr > best_priority) {
-            best_priority = pr;
-            best = i;
-        }
-    }
-    if (timer_due && S.timer_priority > best_priority)
-        best = n_procs;
-    for (int i = 0; i < S.pct_depth - 1; i++) {
-        if (S.pct_change_steps[i] == S.steps + 1 && best < n_procs && S.pct_next_low > 1)
-            (*ring_at(best))->sched_index = --S.pct_next_low;
-    }
-    return best;
-}
 
 /* The options of one step, in this order: runnable processes (in the order
  * they became runnable), "fire the next due timer", then each network link
@@ -170,6 +141,35 @@ static uint32_t pct_choose(uint32_t n_procs, bool timer_due)
 typedef struct step_options {
     uint32_t procs, timer, links;
 } step_options;
+
+
+static uint32_t priority_choice(uint32_t options, const step_options *o)
+{
+    if (options > slots_cap) {
+        size_t cap = slots_cap ? slots_cap : 64;
+        while (cap < options)
+            cap *= 2;
+        uint32_t **s = realloc(slots, cap * sizeof *s);
+        if (!s)
+            return (uint32_t)kr__prng_below(&S.sched, options); /* degrade, stay correct */
+        slots = s;
+        slots_cap = cap;
+    }
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < o->procs; i++)
+        slots[n++] = &(*ring_at(i))->sched_index;
+    if (o->timer)
+        slots[n++] = kr__priority_timer_slot();
+    /* Grow the link table before taking pointers into it. */
+    for (uint32_t i = 0; i < o->links; i++)
+        (void)kr__priority_link_slot(kr__sim_net_due_link(i));
+    for (uint32_t i = 0; i < o->links; i++) {
+        uint32_t *slot = kr__priority_link_slot(kr__sim_net_due_link(i));
+        spare_slot = 0;
+        slots[n++] = slot ? slot : &spare_slot;
+    }
+    return kr__priority_choose(slots, n);
+}
 
 static uint32_t strategy_choice(uint32_t options, void *ctx)
 {
@@ -179,10 +179,8 @@ static uint32_t strategy_choice(uint32_t options, void *ctx)
         /* timers, then the network, then processes round robin */
         return o->timer ? o->procs : o->links ? o->procs + o->timer : 0;
     case KR__STRATEGY_PCT:
-        if (o->links && kr__prng_below(&S.sched, o->procs + o->timer + 1) == 0)
-            return o->procs + o->timer + (uint32_t)kr__prng_below(&S.sched, o->links);
-        return o->procs || o->timer ? pct_choose(o->procs, o->timer != 0)
-                                    : o->procs + o->timer;
+    case KR__STRATEGY_POS:
+        return priority_choice(options, o);
     default:
         return (uint32_t)kr__prng_below(&S.sched, options);
     }

@@ -1737,7 +1737,7 @@ static int get_seeds(ld *l, const sc_value *v, uint64_t *first, uint64_t *last)
 
 static int load_run(ld *l, const sc_value *root)
 {
-    static const char *const keys[] = {"seeds", "strategy", "pct_depth", NULL};
+    static const char *const keys[] = {"seeds", "strategy", "pct_depth", "pct_steps", NULL};
     scenario *s = l->s;
     s->seed_first = SC_DEF_SEED_FIRST;
     s->seed_last = SC_DEF_SEED_LAST;
@@ -1753,16 +1753,19 @@ static int load_run(ld *l, const sc_value *root)
     if (!rc && (x = field(v, "seeds")))
         rc = get_seeds(l, x, &s->seed_first, &s->seed_last);
     if (!rc && (x = field(v, "strategy"))) {
-        static const char *const strategies[] = {"random", "pct", "fifo", NULL};
+        static const char *const strategies[] = {"random", "pct", "pos", "fifo", NULL};
         if ((rc = want_text(l, x, "strategy")))
             return rc;
         if (!in_set(x->text, strategies))
-            return fail(l, x->pos, "strategy must be random, pct or fifo, not '%.64s'", x->text);
+            return fail(l, x->pos, "strategy must be random, pct, pos or fifo, not '%.64s'",
+                        x->text);
         strcpy(s->strategy, x->text);
     }
     uint64_t depth;
     if (!rc && (x = field(v, "pct_depth")) && !(rc = get_uint(l, x, "pct_depth", 1, 8, &depth)))
         s->pct_depth = (int)depth;
+    if (!rc && (x = field(v, "pct_steps")))
+        rc = get_uint(l, x, "pct_steps", 1, 1000000000, &s->pct_steps);
     return rc;
 }
 
