@@ -273,6 +273,32 @@ static void firewall_refuses_exact_paths(void **state)
     assert_int_equal(get("/srv/a/b/c").status, 200); /* nested path still reaches a route */
     assert_int_equal(get("/srv/echo/x").status, 200); /* no wildcards */
     assert_int_equal(get("/%73rv/a").status, 403);    /* encoding is no way around it */
+    /* Spellings routing sends to /a are /a for the firewall too (issue 11
+     * #3): trailing '/', repeated '/', "." segments, and sub-paths that
+     * only the /a route would take. */
+    const char *bypass[] = {"/srv/a/",   "/srv/a//",  "/srv/a/.",   "/srv//a",
+                            "/srv/./a",  "/srv/a/b",  "/srv/a/zzz", "/srv/a/./b/",
+                            "/srv/a?x=1", "/srv/a/b/c/../c"};
+    for (size_t i = 0; i < sizeof bypass / sizeof *bypass; i++) {
+        int status = get(bypass[i]).status;
+        if (status != 403 && status != 404)
+            fail_msg("%s reached the disabled endpoint (%d)", bypass[i], status);
+        if (strstr(bypass[i], "..") == NULL && status != 403)
+            fail_msg("%s: %d, not 403", bypass[i], status);
+    }
+    /* A rule spelled with a trailing '/' is the same rule. */
+    const char *slashed[] = {"/srv/echo/"};
+    assert_int_equal(kr_firewall_disable(slashed, 1), 0);
+    assert_int_equal(get("/srv/echo").status, 403);
+    assert_int_equal(get("/srv/echo/x").status, 403);
+    assert_int_equal(get("/srv/a").status, 200);
+    /* Built-in endpoints: every path the built-in serves. */
+    const char *builtins[] = {"/help", "/metrics/snapshot"};
+    assert_int_equal(kr_firewall_disable(builtins, 2), 0);
+    assert_int_equal(get("/help/srv").status, 403);
+    assert_int_equal(get("/help//").status, 403);
+    assert_int_equal(get("/metrics/snapshot/").status, 403);
+    assert_int_equal(get("/metrics//snapshot").status, 403);
     assert_int_equal(kr_firewall_disable(NULL, 0), 0);
     assert_int_equal(get("/srv/a").status, 200);
 }

@@ -398,6 +398,105 @@ static void typed_arguments(void **state)
     }
 }
 
+/* Issue 9, defect 10: scripted actions at the same virtual time run in file
+ * order (scenarios/FORMAT.md), whatever the seed: here a partition, then a
+ * crash, both at 250ms, and a post at the same time after them. */
+static void same_time_actions_run_in_file_order(void **state)
+{
+    (void)state;
+    scenario *s = load_text("same-time",
+                            "nodes:\n"
+                            "  - name: a\n"
+                            "    processes:\n"
+                            "      - {id: echo, type: echo}\n"
+                            "  - name: b\n"
+                            "    processes:\n"
+                            "      - {id: relay, type: forwarder, args: {name: inc, to: echo}}\n"
+                            "script:\n"
+                            "  - {at: 250ms, partition: [a]}\n"
+                            "  - {at: 250ms, crash: b}\n"
+                            "  - {at: 250ms, post: inc, to: echo}\n"
+                            "  - {at: 300ms, heal: true}\n");
+    for (uint64_t seed = 1; seed <= 40; seed++) {
+        char *log = NULL;
+        size_t len = 0;
+        FILE *out = open_memstream(&log, &len);
+        assert_non_null(out);
+        sc_options o = {.seed = seed, .log = out};
+        sc_result r;
+        assert_int_equal(kr__sc_run(s, &o, &r), 0);
+        fclose(out);
+        const char *partition = strstr(log, " partition "), *crash = strstr(log, " crash ");
+        const char *post = strstr(log, " stimulus ");
+        assert_non_null(partition);
+        assert_non_null(crash);
+        assert_non_null(post);
+        if (!(partition < crash && crash < post))
+            fprintf(stderr, "seed %llu ran them out of file order:\n%s", (unsigned long long)seed,
+                    log);
+        assert_true(partition < crash);
+        assert_true(crash < post);
+        free(log);
+        kr__sc_result_free(&r);
+    }
+    kr__sc_free(s);
+}
+
+/* Issue 9, defect 7: a probe event names the node of the process that
+ * probed (the report draws it in that process' lane). */
+static void probe_on_init(kr_process *self)
+{
+    (void)self;
+    kr_probe("prober-started");
+}
+
+static kr_process *prober_make(const char *id, const kr_sc_args *a)
+{
+    (void)a;
+    static const kr_process_ops ops = {.initialize = probe_on_init};
+    kr_process *p = calloc(1, sizeof *p);
+    kr_process_init(p, id, &ops);
+    return p;
+}
+
+static void probe_events_carry_the_node(void **state)
+{
+    (void)state;
+    assert_int_equal(kr_actor_register("test-prober", prober_make, "probes at start"), 0);
+    scenario *s = load_text("probe-node",
+                            "nodes:\n"
+                            "  - name: a\n"
+                            "    processes:\n"
+                            "      - {id: echo, type: echo}\n"
+                            "  - name: b\n"
+                            "    address: 10.0.0.9:6060\n"
+                            "    processes:\n"
+                            "      - {id: prober, type: test-prober}\n");
+    char trace[256];
+    snprintf(trace, sizeof trace, "%s/probe.jsonl", dir);
+    sc_options o = {.seed = 1, .trace_path = trace};
+    sc_result r;
+    assert_int_equal(kr__sc_run(s, &o, &r), 0);
+    assert_int_equal(r.status, SC_PASS);
+    FILE *f = fopen(trace, "r");
+    assert_non_null(f);
+    char line[4096];
+    int probes = 0;
+    while (fgets(line, sizeof line, f)) {
+        if (!strstr(line, "\"kind\":\"probe\""))
+            continue;
+        probes++;
+        if (!strstr(line, "\"node\":\"10.0.0.9:6060\""))
+            fprintf(stderr, "probe event without its node: %s", line);
+        assert_non_null(strstr(line, "\"node\":\"10.0.0.9:6060\""));
+        assert_non_null(strstr(line, "\"process\":\"prober\""));
+    }
+    fclose(f);
+    assert_int_equal(probes, 1);
+    kr__sc_result_free(&r);
+    kr__sc_free(s);
+}
+
 int main(void)
 {
     assert_non_null(mkdtemp(dir));
@@ -411,6 +510,8 @@ int main(void)
         cmocka_unit_test(traces_read_back),
         cmocka_unit_test(registry_refuses_bad_names_and_duplicates),
         cmocka_unit_test(typed_arguments),
+        cmocka_unit_test(same_time_actions_run_in_file_order),
+        cmocka_unit_test(probe_events_carry_the_node),
     };
     int rc = KT_RUN(tests);
     char cmd[128];

@@ -81,6 +81,17 @@ void kr__http_serve(kr__proc *p, kr__event *e);
 void kr__http_event_drop(kr__event *e);
 void kr__http_routes_free(kr__proc *p);
 
+/* The firewall (http_firewall.c). kr__http_path_normalize: path[0..len)
+ * with repeated '/' collapsed, "." segments dropped and trailing '/'
+ * trimmed ("/" is ""); NULL when out of memory. kr__firewall_blocks: true
+ * when "/{id}{rest}" or the endpoint routing sends it to is disabled; the
+ * path as shown to the client is appended to shown. */
+char *kr__http_path_normalize(const char *path, size_t len);
+bool kr__firewall_blocks(const char *id, const char *rest, kr__sb *shown);
+/* The endpoint "/{id}{route}" routing would hand "/{id}{rest}" to, appended
+ * to out; false when no route (or built-in endpoint) would take it. */
+bool kr__http_route_endpoint(const char *id, const char *rest, kr__sb *out);
+
 /* Gauges the backend keeps for /metrics/snapshot. */
 extern atomic_long kr__http_stat_connections; /* open inbound HTTP connections */
 extern atomic_long kr__http_stat_peers;       /* open outbound peer connections */

@@ -164,7 +164,7 @@ long kr__base64_decode(const char *s, size_t len, unsigned char *out)
     return o;
 }
 
-/* ---- node-wide settings: realms, firewall, delegate ---------------------- */
+/* ---- node-wide settings: realms, delegate (the firewall: http_firewall.c) - */
 
 typedef struct realm {
     char *name;
@@ -175,8 +175,6 @@ typedef struct realm {
 static pthread_mutex_t settings_lock = PTHREAD_MUTEX_INITIALIZER;
 static realm *realms;
 static size_t realm_count;
-static char **firewall;
-static size_t firewall_count;
 static char delegate_id[KR_ID_MAX + 1];
 
 int kr_http_authenticator(const char *name,
@@ -210,46 +208,6 @@ int kr_http_authenticator(const char *name,
     }
     pthread_mutex_unlock(&settings_lock);
     return rc;
-}
-
-static void free_string_list(char **list, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        kr__free(list[i]);
-    kr__free(list);
-}
-
-int kr_firewall_disable(const char *const *paths, size_t n)
-{
-    if (n && !paths)
-        return KR_EINVAL;
-    char **list = n ? kr__calloc(n, sizeof *list) : NULL;
-    if (n && !list)
-        return KR_ENOMEM;
-    for (size_t i = 0; i < n; i++) {
-        if (!paths[i] || !(list[i] = kr__strdup(paths[i]))) {
-            free_string_list(list, n);
-            return paths[i] ? KR_ENOMEM : KR_EINVAL;
-        }
-    }
-    pthread_mutex_lock(&settings_lock);
-    char **old = firewall;
-    size_t old_n = firewall_count;
-    firewall = list; /* install replaces the rule list, as in libprocess */
-    firewall_count = n;
-    pthread_mutex_unlock(&settings_lock);
-    free_string_list(old, old_n);
-    return 0;
-}
-
-static bool firewalled(const char *path)
-{
-    bool hit = false;
-    pthread_mutex_lock(&settings_lock);
-    for (size_t i = 0; i < firewall_count && !hit; i++)
-        hit = strcmp(firewall[i], path) == 0;
-    pthread_mutex_unlock(&settings_lock);
-    return hit;
 }
 
 void kr_http_delegate(kr_pid pid)
@@ -390,6 +348,33 @@ static route *match_route(routes *r, const char *rest)
             return NULL; /* "/" is only the route of "/{id}" itself */
         len--;           /* drop the '/' too */
     }
+}
+
+bool kr__http_route_endpoint(const char *id, const char *rest, kr__sb *out)
+{
+    if (strcmp(id, "help") == 0 || strcmp(id, "__processes__") == 0) {
+        kr__sb_printf(out, "/%s", id); /* every path below goes to it */
+        return true;
+    }
+    if (strcmp(id, "metrics") == 0) {
+        bool snapshot = strcmp(rest, "/snapshot") == 0 || strcmp(rest, "/snapshot/") == 0;
+        if (snapshot)
+            kr__sb_puts(out, "/metrics/snapshot");
+        return snapshot;
+    }
+    kr_pid pid = KR_PID_NONE;
+    snprintf(pid.id, sizeof pid.id, "%s", id);
+    kr__backend_here(&pid.ip, &pid.port);
+    kr__proc *p = kr__table_acquire(pid);
+    if (!p)
+        return false;
+    pthread_rwlock_rdlock(&routes_lock);
+    route *hit = match_route(p->routes, rest);
+    if (hit)
+        kr__sb_printf(out, "/%s%s", id, hit->path);
+    pthread_rwlock_unlock(&routes_lock);
+    kr__table_release(p);
+    return hit != NULL;
 }
 
 /* ---- replies ---------------------------------------------------------------- */
@@ -902,18 +887,15 @@ void kr__http_handle(const kr__http_in *in, const kr__http_sink *sink)
             return;
         }
     }
-    kr__sb full = {0};
-    kr__sb_printf(&full, "/%s%s", id, rest);
-    bool blocked = !full.failed && firewalled(full.data);
-    if (blocked) {
+    kr__sb shown = {0};
+    if (kr__firewall_blocks(id, rest, &shown)) {
         kr__sb msg = {0};
-        kr__sb_printf(&msg, "Endpoint '%s' is disabled", full.data);
+        kr__sb_printf(&msg, "Endpoint '%s' is disabled", shown.data ? shown.data : "");
         sink->respond(sink->conn, 403, "text/plain", NULL, msg.data ? msg.data : "", msg.len);
         kr__sb_free(&msg);
-    }
-    kr__sb_free(&full);
-    if (blocked)
+        kr__sb_free(&shown);
         return;
+    }
     if (!serve_builtin(id, rest, sink))
         deliver_request(in, id, rest, sink);
 }

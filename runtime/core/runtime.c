@@ -103,14 +103,14 @@ static int resolve_config(const kr_config *in, kr__config *out)
     snprintf(out->strategy, sizeof out->strategy, "%s", strategy);
     out->pct_depth = c.pct_depth;
     if (c.pct_depth == 0 && (v = getenv("KAIROS_PCT_DEPTH")) != NULL) {
-        if ((rc = parse_int("KAIROS_PCT_DEPTH", v, 1, 8, &n)) != 0)
+        if ((rc = parse_int("KAIROS_PCT_DEPTH", v, 1, KR_PCT_DEPTH_MAX, &n)) != 0)
             return rc;
         out->pct_depth = (int)n;
     }
     if (out->pct_depth == 0)
         out->pct_depth = 3;
-    if (out->pct_depth < 1 || out->pct_depth > 8) {
-        kr__log("kr_init: pct_depth=%d out of range [1, 8]", out->pct_depth);
+    if (out->pct_depth < 1 || out->pct_depth > KR_PCT_DEPTH_MAX) {
+        kr__log("kr_init: pct_depth=%d out of range [1, %d]", out->pct_depth, KR_PCT_DEPTH_MAX);
         return KR_EINVAL;
     }
     out->pct_steps = c.pct_steps;

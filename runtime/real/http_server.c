@@ -49,6 +49,11 @@ struct server_conn {
     slot *head, *tail;
     size_t pending;
     bool eof, closing;
+    /* Chunked bodies: bytes of the CRLF that must follow a chunk's data
+     * still to be checked (http_parser, built non-strict, would take any
+     * two bytes there), and the end of the bytes being parsed. */
+    int crlf_left;
+    const char *parse_end;
 };
 
 static http_parser_settings settings;
@@ -225,6 +230,7 @@ static int on_message_begin(http_parser *p)
     c->noffs = 0;
     c->header_state = 0;
     c->header_bytes = 0;
+    c->crlf_left = 0;
     return 0;
 }
 
@@ -288,7 +294,24 @@ static int on_headers_complete(http_parser *p)
         c->error_status = 413;
         return -1;
     }
+    if (p->upgrade) {
+        /* CONNECT or Connection: Upgrade: we speak neither tunnels nor
+         * other protocols. Refused here, so the request gets exactly one
+         * answer and nothing after it is read. */
+        c->error_status = 501;
+        return -1;
+    }
     return 0;
+}
+
+/* Checks the CRLF after a chunk's data from at (up to the end of the bytes
+ * being parsed; the rest is checked at the next read). */
+static bool chunk_crlf_ok(server_conn *c, const char *at)
+{
+    for (; c->crlf_left > 0 && at < c->parse_end; at++, c->crlf_left--)
+        if (*at != (c->crlf_left == 2 ? '\r' : '\n'))
+            return false;
+    return true;
 }
 
 static int on_body(http_parser *p, const char *at, size_t len)
@@ -299,6 +322,13 @@ static int on_body(http_parser *p, const char *at, size_t len)
         return 1;
     }
     kr__sb_append(&c->body, at, len);
+    if ((p->flags & F_CHUNKED) && p->content_length == 0) {
+        c->crlf_left = 2; /* this chunk's data ends here */
+        if (!chunk_crlf_ok(c, at + len)) {
+            c->error_status = 400;
+            return 1;
+        }
+    }
     return c->body.failed ? 1 : 0;
 }
 
@@ -394,6 +424,11 @@ static void conn_read(kr__io_conn *io)
     }
     if (c->closing)
         return;
+    c->parse_end = kr__io_rbuf + n;
+    if (!chunk_crlf_ok(c, kr__io_rbuf)) {
+        conn_fail(c, 400, "Bad Request");
+        goto flush;
+    }
     http_parser_execute(&c->parser, &settings, kr__io_rbuf, (size_t)n);
     if (io->closed || c->closing)
         goto flush;
@@ -404,6 +439,7 @@ static void conn_read(kr__io_conn *io)
                                                   : 400;
         const char *text = status == 413   ? "Payload Too Large"
                            : status == 431 ? "Request Header Fields Too Large"
+                           : status == 501 ? "Not Implemented"
                            : status == 500 ? "Internal Server Error"
                                            : "Bad Request";
         conn_fail(c, status, text);

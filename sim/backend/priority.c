@@ -30,7 +30,7 @@
 
 static struct {
     int depth;
-    uint64_t change_steps[8];
+    uint64_t change_steps[KR_PCT_DEPTH_MAX];
     uint32_t next_low;
     uint32_t timer;      /* the "next due timer" entity */
     uint32_t *links;     /* per link, by the link's creation index */
@@ -45,7 +45,7 @@ void kr__priority_start(int depth, uint64_t steps)
     memset(&P, 0, sizeof P);
     if (steps == 0)
         steps = KR__PCT_STEPS_DEFAULT;
-    P.depth = depth < 1 ? 1 : depth > 8 ? 8 : depth;
+    P.depth = depth < 1 ? 1 : depth > KR_PCT_DEPTH_MAX ? KR_PCT_DEPTH_MAX : depth;
     if (S.strategy == KR__STRATEGY_PCT) {
         for (int i = 0; i < P.depth - 1; i++)
             P.change_steps[i] = 1 + kr__prng_below(&S.sched, steps);

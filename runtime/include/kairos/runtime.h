@@ -8,13 +8,18 @@
 extern "C" {
 #endif
 
+/* The largest PCT bug depth (kr_config.pct_depth, KAIROS_PCT_DEPTH, a
+ * scenario's run.pct_depth, `kairos --pct-depth`): the simulator keeps d-1
+ * priority change points. Depths are 1..KR_PCT_DEPTH_MAX. */
+#define KR_PCT_DEPTH_MAX 8
+
 typedef struct kr_config {
     int workers;          /* real: worker threads, 0 = one per core */
     const char *ip;       /* real: listen address, NULL = 127.0.0.1 */
     int port;             /* real: listen port, 0 = any free port, -1 = none */
     uint64_t seed;        /* sim: seed of every random choice */
     const char *strategy; /* sim: "random" (default), "pct", "pos", "fifo" */
-    int pct_depth;        /* sim, pct: bug depth d (1..8), 0 = KAIROS_PCT_DEPTH or 3 */
+    int pct_depth;        /* sim, pct: bug depth d (1..KR_PCT_DEPTH_MAX), 0 = KAIROS_PCT_DEPTH or 3 */
     const char *runq;     /* real: run queue, "lockfree" (default) or "locked" (mutex +
                            * condition variable); NULL = KAIROS_RUNQ or the default.
                            * Checked on both backends; the simulator has no run queue. */

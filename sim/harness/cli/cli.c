@@ -67,9 +67,13 @@ static int cmd_check(const cli_opts *o);
 static int cmd_types(const cli_opts *o);
 static int cmd_report(const cli_opts *o);
 
+/* The depth range in --help is the one set_flag checks (KR_PCT_DEPTH_MAX). */
+#define CLI_STR_(x) #x
+#define CLI_STR(x) CLI_STR_(x)
 #define STRATEGY_HELP                                                          \
     "  --strategy S        random | pct | pos | fifo (default: the scenario's)\n" \
-    "  --pct-depth D       PCT bug depth, 1..1000 (default: the scenario's)\n"    \
+    "  --pct-depth D       PCT bug depth, 1.." CLI_STR(KR_PCT_DEPTH_MAX)          \
+    " (default: the scenario's)\n"                                              \
     "  --pct-steps K       PCT's run length k in steps (default: the scenario's,\n" \
     "                      else measured: the longest of 8 random runs)\n"
 #define COMMON_HELP                                                            \
@@ -216,7 +220,7 @@ static int set_flag(cli_opts *o, const char *flag, const char *v)
                                    v);
         o->strategy = v;
     } else if (strcmp(flag, "--pct-depth") == 0) {
-        if (!(rc = set_int(o, flag, v, 1, 1000, &n)))
+        if (!(rc = set_int(o, flag, v, 1, KR_PCT_DEPTH_MAX, &n)))
             o->pct_depth = (int)n;
     } else if (strcmp(flag, "--pct-steps") == 0) {
         rc = set_int(o, flag, v, 1, 1000000000, &o->pct_steps);

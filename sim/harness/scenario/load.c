@@ -1762,7 +1762,7 @@ static int load_run(ld *l, const sc_value *root)
         strcpy(s->strategy, x->text);
     }
     uint64_t depth;
-    if (!rc && (x = field(v, "pct_depth")) && !(rc = get_uint(l, x, "pct_depth", 1, 8, &depth)))
+    if (!rc && (x = field(v, "pct_depth")) && !(rc = get_uint(l, x, "pct_depth", 1, KR_PCT_DEPTH_MAX, &depth)))
         s->pct_depth = (int)depth;
     if (!rc && (x = field(v, "pct_steps")))
         rc = get_uint(l, x, "pct_steps", 1, 1000000000, &s->pct_steps);

@@ -31,10 +31,15 @@ typedef struct counters {
     size_t len, cap;
 } counters;
 
-/* A timed action instance: scripted (index into s->actions) or random. */
+/* A timed action instance: scripted (index into s->actions) or random.
+ * Scripted actions at the same virtual time share one timer, fired by the
+ * first of them (`batch` > 0: it and the next batch-1 entries), so they run
+ * in file order (scenarios/FORMAT.md) rather than in an order the seed picks
+ * among timers due together. */
 typedef struct timed {
     sc_action action;
     bool owns_sides; /* random partitions own their side arrays */
+    size_t batch;    /* entries this one's timer performs; 0: none (batched) */
 } timed;
 
 static struct run {
@@ -97,9 +102,17 @@ void kr_probe(const char *name)
     if (!name || !R.active)
         return;
     count(&R.probes, name);
+    /* The probing process' node too, so the report draws the probe in that
+     * process' lane (an empty node would put it in no node's lanes). */
     kr_process *self = kr_current();
-    const char *id = self ? kr_self(self).id : "";
-    kr__sim_emit("probe", "", id, name, KR_PID_NONE, KR_PID_NONE, NULL, 0);
+    kr_pid me = self ? kr_self(self) : KR_PID_NONE;
+    char node[24] = "";
+    if (self) {
+        char ip[16];
+        kr__ip_format(me.ip, ip, sizeof ip);
+        snprintf(node, sizeof node, "%s:%u", ip, (unsigned)me.port);
+    }
+    kr__sim_emit("probe", node, me.id, name, KR_PID_NONE, KR_PID_NONE, NULL, 0);
 }
 
 void kr_sc_each(const char *type, void (*fn)(kr_process *p, const char *type, void *ctx),
@@ -329,7 +342,8 @@ static void perform(const sc_action *a)
 static void fire_timed(void *ctx)
 {
     timed *t = ctx;
-    perform(&t->action);
+    for (size_t i = 0; i < t->batch; i++)
+        perform(&t[i].action);
 }
 
 static void schedule_action(timed *t)
@@ -338,7 +352,7 @@ static void schedule_action(timed *t)
     kr_time settled = at + (t->action.kind == SC_CLOG ? t->action.duration : 0);
     if (is_fault(t->action.kind) && settled > R.last_fault)
         R.last_fault = settled;
-    if (!kr__timer_add(at, fire_timed, NULL, t))
+    if (t->batch && !kr__timer_add(at, fire_timed, NULL, t))
         setup_error("out of memory scheduling actions");
 }
 
@@ -384,22 +398,22 @@ static size_t plan_random_faults(timed *out, size_t max, kr__prng *rng)
                     right[a.nb++] = i;
             }
             undo.kind = SC_HEAL;
-            out[n++] = (timed){a, true};
+            out[n++] = (timed){a, true, 1};
         } else if (strcmp(kind, "crash") == 0) {
             a.kind = SC_CRASH;
             a.node = kr__prng_below(rng, n_nodes);
             undo.kind = SC_RESTART;
             undo.node = a.node;
-            out[n++] = (timed){a, false};
+            out[n++] = (timed){a, false, 1};
         } else {
             a.kind = SC_CLOG;
             a.from_node = kr__prng_below(rng, n_nodes);
             a.to_node = (a.from_node + 1 + kr__prng_below(rng, n_nodes - 1)) % n_nodes;
             a.duration = heal; /* a clog ends by itself: no undo */
-            out[n++] = (timed){a, false};
+            out[n++] = (timed){a, false, 1};
         }
         if (a.kind != SC_CLOG)
-            out[n++] = (timed){undo, false};
+            out[n++] = (timed){undo, false, 1};
         t += f->every_min + (span > 0 ? (kr_duration)kr__prng_below(rng, (uint64_t)span + 1) : 0);
     }
     return n;
@@ -414,10 +428,19 @@ static bool build_timeline(void)
     R.timeline = kr__calloc(s->n_actions + max_random + 1, sizeof *R.timeline);
     if (!R.timeline)
         return false;
-    size_t n = 0;
-    for (size_t i = 0; i < s->n_actions; i++)
-        if (!(R.o->skip_actions && R.o->skip_actions[i]))
-            R.timeline[n++] = (timed){s->actions[i], false};
+    size_t n = 0, batch_head = 0;
+    for (size_t i = 0; i < s->n_actions; i++) {
+        if (R.o->skip_actions && R.o->skip_actions[i])
+            continue;
+        /* s->actions is sorted by time, file order among equal times. */
+        if (n > 0 && R.timeline[batch_head].action.at == s->actions[i].at) {
+            R.timeline[batch_head].batch++;
+            R.timeline[n++] = (timed){s->actions[i], false, 0};
+        } else {
+            batch_head = n;
+            R.timeline[n++] = (timed){s->actions[i], false, 1};
+        }
+    }
     if (max_random) {
         kr__prng rng;
         kr__prng_seed(&rng, R.o->seed, 0x52616e64466c74ull); /* "RandFlt" */
