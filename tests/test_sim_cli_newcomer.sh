@@ -53,5 +53,26 @@ has "$T/err" "--pct-depth: expected a whole number in 1\.\.8, got '9'" "--pct-de
 hasnt "$T/out" "cannot start the simulator" "--pct-depth 9: no seed runs"
 expect 2 "--pct-depth 0 is a usage error" -- "$K" run "$D/pass.yaml" --pct-depth 0
 
+# ---- 8. check validates actor arguments exactly as run does -----------------------
+# (tests/scenarios/cli/args-*.yaml: a bank-teller with a bad or missing argument)
+for v in "count-lots|12:[0-9]+: 'count' must be an integer, got \"lots\"" \
+         "unknown-node|12:[0-9]+: 'account': no process \"account@n9\"" \
+         "ambiguous|13:[0-9]+: 'account': \"account\" names processes on several nodes" \
+         "missing-required|12:[0-9]+: process 'teller1' \(type bank-teller\) needs argument 'account'"; do
+    f=$D/args-${v%%|*}.yaml want=${v#*|}
+    expect 2 "check refuses args-${v%%|*}" -- "$K" check "$f"
+    has "$T/err" "args-${v%%|*}\.yaml:$want" "check: file:line:col of args-${v%%|*}"
+    hasnt "$T/out" ": ok " "check does not call args-${v%%|*} ok"
+    expect 2 "run refuses args-${v%%|*}" -- "$K" run "$f" --seed 1
+    has "$T/err" "args-${v%%|*}\.yaml:$want" "run: the same error as check for args-${v%%|*}"
+    hasnt "$T/out" "hash 0x" "run of args-${v%%|*} prints no trace hash"
+    expect 2 "sweep refuses args-${v%%|*}" -- "$K" sweep "$f" --seeds 1..3 --jobs 1
+    hasnt "$T/out" "hash 0x" "sweep of args-${v%%|*} prints no trace hash"
+done
+# A run that cannot start (its trace cannot be written) prints no hash either.
+expect 2 "run whose trace cannot be written" -- "$K" run "$D/pass.yaml" --trace "$T/no/such/dir/t.jsonl"
+hasnt "$T/out" "hash 0x" "a run that cannot start prints no trace hash"
+hasnt "$T/out" "0x00006b6169726f73" "no placeholder hash"
+
 echo "$failures failure(s)"
 [ "$failures" -eq 0 ]

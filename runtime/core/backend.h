@@ -1,11 +1,13 @@
-/* The backend seam: the one narrow interface between the shared core and a
- * backend (runtime/real/ or sim/backend/). Exactly one backend is linked into
- * each library and defines every kr__backend_* function below; nothing above
- * the seam knows which. See runtime/BACKENDS.md. */
+/* The backend seam, backend side: every hook the core calls in a backend
+ * (runtime/real/ or sim/backend/). Exactly one backend is linked into each
+ * library and defines every kr__backend_* below; nothing above the seam
+ * knows which. Its twin, core.h, declares what a backend may use of the
+ * core; a backend includes this file and no other core header. See
+ * runtime/BACKENDS.md. */
 #ifndef KAIROS_BACKEND_H
 #define KAIROS_BACKEND_H
 
-#include "internal.h"
+#include "core.h"
 
 /* "real" or "sim". */
 extern const char kr__backend_name[];

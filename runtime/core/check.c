@@ -1,6 +1,7 @@
 /* kr_random, kr_buggify and kr_check: thin wrappers over the backend, which
  * owns every source of randomness. */
 #include "backend.h"
+#include "internal.h"
 
 #include <stdarg.h>
 

@@ -1,6 +1,7 @@
 /* The public clock API: argument checks here, the clock itself in the
  * backend (wall or virtual time). */
 #include "backend.h"
+#include "internal.h"
 
 kr_time kr_clock_now(void) { return kr__backend_now(); }
 

@@ -1,5 +1,6 @@
 /* Dispatch: run a function as an event of a process. */
 #include "backend.h"
+#include "internal.h"
 
 static kr__event *dispatch_event(const void *arg, size_t len)
 {

@@ -27,8 +27,6 @@
 
 #include <pthread.h>
 
-bool kr__alloc_should_fail(void); /* alloc.c: kr_testing_fail_alloc_after */
-
 #if defined(__SANITIZE_ADDRESS__)
 #define POOLING 0
 #else

@@ -6,6 +6,7 @@
  * the completing thread (or dispatched to a process). Every completion wakes
  * blocked awaiters through the backend. */
 #include "backend.h"
+#include "internal.h"
 
 #include <pthread.h>
 #include <stddef.h>

@@ -5,6 +5,7 @@
  * simple — a link made after the target's list was closed gets its exited
  * event at once instead of being lost. */
 #include "backend.h"
+#include "internal.h"
 
 #include <pthread.h>
 

@@ -1,5 +1,6 @@
 /* Named messages: handler tables, send and post. */
 #include "backend.h"
+#include "internal.h"
 
 struct kr__handlers {
     uint32_t len, cap;
@@ -109,9 +110,6 @@ void kr__message_serve(kr__proc *p, kr__event *e)
 }
 
 #define BACKLOG_HINT 64
-
-/* table.c: a send's slot reference, kept for the turn on real workers */
-kr__proc *kr__table_acquire_send(const kr_pid *pid, bool *release);
 
 static void deliver_local(const kr_pid *from, const kr_pid *to, const char *name,
                           size_t name_len, const void *body, size_t len)

@@ -1,6 +1,7 @@
 /* Runtime lifecycle: configuration (struct and environment), init and
  * finalize, this node's address, counters. */
 #include "backend.h"
+#include "internal.h"
 
 #include <errno.h>
 #include <inttypes.h>

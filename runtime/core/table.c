@@ -11,6 +11,7 @@
  * table lock; it is used for pids that arrive as text and for spawn's
  * duplicate check. Nothing iterates it, so hash order never shows. */
 #include "backend.h"
+#include "internal.h"
 
 #include <pthread.h>
 #include <sched.h>

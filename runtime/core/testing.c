@@ -5,6 +5,7 @@
  * filter, no expectation) costs one relaxed load in the serving loop; the
  * rest sits behind a recursive lock so a filter may install expectations. */
 #include "backend.h"
+#include "internal.h"
 
 #include <pthread.h>
 

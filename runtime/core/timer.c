@@ -4,6 +4,7 @@
  * ties always break the same way. Cancellation finds a timer by id through
  * a small open-addressing map. */
 #include "backend.h"
+#include "internal.h"
 
 #include <pthread.h>
 

@@ -8,7 +8,6 @@
 #define KAIROS_REAL_IO_H
 
 #include "real.h"
-#include "http_internal.h"
 
 typedef struct kr__io_conn kr__io_conn;
 

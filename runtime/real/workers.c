@@ -21,15 +21,6 @@
 #include <pthread.h>
 #include <unistd.h>
 
-/* event.c: per-worker event pools */
-void kr__event_pool_attach(void);
-void kr__event_pool_detach(void);
-void kr__event_pool_flush(void);
-/* table.c: the send reference a worker keeps for one turn */
-extern KR__TLS bool kr__table_send_cache;
-extern KR__TLS kr__proc *kr__table_cached;
-void kr__table_send_cache_drop(void);
-
 #define BATCH_EVENTS 256
 #define NEXT_STREAK 32
 
@@ -106,8 +97,7 @@ static void *worker_main(void *arg)
                 break; /* stopping */
         }
         kr__run_result r = kr__process_run(p, BATCH_EVENTS);
-        if (kr__table_cached) /* never held across turns or while asleep */
-            kr__table_send_cache_drop();
+        kr__table_send_cache_end_turn(); /* never held across turns or asleep */
         if (r == KR__RUN_MORE) {
             if (w->next || runq->nonempty(w->index)) {
                 runq->push(w->index, p, w->next != NULL);

@@ -207,7 +207,7 @@ static const kr_process_ops teller_ops = {.initialize = teller_init};
 static kr_process *teller_make(const char *id, const kr_sc_args *args, bool safe)
 {
     teller *t = calloc(1, sizeof *t);
-    if (!t || kr_sc_pid(args, "account", &t->account) != 0 ||
+    if (!t || kr_sc_require(args, "account") != 0 || kr_sc_pid(args, "account", &t->account) != 0 ||
         kr_sc_int(args, "amount", 1, 1000000, 10, &t->amount) != 0 ||
         kr_sc_int(args, "count", 0, 1000000, 3, &t->count) != 0 ||
         kr_sc_duration(args, "think", KR_MSEC(50), &t->think_max) != 0 ||

@@ -10,7 +10,6 @@
  * like any other event. */
 #include "sim_internal.h"
 
-#include "http_internal.h"
 
 #include <http_parser.h>
 

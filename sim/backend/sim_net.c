@@ -8,7 +8,6 @@
  * every order while each link stays FIFO. */
 #include "sim_internal.h"
 
-#include "http_internal.h"
 
 #include <inttypes.h>
 

@@ -25,6 +25,11 @@ KR_API int kr_sc_duration(const kr_sc_args *a, const char *key, kr_duration def,
 KR_API int kr_sc_string(const kr_sc_args *a, const char *key, const char *def,
                         const char **out);
 KR_API int kr_sc_bool(const kr_sc_args *a, const char *key, bool def, bool *out);
+/* Declares `key` required: when the process has no such argument, reports
+ * "file:line:col: process 'ID' (type T) needs argument 'KEY'" at the process
+ * and returns KR_EINVAL (so the scenario fails `kairos check` and `run`);
+ * 0 when present. */
+KR_API int kr_sc_require(const kr_sc_args *a, const char *key);
 /* A process of the scenario named by "name" (its id) or "name@node"; the
  * pid of that process on its node. */
 KR_API int kr_sc_pid(const kr_sc_args *a, const char *key, kr_pid *out);

@@ -138,7 +138,8 @@ static const cli_cmd commands[] = {
      "Exit status: 1 shrunk failure written, 0 the seed passes, 2 bad input.\n"},
     {"check", C_CHECK, cmd_check, true,
      "usage: kairos check FILE\n"
-     "Validates the scenario without running it.\n\n" COMMON_HELP
+     "Validates the scenario without running it: the file, and each process'\n"
+     "actor arguments, built once as a run builds them (nothing runs).\n\n" COMMON_HELP
      "Exit status: 0 valid, 2 invalid (errors as file:line:col: message).\n"},
     {"report", C_REPORT, cmd_report, true,
      "usage: kairos report TRACE.jsonl -o RUN.html\n"
@@ -352,6 +353,12 @@ int cli_load(const cli_opts *o, scenario **out)
 {
     char err[1024] = "";
     int rc = kr__sc_load(o->file, out, err, sizeof err);
+    /* The actor arguments too, built as a run builds them, so that every
+     * command (check included) refuses them the same way, before any run. */
+    if (rc == 0 && (rc = kr__sc_check_args(*out, err, sizeof err)) != 0) {
+        kr__sc_free(*out);
+        *out = NULL;
+    }
     if (rc == 0)
         return 0;
     fflush(stdout);
@@ -394,6 +401,11 @@ void cli_print_result(FILE *out, const sc_result *r, const char *strategy,
                       const char *replay_cmd)
 {
     char t[32];
+    if (r->status == SC_ERROR) { /* it never ran: no hash, steps or time to show */
+        fprintf(out, "seed %" PRIu64 "  strategy %s  ERROR\n", r->seed, strategy);
+        fprintf(out, "failure: %s\n", r->failure[0] ? r->failure : "(no details)");
+        return;
+    }
     fprintf(out, "seed %" PRIu64 "  strategy %s  hash 0x%016" PRIx64 "  steps %" PRIu64
                  "  time %s  %s\n",
             r->seed, strategy, r->hash, r->steps, cli_fmt_time(r->time, t, sizeof t),
@@ -553,6 +565,8 @@ static int report_trace_replay(const sc_result *r, const sc_trace_info *ti)
                r->failure);
         return CLI_FAILED;
     }
+    if (r->status == SC_ERROR) /* it never ran: there is no hash to compare */
+        return CLI_BAD_INPUT;
     if (r->hash == ti->hash) {
         printf("trace hash 0x%016" PRIx64 " matches the trace\n", r->hash);
         return status_exit(r->status);

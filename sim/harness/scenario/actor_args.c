@@ -48,6 +48,21 @@ static const sc_value *scalar(const kr_sc_args *a, const char *key, bool *bad)
     return v;
 }
 
+int kr_sc_require(const kr_sc_args *a, const char *key)
+{
+    if (!a || !key)
+        return KR_EINVAL;
+    if (lookup(a, key))
+        return 0;
+    sc_pos at = a->map ? a->map->pos : a->proc ? a->proc->pos : (sc_pos){0, 0};
+    if (a->proc)
+        report((kr_sc_args *)a, at, "process '%s' (type %s) needs argument '%s'", a->proc->id,
+               a->proc->type, key);
+    else
+        report((kr_sc_args *)a, at, "missing argument '%s'", key);
+    return KR_EINVAL;
+}
+
 int kr_sc_int(const kr_sc_args *a, const char *key, int64_t min, int64_t max, int64_t def,
               int64_t *out)
 {

@@ -77,8 +77,8 @@ static const kr_process_ops forward_ops = {.initialize = forward_init};
 static kr_process *forwarder_new(const char *id, const kr_sc_args *a)
 {
     builtin *b = builtin_new(id, &forward_ops);
-    if (b && read_name(a, "name", "ping", b->name) && kr_sc_pid(a, "to", &b->to) == 0 &&
-        !kr_pid_is_none(b->to))
+    if (b && kr_sc_require(a, "to") == 0 && read_name(a, "name", "ping", b->name) &&
+        kr_sc_pid(a, "to", &b->to) == 0 && !kr_pid_is_none(b->to))
         return &b->base;
     free(b);
     return NULL;
@@ -169,8 +169,8 @@ static const kr_process_ops requester_ops = {.initialize = requester_init};
 static kr_process *requester_new(const char *id, const kr_sc_args *a)
 {
     builtin *b = builtin_new(id, &requester_ops);
-    if (b && read_name(a, "name", "ping", b->name) && read_name(a, "reply", "pong", b->reply) &&
-        kr_sc_pid(a, "to", &b->to) == 0 && !kr_pid_is_none(b->to) &&
+    if (b && kr_sc_require(a, "to") == 0 && read_name(a, "name", "ping", b->name) &&
+        read_name(a, "reply", "pong", b->reply) && kr_sc_pid(a, "to", &b->to) == 0 && !kr_pid_is_none(b->to) &&
         kr_sc_int(a, "count", 0, 1000000, 10, &b->count) == 0 &&
         kr_sc_duration(a, "interval", KR_MSEC(100), &b->interval) == 0)
         return &b->base;

@@ -54,6 +54,7 @@ static struct run {
     counters delivered, probes;
     timed *timeline;
     size_t n_timeline;
+    bool dry; /* kr__sc_check_args: build each process, spawn none */
     kr_time last_fault; /* absolute; liveness counts from here */
     bool liveness_met;
     char error[512];
@@ -238,7 +239,8 @@ static void start_node(const char *address, void *ctx)
             continue;
         const sc_type *t = kr__sc_type(sp->type);
         char why[512] = "";
-        kr_sc_args args = {.s = s, .map = sp->args, .error = why, .error_len = sizeof why};
+        kr_sc_args args = {.s = s, .proc = sp, .map = sp->args, .error = why,
+                           .error_len = sizeof why};
         kr_process *p = t ? t->make(sp->id, &args) : NULL;
         if (!p || args.failed) {
             if (p) /* built despite a bad argument: not ours to run, ours to free */
@@ -249,6 +251,10 @@ static void start_node(const char *address, void *ctx)
                 setup_error("%s:%d:%d: actor type '%s' could not build process '%s'", s->file,
                             sp->pos.line, sp->pos.col, sp->type, sp->id);
             return;
+        }
+        if (R.dry) { /* checked, as a run would build it: not to be run */
+            destroy_unspawned(p);
+            continue;
         }
         kr_pid pid = kr_spawn(p, true);
         if (kr_pid_is_none(pid)) {
@@ -688,6 +694,30 @@ int kr__sc_run(const scenario *s, const sc_options *o, sc_result *r)
     kr_finalize(); /* frees the managed processes, drops pending timers */
     reset_run();
     return 0;
+}
+
+int kr__sc_check_args(const scenario *s, char *err, size_t err_len)
+{
+    if (!s || !err || !err_len)
+        return KR_EINVAL;
+    err[0] = '\0';
+    sc_options o = {.seed = s->seed_first};
+    int rc = start_runtime(s, &o);
+    if (rc != 0) {
+        snprintf(err, err_len, "%s: cannot start the simulator: %s", s->file, kr_strerror(rc));
+        return rc;
+    }
+    R.s = s;
+    R.o = &o;
+    R.dry = true;
+    for (size_t i = 0; i < s->n_nodes && !R.error_set; i++)
+        kr_sim_on_start(s->nodes[i].address, start_node, (void *)(uintptr_t)i);
+    rc = R.error_set ? KR_EINVAL : 0;
+    if (rc)
+        snprintf(err, err_len, "%s", R.error);
+    kr_finalize();
+    reset_run();
+    return rc;
 }
 
 void kr__sc_result_free(sc_result *r)

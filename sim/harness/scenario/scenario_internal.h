@@ -166,6 +166,7 @@ KR_API void kr__sc_builtins_register(void); /* idempotent */
 /* actor_args.c: what kr_sc_* accessors read. The first error wins. */
 struct kr_sc_args {
     const scenario *s;
+    const sc_process *proc; /* the process being built (kr_sc_require) */
     const sc_value *map; /* the process' args mapping, or NULL */
     char *error;         /* "file:line:col: message" of the first error */
     size_t error_len;
@@ -218,6 +219,11 @@ typedef struct sc_result {
 } sc_result;
 
 KR_API int kr__sc_run(const scenario *s, const sc_options *o, sc_result *r);
+/* Builds every process of the scenario once, as a run does (same runtime
+ * set-up, same constructors, same argument checks), spawns none and runs
+ * nothing: `kairos check` finds the bad actor arguments a run would. 0, or
+ * KR_EINVAL with err = "file:line:col: message" (or another KR_E* code). */
+KR_API int kr__sc_check_args(const scenario *s, char *err, size_t err_len);
 KR_API void kr__sc_result_free(sc_result *r);
 
 /* jsonl_trace.c: JSON Lines (sim/TRACE.md). */
