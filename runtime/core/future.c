@@ -17,6 +17,7 @@ typedef struct callback {
     void *ictx;
     kr_future_fn fn;
     kr_pid ctx;
+    unsigned states; /* bit (1u << state): the final states fn wants */
     size_t len;
     alignas(16) unsigned char arg[];
 } callback;
@@ -123,6 +124,8 @@ static void run_callback(kr_future *f, callback *c)
 {
     if (c->internal) {
         c->internal(f, c->ictx);
+    } else if (!(c->states & (1u << kr_future_state_of(f)))) {
+        /* on_ready & co.: not the state this callback listens for */
     } else if (kr_pid_is_none(c->ctx)) {
         c->fn(NULL, f, c->arg);
     } else {
@@ -244,24 +247,31 @@ static void add_callback(kr_future *f, callback *c)
     run_callback(f, c); /* already complete: now */
 }
 
-void kr_future_on_any(kr_future *f, kr_pid ctx, kr_future_fn fn, const void *arg, size_t len)
+void kr__future_on_states(const char *who, kr_future *f, unsigned states, kr_pid ctx,
+                          kr_future_fn fn, const void *arg, size_t len)
 {
     if (!f || !fn || (!arg && len)) {
-        kr__log("kr_future_on_any: NULL %s", !f ? "future" : !fn ? "function" : "arg");
+        kr__log("%s: NULL %s", who, !f ? "future" : !fn ? "function" : "arg");
         return;
     }
     callback *c = kr__malloc(sizeof *c + len);
     if (!c) {
-        kr__log("kr_future_on_any: out of memory; callback lost");
+        kr__log("%s: out of memory; callback lost", who);
         return;
     }
     c->internal = NULL;
     c->fn = fn;
     c->ctx = ctx;
+    c->states = states;
     c->len = len;
     if (len)
         memcpy(c->arg, arg, len);
     add_callback(f, c);
+}
+
+void kr_future_on_any(kr_future *f, kr_pid ctx, kr_future_fn fn, const void *arg, size_t len)
+{
+    kr__future_on_states("kr_future_on_any", f, ~0u, ctx, fn, arg, len);
 }
 
 void kr__future_on_complete(kr_future *f, void (*fn)(kr_future *f, void *ctx), void *ctx)
@@ -293,9 +303,11 @@ void kr__future_on_discard(kr_future *f, void (*fn)(void *ctx), void (*release)(
     pthread_mutex_lock(&f->lock);
     bool pending = atomic_load(&f->state) == KR_PENDING;
     bool now = pending && atomic_load(&f->discard);
-    if (pending && !now) {
-        h->next = f->discard_hooks;
-        f->discard_hooks = h;
+    if (pending && !now) { /* appended: listeners hear in the order they registered */
+        discard_hook **tail = &f->discard_hooks;
+        while (*tail)
+            tail = &(*tail)->next;
+        *tail = h;
         h = NULL;
     }
     pthread_mutex_unlock(&f->lock);
@@ -322,6 +334,15 @@ void kr_future_discard(kr_future *f)
 }
 
 bool kr_future_discard_requested(const kr_future *f) { return f && atomic_load(&f->discard); }
+
+bool kr__future_discard_clear(kr_future *f) { return atomic_exchange(&f->discard, false); }
+
+kr_future *kr__promise_peek(kr_promise *p) { return as_future(p); }
+
+bool kr__future_value_is(const kr_future *f, void (*free_value)(void *))
+{
+    return kr_future_state_of(f) == KR_READY && f->free_value == free_value;
+}
 
 static bool not_pending(void *ctx) { return kr_future_state_of(ctx) != KR_PENDING; }
 
@@ -367,7 +388,7 @@ typedef struct future_vec {
     kr_future *items[];
 } future_vec;
 
-static void free_vec(void *value)
+void kr__future_vec_free(void *value)
 {
     future_vec *v = (future_vec *)(void *)((char *)value - offsetof(future_vec, items));
     for (size_t i = 0; i < v->n; i++)
@@ -387,19 +408,21 @@ static void all_release(all_ctx *c)
 
 static void all_release_hook(void *ctx) { all_release(ctx); }
 
-static void all_ready(all_ctx *c)
+void kr__promise_set_vec(kr_promise *p, kr_future *const *fs, size_t n)
 {
-    future_vec *v = kr__malloc(sizeof *v + c->n * sizeof v->items[0]);
+    future_vec *v = kr__malloc(sizeof *v + n * sizeof v->items[0]);
     if (!v) {
-        kr_promise_fail(c->result, "out of memory");
+        kr_promise_fail(p, "out of memory");
         return;
     }
-    v->n = c->n;
-    for (size_t i = 0; i < c->n; i++)
-        v->items[i] = kr_future_ref(c->inputs[i]);
-    if (!kr_promise_set(c->result, v->items, free_vec))
-        free_vec(v->items);
+    v->n = n;
+    for (size_t i = 0; i < n; i++)
+        v->items[i] = kr_future_ref(fs[i]);
+    if (!kr_promise_set(p, v->items, kr__future_vec_free))
+        kr__future_vec_free(v->items);
 }
+
+static void all_ready(all_ctx *c) { kr__promise_set_vec(c->result, c->inputs, c->n); }
 
 static void all_input_done(kr_future *f, void *ctx)
 {

@@ -72,6 +72,31 @@ void kr__future_on_discard(kr_future *f, void (*fn)(void *ctx), void (*release)(
 /* Completes p with f's final state (f must not be pending). */
 void kr__promise_follow(kr_promise *p, kr_future *f);
 void kr__promise_abandon(kr_promise *p);
+/* kr_future_on_any restricted to the final states in `states` (bit 1u << state);
+ * `who` names the public caller in log lines. */
+void kr__future_on_states(const char *who, kr_future *f, unsigned states, kr_pid ctx,
+                          kr_future_fn fn, const void *arg, size_t len);
+/* Sets p to a vector of new references to fs (kr_future_all's value). */
+void kr__promise_set_vec(kr_promise *p, kr_future *const *fs, size_t n);
+void kr__future_vec_free(void *value);
+/* Clears a discard request on f; returns whether there was one (recover:
+ * a discard must be requested again to reach the recovered future). */
+bool kr__future_discard_clear(kr_future *f);
+/* p's future, without a new reference. */
+kr_future *kr__promise_peek(kr_promise *p);
+/* f is READY with a value freed by free_value (tells kr_loop's control
+ * values from a user's). */
+bool kr__future_value_is(const kr_future *f, void (*free_value)(void *));
+
+/* ---- future composition (future_compose.c) ------------------------------ */
+typedef enum {
+    KR__CHAIN_THEN,    /* fn on READY */
+    KR__CHAIN_RECOVER, /* fn on anything but READY */
+    KR__CHAIN_ALWAYS   /* fn once f is not pending (kr_sequence) */
+} kr__chain_kind;
+/* The engine of then/recover: a result that follows f, then fn's future. */
+kr_future *kr__future_chain(const char *who, kr__chain_kind kind, kr_future *f, kr_pid ctx,
+                            kr_then_fn fn, const void *arg, size_t len);
 
 /* ---- filter and expectations (testing.c) -------------------------------- */
 extern atomic_bool kr__filtering;
