@@ -208,6 +208,27 @@ static void ended_linkers_do_not_pile_up(void **state)
 }
 
 /* FUTURE_EXITED: observes the exited event, which is still delivered. */
+/* A process respawned under an ended one's id, linking again, is the one
+ * told (the old entry in the target's list must not shadow it). */
+static void a_respawned_linker_with_the_same_id_is_told(void **state)
+{
+    (void)state;
+    static kr_process target;
+    static watcher first, second;
+    kr_pid tpid = target_spawn(&target, "stays");
+    kr_pid old = watcher_spawn(&first, "reborn", tpid, false);
+    kr_terminate(old, false);
+    assert_true(kr_wait(old, KT_TIMEOUT));
+    watcher_spawn(&second, "reborn", tpid, false);
+    kr_terminate(tpid, false);
+    await_first_exit(&second);
+    assert_int_equal(atomic_load(&second.exits), 1);
+    assert_true(kr_pid_equal(second.who[0], tpid));
+    assert_int_equal(atomic_load(&first.exits), 0);
+    watcher_done(&first);
+    watcher_done(&second);
+}
+
 static void expect_exited_sees_the_event_and_lets_it_through(void **state)
 {
     (void)state;
@@ -246,6 +267,7 @@ int main(void)
         KT_TEST(every_linker_is_told),
         KT_TEST(a_terminated_linker_is_not_told),
         KT_TEST(ended_linkers_do_not_pile_up),
+        KT_TEST(a_respawned_linker_with_the_same_id_is_told),
         KT_TEST(expect_exited_sees_the_event_and_lets_it_through),
     };
     return KT_RUN(tests);

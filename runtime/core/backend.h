@@ -73,6 +73,27 @@ void kr__backend_link_remote(kr_pid linker, kr_pid to);
 /* p is about to serve e (after filters); for the simulator's event trace. */
 void kr__backend_on_serve(kr__proc *p, const kr__event *e);
 
+/* A timer deadline read from the calling process' clock (kr_clock_now()
+ * + d), in the time base timers fire by. Identity unless the backend gives
+ * nodes their own clocks (sim: kr_sim_clock_skew). Must never return a
+ * time before now; INT64_MAX stays INT64_MAX. */
+kr_time kr__backend_deadline(kr_time local);
+
+/* Durable storage (kairos/storage.h). The core has checked the arguments:
+ * name is a valid relative name, f is non-NULL, buf non-NULL when len > 0.
+ * Files belong to the caller's node (kr__backend_here). Each returns 0 or
+ * KR_E*; a handle whose node crashed since it was opened fails with
+ * KR_ESTATE. write/truncate change only what the node reads until sync
+ * makes them durable; close frees the handle whatever it returns. */
+int kr__backend_file_open(const char *name, bool create, kr_file **out);
+int kr__backend_file_write(kr_file *f, uint64_t offset, const void *buf, size_t len);
+int kr__backend_file_read(kr_file *f, uint64_t offset, void *buf, size_t len, size_t *got);
+int kr__backend_file_sync(kr_file *f);
+int kr__backend_file_size(kr_file *f, uint64_t *size);
+int kr__backend_file_truncate(kr_file *f, uint64_t size);
+void kr__backend_file_close(kr_file *f);
+int kr__backend_file_remove(const char *name);
+
 /* Randomness and fault points. */
 uint64_t kr__backend_random(void);
 bool kr__backend_buggify(double p, const char *file, int line);

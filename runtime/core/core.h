@@ -191,7 +191,9 @@ void kr__send_exited(kr_pid to, kr_pid who);
 /* ---- timers (timer.c): shared data, fired by the backend ---------------- */
 
 typedef struct kr__timer kr__timer;
-/* A timer that runs fn(ctx) on firing, or drop(ctx) if cleared unfired. */
+/* A timer that runs fn(ctx) on firing, or drop(ctx) if cleared unfired.
+ * deadline is read from the caller's clock (kr_clock_now() + d); the
+ * backend translates it (kr__backend_deadline). */
 kr_timer kr__timer_add(kr_time deadline, void (*fn)(void *ctx), void (*drop)(void *ctx),
                        void *ctx);
 kr_time kr__timers_next_deadline(void); /* INT64_MAX when none */

@@ -46,9 +46,14 @@ static bool add_linker(kr__proc *p, kr_pid linker)
     kr__links *l = p->links;
     if (l && l->closed)
         return false;
-    for (uint32_t i = 0; l && i < l->len; i++)
-        if (kr_pid_equal(l->linkers[i], linker))
+    for (uint32_t i = 0; l && i < l->len; i++) {
+        if (kr_pid_equal(l->linkers[i], linker)) {
+            /* The same id may be a newer incarnation (respawned after the
+             * old one ended): its pid, not the old one's, must hear. */
+            l->linkers[i] = linker;
             return true;
+        }
+    }
     if (l && l->len == l->cap)
         prune_ended(l); /* before growing: room may come from ended linkers */
     if (!l || l->len == l->cap) {

@@ -135,7 +135,7 @@ kr_timer kr__timer_add(kr_time deadline, void (*fn)(void *ctx), void (*drop)(voi
     kr__timer *t = kr__malloc(sizeof *t);
     if (!t)
         return 0;
-    t->deadline = deadline;
+    t->deadline = kr__backend_deadline(deadline); /* the caller's clock may be a node's own */
     t->fn = fn;
     t->drop = drop;
     t->ctx = ctx;

@@ -7,43 +7,42 @@
 #include <inttypes.h>
 #include <unistd.h>
 
-#define S kr__sim_state
 #define SCHEDULE_MAGIC "kairos-schedule 1"
 
-void kr__sim_hash(uint64_t v) { S.hash = kr__hash_mix(S.hash, v); }
+void kr__sim_hash(uint64_t v) { kr__sim.hash = kr__hash_mix(kr__sim.hash, v); }
 
 void kr__sim_fail(const char *msg)
 {
-    if (S.failure)
+    if (kr__sim.failure)
         return; /* the first failure is the one that matters */
-    S.failure = strdup(msg);
-    if (!S.failure)
-        S.failure = strdup("check failed (message lost: out of memory)");
+    kr__sim.failure = strdup(msg);
+    if (!kr__sim.failure)
+        kr__sim.failure = strdup("check failed (message lost: out of memory)");
 }
 
 static void record(uint32_t options, uint32_t chosen)
 {
-    kr__decision *l = kr__grow(S.log, &S.log_cap, S.log_len, sizeof *l, 1024);
+    kr__decision *l = kr__grow(kr__sim.log, &kr__sim.log_cap, kr__sim.log_len, sizeof *l, 1024);
     if (!l) {
         kr__sim_fail("sim: out of memory recording the schedule");
         return;
     }
-    S.log = l;
-    S.log[S.log_len++] = (kr__decision){options, chosen};
+    kr__sim.log = l;
+    kr__sim.log[kr__sim.log_len++] = (kr__decision){options, chosen};
 }
 
 uint32_t kr__sim_decide(uint32_t options, uint32_t (*propose)(uint32_t options, void *ctx),
                         void *ctx)
 {
     uint32_t chosen;
-    if (S.replay_pos < S.replay_len) {
-        kr__decision d = S.replay[S.replay_pos++];
+    if (kr__sim.replay_pos < kr__sim.replay_len) {
+        kr__decision d = kr__sim.replay[kr__sim.replay_pos++];
         if (d.options != options || d.chosen >= options) {
             char msg[256];
             snprintf(msg, sizeof msg,
                      "replay: the schedule no longer fits the program at decision %zu "
                      "(step %" PRIu64 "): it recorded %u options, the run has %u",
-                     S.replay_pos - 1, S.steps, d.options, options);
+                     kr__sim.replay_pos - 1, kr__sim.steps, d.options, options);
             kr__sim_fail(msg);
             chosen = 0;
         } else {
@@ -54,14 +53,14 @@ uint32_t kr__sim_decide(uint32_t options, uint32_t (*propose)(uint32_t options, 
     }
     record(options, chosen);
     kr__sim_hash(((uint64_t)options << 32) | chosen);
-    S.last_options = options;
-    S.last_chosen = chosen;
+    kr__sim.last_options = options;
+    kr__sim.last_chosen = chosen;
     return chosen;
 }
 
 static const char *strategy_name(void)
 {
-    switch (S.strategy) {
+    switch (kr__sim.strategy) {
     case KR__STRATEGY_FIFO:
         return "fifo";
     case KR__STRATEGY_PCT:
@@ -88,9 +87,9 @@ int kr_sim_trace_write(const char *path)
         return KR_EIO;
     }
     fprintf(f, "%s\nseed %" PRIu64 "\nstrategy %s\nhash 0x%016" PRIx64 "\ndecisions %zu\n",
-            SCHEDULE_MAGIC, S.seed, strategy_name(), S.hash, S.log_len);
-    for (size_t i = 0; i < S.log_len; i++)
-        fprintf(f, "%u %u\n", S.log[i].options, S.log[i].chosen);
+            SCHEDULE_MAGIC, kr__sim.seed, strategy_name(), kr__sim.hash, kr__sim.log_len);
+    for (size_t i = 0; i < kr__sim.log_len; i++)
+        fprintf(f, "%u %u\n", kr__sim.log[i].options, kr__sim.log[i].chosen);
     bool ok = !ferror(f);
     ok = (fclose(f) == 0) && ok;
     if (!ok || rename(tmp, path) != 0) {
@@ -111,7 +110,7 @@ static int schedule_check(void)
 {
     if (!atomic_load(&kr__is_running))
         return KR_ESTATE;
-    if (S.steps != 0 || S.log_len != 0) {
+    if (kr__sim.steps != 0 || kr__sim.log_len != 0) {
         kr__log("kr_sim_schedule/kr_sim_trace_replay: call it before the first step");
         return KR_ESTATE;
     }
@@ -135,20 +134,20 @@ int kr_sim_schedule(const uint32_t (*decisions)[2], size_t n)
         }
         d[i] = (kr__decision){decisions[i][0], decisions[i][1]};
     }
-    kr__free(S.replay);
-    S.replay = d;
-    S.replay_len = n;
-    S.replay_pos = 0;
+    kr__free(kr__sim.replay);
+    kr__sim.replay = d;
+    kr__sim.replay_len = n;
+    kr__sim.replay_pos = 0;
     return 0;
 }
 
 size_t kr_sim_decisions(uint32_t (*out)[2], size_t max)
 {
-    for (size_t i = 0; out && i < S.log_len && i < max; i++) {
-        out[i][0] = S.log[i].options;
-        out[i][1] = S.log[i].chosen;
+    for (size_t i = 0; out && i < kr__sim.log_len && i < max; i++) {
+        out[i][0] = kr__sim.log[i].options;
+        out[i][1] = kr__sim.log[i].chosen;
     }
-    return S.log_len;
+    return kr__sim.log_len;
 }
 
 int kr_sim_trace_replay(const char *path)
@@ -196,9 +195,9 @@ int kr_sim_trace_replay(const char *path)
     /* Follow the file: its seed drives every other stream (kr_random,
      * faults), its decisions drive the schedule. */
     kr__sim_seed_streams(seed);
-    kr__free(S.replay);
-    S.replay = d;
-    S.replay_len = count;
-    S.replay_pos = 0;
+    kr__free(kr__sim.replay);
+    kr__sim.replay = d;
+    kr__sim.replay_len = count;
+    kr__sim.replay_pos = 0;
     return 0;
 }

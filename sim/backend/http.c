@@ -13,7 +13,6 @@
 
 #include <http_parser.h>
 
-#define S kr__sim_state
 
 typedef struct http_call {
     kr_promise *promise;
@@ -42,7 +41,7 @@ static kr_duration leg_latency(void)
 {
     const kr_sim_net *net = kr__sim_net_settings();
     kr_duration lo = net->latency_min, hi = net->latency_max;
-    return hi > lo ? lo + (kr_duration)kr__prng_below(&S.net, (uint64_t)(hi - lo) + 1) : lo;
+    return hi > lo ? lo + (kr_duration)kr__prng_below(&kr__sim.net, (uint64_t)(hi - lo) + 1) : lo;
 }
 
 static bool leg_open(const http_call *c)

@@ -22,7 +22,7 @@
  * (low) priority, so long delays of one event are as likely as short ones. */
 #include "priority.h"
 
-#define S kr__sim_state
+#define S kr__sim
 
 /* Initial priorities live above every PCT change-point priority (1..7). */
 #define PRIO_BASE 0x10000000u

@@ -17,10 +17,30 @@ typedef struct kr__decision {
     uint32_t options, chosen;
 } kr__decision;
 
-typedef struct kr__sim {
+typedef struct kr__sim_disk kr__sim_disk;
+
+/* One simulated machine. Its disk (disk.c) outlives crashes and restarts;
+ * `incarnation` grows at each crash so handles opened before it fail. */
+typedef struct kr__sim_node {
+    char address[24];
+    uint32_t ip;
+    uint16_t port;
+    bool up;
+    uint32_t incarnation;
+    void (*start)(const char *address, void *ctx);
+    void *start_ctx;
+    kr_duration clock_offset; /* its clock: now + offset + drift * elapsed */
+    double clock_drift;
+    kr_time paused_until;     /* runs nothing before then (kr_sim_pause) */
+    kr_sim_disk disk_faults;
+    kr__sim_disk *disk;
+} kr__sim_node;
+
+typedef struct kr__sim_state {
     uint64_t seed;
     kr__strategy strategy;
     kr__prng sched, ties, user, faults, net, cost;
+    kr__prng power, disk; /* power-off fates; disk faults */
     kr_duration event_cost_max;
     kr_time now;
     bool paused;
@@ -37,9 +57,16 @@ typedef struct kr__sim {
     uint32_t last_options, last_chosen; /* the latest decision */
     char *failure;
     bool stepping;
-} kr__sim;
+    /* The machines; node 0 exists from kr_init. cut[a][b]: a -> b is cut. */
+    kr__sim_node nodes[KR_SIM_NODES_MAX];
+    size_t node_count, driver_node;
+    uint8_t cut[KR_SIM_NODES_MAX][KR_SIM_NODES_MAX];
+    kr_duration detection_delay; /* power-off: peers learn this late */
+    bool process_ended;          /* a process ended: re-check remote links */
+    size_t paused_nodes;         /* nodes with paused_until in the future */
+} kr__sim_state;
 
-extern kr__sim kr__sim_state;
+extern kr__sim_state kr__sim;
 
 /* Picks one of `options` (> 0) choices: from the schedule being replayed,
  * else propose(options, ctx) (the strategy); records and hashes it. */
@@ -51,7 +78,53 @@ void kr__sim_seed_streams(uint64_t seed);
 void kr__sim_fail(const char *msg);
 void kr__sim_trace_reset(void);
 
+/* sim_nodes.c */
+long kr__sim_node_at(uint32_t ip, uint16_t port);
+long kr__sim_node_of_pid(kr_pid pid);
+/* The node at address, created (up) if new and `create`; -1 with *err. */
+long kr__sim_node_get(const char *address, bool create, int *err);
+/* The node the caller is on: the running process' node or the driver's. */
+size_t kr__sim_node_here(void);
+void kr__sim_nodes_reset(uint32_t ip, uint16_t port);
+void kr__sim_format_address(uint32_t ip, uint16_t port, char *buf, size_t n);
+
+/* sim_links.c: links between processes on different nodes. */
+/* Breaks links that can no longer hold: a linker ended (forgotten), a
+ * target ended or its node crashed (exited after latency, or after the
+ * failure-detection delay when `silent`), a cut (exited at once). */
+void kr__sim_links_check(void);
+/* Node i went down; silent: a power-off (no reset reaches the peers). */
+void kr__sim_links_node_down(size_t i, bool silent);
+void kr__sim_links_reset(void);
+
+/* sim_time.c: per-node clocks and pauses. */
+kr_time kr__sim_node_clock(size_t node);
+bool kr__sim_node_paused(size_t node);
+/* Earliest end of a pause still in force, INT64_MAX if none. */
+kr_time kr__sim_pauses_next_end(void);
+/* Runnable processes of paused nodes wait off the run queue. */
+void kr__sim_park(kr__proc *p);
+void kr__sim_unpark_due(void);
+bool kr__sim_unpark(kr__proc *p); /* false if it was not parked */
+size_t kr__sim_parked(void);
+bool kr__sim_proc_paused(const kr__proc *p);
+void kr__sim_time_reset(void);
+/* scheduler.c: back on the run queue; node's runnable processes parked. */
+void kr__sim_requeue(kr__proc *p);
+void kr__sim_park_node(size_t node);
+
+/* disk.c */
+void kr__sim_disk_power_loss(size_t node); /* unsynced writes: kept, lost or torn */
+void kr__sim_disks_reset(void);
+
 /* sim_net.c */
+/* Messages node i sent that are still in flight: each may be lost. */
+void kr__sim_net_lose_in_flight(size_t i);
+/* Queues `exited(who)` to linker, arriving no earlier than `at` and after
+ * every message already in flight from who's node to linker's (a reset
+ * follows the data the connection still carried); no cut or loss stops it. */
+void kr__sim_net_exited(kr_pid linker, kr_pid who, kr_time at);
+kr_duration kr__sim_net_latency_draw(size_t from, size_t to);
 void kr__sim_net_start(uint32_t ip, uint16_t port);
 void kr__sim_net_stop(void);
 size_t kr__sim_net_due(void);       /* links whose head message is due */

@@ -72,10 +72,44 @@ KR_API int kr_sim_clog(const char *from, const char *to, kr_duration d);
  * to that node); kr_sim_restart calls it again. */
 KR_API int kr_sim_on_start(const char *address, void (*start)(const char *address, void *ctx),
                            void *ctx);
-/* Its processes vanish without finalize; links to them report exited. */
+/* A process crash (kill -9): the node's processes vanish without finalize;
+ * its disk keeps every write (the page cache survives); remote linkers get
+ * exited after network latency, behind the data already in flight (a reset
+ * connection), never at the crash instant. */
 KR_API int kr_sim_crash(const char *address);
+/* A machine crash: as kr_sim_crash, and in addition every write since its
+ * file's last sync is independently kept, lost or torn (a prefix kept, cut
+ * at a KR_SIM_SECTOR boundary), drawn from the seed; each message the node
+ * sent that is still in flight is lost with probability 1/2; peers learn of
+ * it only after the failure-detection delay (no reset arrives).
+ * kr_sim_restart brings it back. */
+#define KR_SIM_SECTOR 512
+KR_API int kr_sim_power_off(const char *address);
 KR_API int kr_sim_restart(const char *address);
 KR_API bool kr_sim_node_up(const char *address);
+/* How late peers learn that a powered-off node is gone (default 1 s). */
+KR_API int kr_sim_failure_detection(kr_duration d);
+
+/* The node's clock: inside its processes kr_clock_now() is the virtual time
+ * plus offset plus drift (a fraction, |drift| < 0.5) of the time elapsed
+ * since the simulation started, and timers they set (kr_delay,
+ * kr_future_after, HTTP timeouts) fire by that clock. Calling it again
+ * mid-run is a clock jump (timers already set keep their virtual-time
+ * deadlines). */
+KR_API int kr_sim_clock_skew(const char *address, kr_duration offset, double drift);
+/* Cuts one direction: messages from -> to are dropped (and remote links
+ * between the two report exited) until kr_sim_heal. */
+KR_API int kr_sim_cut(const char *from, const char *to);
+/* A stop-the-world pause: nothing on the node runs for d (its processes'
+ * events, timers and arriving messages wait until the pause ends). */
+KR_API int kr_sim_pause(const char *address, kr_duration d);
+
+/* Storage faults of one node, each drawn from the seed per call. */
+typedef struct kr_sim_disk {
+    double write_error, read_error; /* probability that a call fails with KR_EIO */
+    double corrupt;                 /* probability that a read returns damaged bytes */
+} kr_sim_disk;
+KR_API int kr_sim_disk_faults(const char *address, const kr_sim_disk *d);
 
 /* ---- observing a run ------------------------------------------------------ */
 
@@ -86,7 +120,8 @@ typedef struct kr_sim_event {
     kr_time time;    /* virtual, ns since the simulation epoch */
     const char *kind; /* init message dispatch exited terminate http timer
                          send deliver drop duplicate partition heal crash
-                         restart check */
+                         restart check power-off cut pause resume clock
+                         sync write-kept write-lost write-torn disk-error */
     const char *node;    /* "ip:port" where it happened, or "" */
     const char *process; /* the process id it happened to, or "" */
     const char *name;    /* message name, fault detail, or "" */
