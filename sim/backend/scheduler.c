@@ -167,7 +167,7 @@ void kr__sim_park_node(size_t node)
     }
 }
 
-void kr__backend_schedule(kr__proc *p) { ring_push(p); }
+void kr__backend_schedule(kr__proc *p) { make_runnable(p); }
 
 /* ---- choosing ------------------------------------------------------------ */
 
