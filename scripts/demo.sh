@@ -14,7 +14,10 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 ./scripts/install-deps.sh
-cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
+# The same configuration as ./scripts/test.sh (build/, warnings as errors,
+# the default build type), so the two run in either order in one clone
+# without one reconfiguring the other's tree.
+cmake -S . -B build -DKAIROS_WERROR=ON >/dev/null
 cmake --build build -j"$(nproc)" --target kairos_cli pingpong_sim
 
 echo "== 1. ping-pong on the simulator: same seed, same trace hash"

@@ -203,7 +203,7 @@ static int build(ld *l, yaml_event_t *ev, int depth, sc_value **out);
 
 static int build_scalar(ld *l, yaml_event_t *ev, sc_value **out)
 {
-    sc_value *v;
+    sc_value *v = NULL; /* gcc -O3 cannot see new_value() sets it on success */
     int rc = new_value(l, SC_SCALAR, mark_pos(ev->start_mark), &v);
     if (rc)
         return rc;
@@ -361,7 +361,7 @@ static int build(ld *l, yaml_event_t *ev, int depth, sc_value **out)
         return fail(l, pos, "unexpected YAML event");
     if (depth >= SC_DEPTH_MAX)
         return fail(l, pos, "nesting deeper than %d levels", SC_DEPTH_MAX);
-    sc_value *v;
+    sc_value *v = NULL; /* gcc -O3 cannot see new_value() sets it on success */
     int rc = new_value(l, type == YAML_MAPPING_START_EVENT ? SC_MAP : SC_LIST, pos, &v);
     if (rc)
         return rc;
@@ -1226,7 +1226,7 @@ static int get_side(ld *l, const sc_value *list, bool *used, size_t **side, size
     if (!*side)
         return fail_nomem(l);
     for (size_t i = 0; i < list->n; i++) {
-        size_t node;
+        size_t node = 0; /* gcc -O3 cannot see get_node_ref() sets it on success */
         if ((rc = get_node_ref(l, list->items[i], "partition", &node)))
             return rc;
         if (used[node])
