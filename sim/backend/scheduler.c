@@ -47,21 +47,86 @@ static uint32_t **slots;
 static size_t slots_cap;
 static uint32_t spare_slot; /* a link whose slot could not be allocated */
 
+/* What kr_init asked for (kr__backend_configure), for the next start. */
+static struct {
+    uint64_t seed;
+    kr__strategy strategy;
+    int pct_depth;
+    uint64_t pct_steps; /* 0: KR__PCT_STEPS_DEFAULT */
+} configured;
+
+/* PCT's k: a billion steps is far past any run the step limits allow. */
+#define PCT_STEPS_MAX 1000000000
+
+static int configure_strategy(const char *name)
+{
+    if (!name || strcmp(name, "random") == 0)
+        configured.strategy = KR__STRATEGY_RANDOM;
+    else if (strcmp(name, "fifo") == 0)
+        configured.strategy = KR__STRATEGY_FIFO;
+    else if (strcmp(name, "pct") == 0)
+        configured.strategy = KR__STRATEGY_PCT;
+    else if (strcmp(name, "pos") == 0)
+        configured.strategy = KR__STRATEGY_POS;
+    else {
+        kr__log("kr_init: unknown strategy \"%s\" (random, pct, pos or fifo)", name);
+        return KR_EINVAL;
+    }
+    return 0;
+}
+
+int kr__backend_configure(const kr_config *cfg)
+{
+    kr_config c = cfg ? *cfg : (kr_config){0};
+    const char *v;
+    long n;
+    int rc;
+    configured.seed = c.seed;
+    if (c.seed == 0 && (v = getenv("KAIROS_SEED")) != NULL &&
+        (rc = kr__config_u64("KAIROS_SEED", v, &configured.seed)) != 0)
+        return rc;
+    if ((rc = configure_strategy(c.strategy ? c.strategy : getenv("KAIROS_STRATEGY"))) != 0)
+        return rc;
+    configured.pct_depth = c.pct_depth;
+    if (c.pct_depth == 0 && (v = getenv("KAIROS_PCT_DEPTH")) != NULL) {
+        if ((rc = kr__config_int("KAIROS_PCT_DEPTH", v, 1, KR_PCT_DEPTH_MAX, &n)) != 0)
+            return rc;
+        configured.pct_depth = (int)n;
+    }
+    if (configured.pct_depth == 0)
+        configured.pct_depth = 3;
+    if (configured.pct_depth < 1 || configured.pct_depth > KR_PCT_DEPTH_MAX) {
+        kr__log("kr_init: pct_depth=%d out of range [1, %d]", configured.pct_depth,
+                KR_PCT_DEPTH_MAX);
+        return KR_EINVAL;
+    }
+    configured.pct_steps = c.pct_steps;
+    if (c.pct_steps == 0 && (v = getenv("KAIROS_PCT_STEPS")) != NULL) {
+        if ((rc = kr__config_int("KAIROS_PCT_STEPS", v, 1, PCT_STEPS_MAX, &n)) != 0)
+            return rc;
+        configured.pct_steps = (uint64_t)n;
+    }
+    if (configured.pct_steps > PCT_STEPS_MAX) {
+        kr__log("kr_init: pct_steps=%" PRIu64 " out of range [0, %d]", configured.pct_steps,
+                PCT_STEPS_MAX);
+        return KR_EINVAL;
+    }
+    return 0;
+}
+
 int kr__backend_start(const kr__config *cfg)
 {
+    (void)cfg;
     free(kr__sim.ring);
     free(kr__sim.failure);
     kr__free(kr__sim.log);
     kr__free(kr__sim.replay);
     memset(&kr__sim, 0, sizeof kr__sim);
     kr__sim_time_reset();
-    kr__sim_seed_streams(cfg->seed);
-    kr__sim.strategy = strcmp(cfg->strategy, "fifo") == 0  ? KR__STRATEGY_FIFO
-                 : strcmp(cfg->strategy, "pct") == 0 ? KR__STRATEGY_PCT
-                 : strcmp(cfg->strategy, "pos") == 0 ? KR__STRATEGY_POS
-                                                     : KR__STRATEGY_RANDOM;
+    kr__sim_seed_streams(configured.seed);
+    kr__sim.strategy = configured.strategy;
     if (kr__sim.strategy == KR__STRATEGY_PCT || kr__sim.strategy == KR__STRATEGY_POS)
-        kr__priority_start(cfg->pct_depth, cfg->pct_steps);
+        kr__priority_start(configured.pct_depth, configured.pct_steps);
     kr__sim.now = KR__SIM_EPOCH;
     kr__sim.hash = 0x6b6169726f73ull; /* "kairos" */
     if (kr__local_port == 0)
