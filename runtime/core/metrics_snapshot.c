@@ -48,6 +48,14 @@ static void proc_item(kr__proc *p, void *ctx)
     put_number(w->b, w->count, name, v);
 }
 
+static void probe_item(const char *name, uint64_t hits, void *ctx)
+{
+    proc_walk *w = ctx;
+    char full[256];
+    snprintf(full, sizeof full, "kairos/probe/%s", name);
+    put_number(w->b, w->count, full, (double)hits);
+}
+
 static void put_builtins(kr__sb *b, size_t *count)
 {
     kr_stats s;
@@ -81,6 +89,7 @@ static void put_builtins(kr__sb *b, size_t *count)
     proc_walk q = {.b = b, .count = count, .prefix = "kairos/queue_depth/"};
     if (atomic_load(&kr__is_running))
         kr__table_each(proc_item, &q);
+    kr_probe_each(probe_item, &q);
     put_number(b, count, "kairos/processes", (double)q.processes);
     put_number(b, count, "kairos/queued_events", (double)q.queued);
 }
