@@ -74,5 +74,24 @@ expect 2 "run whose trace cannot be written" -- "$K" run "$D/pass.yaml" --trace 
 hasnt "$T/out" "hash 0x" "a run that cannot start prints no trace hash"
 hasnt "$T/out" "0x00006b6169726f73" "no placeholder hash"
 
+# ---- 9. replay --trace finds the scenario from any working directory -------------
+mkdir -p "$T/proj/scen" "$T/elsewhere"
+cp "$D/pass.yaml" "$T/proj/scen/p.yaml"
+(cd "$T/proj" && "$K" run scen/p.yaml --seed 3 --trace t.jsonl >/dev/null 2>&1) ||
+    fail "run with a relative scenario path and --trace"
+expect 0 "replay --trace from another directory" -- \
+    bash -c 'cd "$1" && "$2" replay --trace ../proj/t.jsonl' _ "$T/elsewhere" "$K"
+has "$T/out" "matches the trace" "replay from another directory follows the trace"
+# The recorded absolute path is gone: the path is taken relative to the trace.
+mv "$T/proj" "$T/moved"
+expect 0 "replay --trace of a moved project" -- \
+    bash -c 'cd "$1" && "$2" replay --trace ../moved/t.jsonl' _ "$T/elsewhere" "$K"
+has "$T/out" "matches the trace" "a moved project's trace replays"
+rm "$T/moved/scen/p.yaml"
+expect 2 "replay --trace whose scenario is gone" -- \
+    bash -c 'cd "$1" && "$2" replay --trace ../moved/t.jsonl' _ "$T/elsewhere" "$K"
+has "$T/err" "cannot find the trace's scenario 'scen/p.yaml' \(looked for .*/proj/scen/p\.yaml, \.\./moved/scen/p\.yaml, scen/p\.yaml\); name it: .* replay SCENARIO\.yaml --trace \.\./moved/t\.jsonl" \
+    "says what is missing and where it looked"
+
 echo "$failures failure(s)"
 [ "$failures" -eq 0 ]

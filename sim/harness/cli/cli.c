@@ -114,7 +114,8 @@ static const cli_cmd commands[] = {
      "virtual time, node, process, kind, name, from -> to). With --trace, follows\n"
      "the trace's recorded decisions (and skipped faults) instead of the seed,\n"
      "and says whether the trace hash still matches; FILE defaults to the\n"
-     "trace's scenario.\n\n"
+     "trace's scenario (its recorded absolute path, else its path relative to\n"
+     "the trace, else relative to the working directory).\n\n"
      "  --seed N            the seed to replay\n"
      "  --trace T           a trace written by run --trace or shrink\n" STRATEGY_HELP
      "  --report OUT.html   write an HTML report of the run\n" COMMON_HELP
@@ -572,6 +573,38 @@ static int report_trace_replay(const sc_result *r, const sc_trace_info *ti)
     return r->status == SC_ERROR ? CLI_BAD_INPUT : CLI_FAILED;
 }
 
+static bool readable(const char *path)
+{
+    return path[0] && access(path, R_OK) == 0;
+}
+
+/* The scenario of a trace replayed without FILE, whatever the working
+ * directory: the absolute path the run recorded, else the recorded path
+ * taken relative to the trace's directory, else relative to here. */
+static int trace_scenario(const cli_opts *o, const sc_trace_info *ti, char *buf, size_t n)
+{
+    const char *given = ti->scenario, *slash = strrchr(o->trace, '/');
+    char beside[2100] = "", tried[4400] = "";
+    if (given[0] != '/' && slash)
+        snprintf(beside, sizeof beside, "%.*s/%s", (int)(slash - o->trace), o->trace, given);
+    const char *candidates[] = {ti->scenario_path, beside, given};
+    for (size_t i = 0; i < 3; i++) {
+        if (readable(candidates[i])) {
+            snprintf(buf, n, "%s", candidates[i]);
+            return 0;
+        }
+        bool again = false;
+        for (size_t j = 0; j < i; j++)
+            again |= strcmp(candidates[j], candidates[i]) == 0;
+        size_t used = strlen(tried);
+        if (candidates[i][0] && !again)
+            snprintf(tried + used, sizeof tried - used, "%s%s", used ? ", " : "", candidates[i]);
+    }
+    return cli_error(o, "%s: cannot find the trace's scenario '%s' (looked for %s); name it: "
+                        "%s replay SCENARIO.yaml --trace %s",
+                     o->trace, given, tried, o->prog, o->trace);
+}
+
 static int replay_trace(cli_opts *o)
 {
     sc_trace_info ti;
@@ -581,8 +614,14 @@ static int replay_trace(cli_opts *o)
         kr__sc_trace_info_free(&ti);
         return cli_error(o, "%s", err[0] ? err : "cannot read the trace");
     }
-    if (!o->file)
-        o->file = ti.scenario;
+    char found[2100];
+    if (!o->file) {
+        if (trace_scenario(o, &ti, found, sizeof found) != 0) {
+            kr__sc_trace_info_free(&ti);
+            return CLI_BAD_INPUT;
+        }
+        o->file = found;
+    }
     scenario *s;
     int rc = cli_load(o, &s);
     bool *skip = NULL;

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <jansson.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 struct sc_trace {
@@ -64,6 +65,14 @@ sc_trace *kr__sc_trace_open(const char *path, const scenario *s, const sc_option
     FILE *f = t->f;
     fputs("{\"type\":\"header\",\"format\":\"kairos-trace\",\"version\":1,\"scenario\":", f);
     json_str(f, s->file);
+    /* The absolute path too, so `replay --trace` finds the scenario from
+     * any working directory. */
+    char *abs = realpath(s->file, NULL);
+    if (abs) {
+        fputs(",\"scenario_path\":", f);
+        json_str(f, abs);
+        free(abs);
+    }
     fputs(",\"name\":", f);
     json_str(f, s->name);
     fprintf(f, ",\"seed\":%" PRIu64 ",\"strategy\":", o->seed);
@@ -178,6 +187,8 @@ static int read_header(json_t *h, sc_trace_info *out, char *err, size_t err_len,
         return KR_EFORMAT;
     }
     snprintf(out->scenario, sizeof out->scenario, "%s", file);
+    const char *abs = json_string_value(json_object_get(h, "scenario_path"));
+    snprintf(out->scenario_path, sizeof out->scenario_path, "%s", abs ? abs : "");
     snprintf(out->strategy, sizeof out->strategy, "%s", strategy);
     out->seed = (uint64_t)json_integer_value(seed);
     out->pct_depth = (int)json_integer_value(json_object_get(h, "pct_depth"));

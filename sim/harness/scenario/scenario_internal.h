@@ -232,7 +232,8 @@ void kr__sc_trace_event(sc_trace *t, const kr_sim_event *e);
 int kr__sc_trace_close(sc_trace *t, const sc_result *r);
 /* Reads a trace's header and schedule for replay/shrink. */
 typedef struct sc_trace_info {
-    char scenario[1024];
+    char scenario[1024];      /* as given to the run */
+    char scenario_path[1024]; /* absolute, or "" (older traces) */
     uint64_t seed;
     char strategy[16];
     int pct_depth;
