@@ -448,9 +448,17 @@ static int status_exit(sc_status st)
     return st == SC_PASS ? CLI_OK : st == SC_FAIL ? CLI_FAILED : CLI_BAD_INPUT;
 }
 
-/* Writes the report of a finished run; `temp` is removed afterwards. */
-static int finish_report(const cli_opts *o, const char *trace, bool temp, int status)
+/* Writes the report of a finished run; `temp` is removed afterwards. A
+ * trace that could not be written (r->trace_error) is exit 2, report or
+ * not. */
+static int finish_report(const cli_opts *o, const sc_result *r, const char *trace, bool temp,
+                         int status)
 {
+    if (r->trace_error[0]) {
+        if (temp)
+            remove(trace);
+        return cli_error(o, "%s", r->trace_error);
+    }
     if (!o->report)
         return status;
     int rc = cli_report_run(o, trace, o->report);
@@ -509,11 +517,11 @@ static int cmd_run(const cli_opts *o)
     char cmd[2048];
     cli_replay_seed_cmd(o, s, so.seed, cmd, sizeof cmd);
     cli_print_result(stdout, &r, so.strategy, cmd);
-    if (o->trace && r.status != SC_ERROR)
+    if (o->trace && r.status != SC_ERROR && !r.trace_error[0])
         printf("trace: %s\n", o->trace);
     rc = status_exit(r.status);
     if (r.status != SC_ERROR)
-        rc = finish_report(o, so.trace_path, temp[0] != '\0', rc);
+        rc = finish_report(o, &r, so.trace_path, temp[0] != '\0', rc);
     else if (temp[0])
         remove(temp);
     kr__sc_result_free(&r);
@@ -655,7 +663,7 @@ static int replay_trace(cli_opts *o)
         cli_print_result(stdout, &r, so.strategy, cmd);
         rc = report_trace_replay(&r, &ti);
         if (temp[0] && r.status != SC_ERROR)
-            rc = finish_report(o, temp, true, rc);
+            rc = finish_report(o, &r, temp, true, rc);
         kr__sc_result_free(&r);
     }
     if (temp[0])
@@ -689,7 +697,7 @@ static int replay_seed(const cli_opts *o)
     cli_print_result(stdout, &r, so.strategy, cmd);
     rc = status_exit(r.status);
     if (temp[0] && r.status != SC_ERROR)
-        rc = finish_report(o, temp, true, rc);
+        rc = finish_report(o, &r, temp, true, rc);
     else if (temp[0])
         remove(temp);
     kr__sc_result_free(&r);
