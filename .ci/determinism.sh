@@ -21,7 +21,7 @@ hashes() {
   sed -n 's/^{"type":"seed","seed":\([0-9]*\),.*"hash":"\(0x[0-9a-f]*\)".*/\1 \2/p' "$1" | sort -n
 }
 
-for scenario in scenarios/bank-race.yaml scenarios/three-node.yaml; do
+for scenario in scenarios/bank-race.yaml scenarios/three-node.yaml scenarios/wal-ack-before-sync.yaml; do
   for dir in "$@"; do
     name=$(basename "$dir")
     "$dir/kairos" sweep "$scenario" --seeds 1..300 --jobs 2 --jsonl "$tmp/$name.jsonl" >/dev/null 2>&1 || true
