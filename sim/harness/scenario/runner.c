@@ -8,12 +8,10 @@
  * nothing is left, the time limit passes, or something fails. */
 #include "scenario_internal.h"
 
-#include "internal.h"
-#include "prng.h"
-#include "sim_internal.h"
-
 #include <inttypes.h>
 #include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
 
 typedef struct live_proc {
     kr_process *p;
@@ -71,11 +69,11 @@ static void count(counters *c, const char *name)
             return;
         }
     }
-    counter *grown = kr__grow(c->items, &c->cap, c->len, sizeof *grown, 16);
+    counter *grown = kr__sc_grow(c->items, &c->cap, c->len, sizeof *grown, 16);
     if (!grown)
         return;
     c->items = grown;
-    char *copy = kr__strdup(name);
+    char *copy = strdup(name);
     if (copy)
         c->items[c->len++] = (counter){copy, 1};
 }
@@ -91,30 +89,12 @@ static uint64_t count_of(const counters *c, const char *name)
 static void counters_free(counters *c)
 {
     for (size_t i = 0; i < c->len; i++)
-        kr__free(c->items[i].name);
-    kr__free(c->items);
+        free(c->items[i].name);
+    free(c->items);
     memset(c, 0, sizeof *c);
 }
 
 /* ---- probes and process iteration (public) -------------------------------- */
-
-void kr_probe(const char *name)
-{
-    if (!name || !R.active)
-        return;
-    count(&R.probes, name);
-    /* The probing process' node too, so the report draws the probe in that
-     * process' lane (an empty node would put it in no node's lanes). */
-    kr_process *self = kr_current();
-    kr_pid me = self ? kr_self(self) : KR_PID_NONE;
-    char node[24] = "";
-    if (self) {
-        char ip[16];
-        kr__ip_format(me.ip, ip, sizeof ip);
-        snprintf(node, sizeof node, "%s:%u", ip, (unsigned)me.port);
-    }
-    kr__sim_emit("probe", node, me.id, name, KR_PID_NONE, KR_PID_NONE, NULL, 0);
-}
 
 void kr_sc_each(const char *type, void (*fn)(kr_process *p, const char *type, void *ctx),
                 void *ctx)
@@ -126,7 +106,7 @@ void kr_sc_each(const char *type, void (*fn)(kr_process *p, const char *type, vo
         if (type && strcmp(type, l->type) != 0)
             continue;
         kr_pid pid = l->pid;
-        if (kr__table_state(&pid) == KR__PID_ALIVE) /* crashed ones are gone */
+        if (kr_sim_alive(pid)) /* crashed ones are gone */
             fn(l->p, l->type, ctx);
     }
 }
@@ -157,7 +137,7 @@ static void fail(const char *signature, const char *fmt, ...)
     vsnprintf(failure, sizeof failure, fmt, ap);
     va_end(ap);
     record_failure(signature, failure);
-    kr__sim_emit("check", "", "", R.r->failure, KR_PID_NONE, KR_PID_NONE, NULL, 0);
+    kr_sim_note(&(kr_sim_event){.kind = "check", .name = R.r->failure});
 }
 
 /* A kr_check that failed in actor code: the simulator already traced it. */
@@ -187,6 +167,8 @@ static void observe(const kr_sim_event *e, void *ctx)
     (void)ctx;
     if (strcmp(e->kind, "message") == 0)
         count(&R.delivered, e->name);
+    if (strcmp(e->kind, "probe") == 0) /* kr_probe in an actor (sim/backend/driver.c) */
+        count(&R.probes, e->name);
     if (strcmp(e->kind, "message") == 0 || strcmp(e->kind, "dispatch") == 0 ||
         strcmp(e->kind, "exited") == 0 || strcmp(e->kind, "init") == 0)
         R.r->events++;
@@ -208,24 +190,13 @@ static void observe(const kr_sim_event *e, void *ctx)
 
 static void remember(kr_process *p, const char *type, kr_pid pid)
 {
-    live_proc *grown = kr__grow(R.live, &R.cap_live, R.n_live, sizeof *grown, 16);
+    live_proc *grown = kr__sc_grow(R.live, &R.cap_live, R.n_live, sizeof *grown, 16);
     if (!grown) {
         setup_error("out of memory");
         return;
     }
     R.live = grown;
     R.live[R.n_live++] = (live_proc){p, type, pid};
-}
-
-/* Frees a process a constructor returned but the runner will not spawn,
- * as the runtime frees a managed process: its destroy, or free(). */
-static void destroy_unspawned(kr_process *p)
-{
-    const kr_process_ops *ops = kr__proc_of(p)->ops;
-    if (ops && ops->destroy)
-        ops->destroy(p);
-    else
-        free(p);
 }
 
 static void start_node(const char *address, void *ctx)
@@ -244,7 +215,7 @@ static void start_node(const char *address, void *ctx)
         kr_process *p = t ? t->make(sp->id, &args) : NULL;
         if (!p || args.failed) {
             if (p) /* built despite a bad argument: not ours to run, ours to free */
-                destroy_unspawned(p);
+                kr_process_discard(p);
             if (args.failed)
                 setup_error("%s", why);
             else
@@ -253,7 +224,7 @@ static void start_node(const char *address, void *ctx)
             return;
         }
         if (R.dry) { /* checked, as a run would build it: not to be run */
-            destroy_unspawned(p);
+            kr_process_discard(p);
             continue;
         }
         kr_pid pid = kr_spawn(p, true);
@@ -295,29 +266,35 @@ static bool is_fault(sc_action_kind k)
     return k == SC_PARTITION || k == SC_HEAL || k == SC_CRASH || k == SC_RESTART || k == SC_CLOG;
 }
 
+/* A scripted stimulus in the event stream, before it takes effect. */
+static void note_stimulus(const char *node, const char *process, const char *name, kr_pid to,
+                          const void *body, size_t len)
+{
+    kr_sim_note(&(kr_sim_event){.kind = "stimulus", .node = node, .process = process,
+                                .name = name, .to = to, .body = body, .len = len});
+}
+
 static void perform(const sc_action *a)
 {
     const scenario *s = R.s;
     switch (a->kind) {
     case SC_POST: {
         kr_pid to = target_pid(a->target);
-        kr__sim_emit("stimulus", s->nodes[s->procs[a->target].node].address, to.id, a->name,
-                     KR_PID_NONE, to, a->body, a->body_len);
+        note_stimulus(s->nodes[s->procs[a->target].node].address, to.id, a->name, to, a->body,
+                      a->body_len);
         kr_post(to, a->name, a->body ? a->body : "", a->body_len);
         break;
     }
     case SC_DISPATCH: {
         kr_pid to = target_pid(a->target);
         kr_fn fn = kr__sc_action(s->procs[a->target].type, a->name);
-        kr__sim_emit("stimulus", s->nodes[s->procs[a->target].node].address, to.id, a->name,
-                     KR_PID_NONE, to, NULL, 0);
+        note_stimulus(s->nodes[s->procs[a->target].node].address, to.id, a->name, to, NULL, 0);
         if (fn)
             kr_dispatch(to, fn, NULL, 0);
         break;
     }
     case SC_HTTP: {
-        kr__sim_emit("stimulus", s->nodes[a->node].address, "", a->path, KR_PID_NONE,
-                     KR_PID_NONE, a->body, a->body_len);
+        note_stimulus(s->nodes[a->node].address, "", a->path, KR_PID_NONE, a->body, a->body_len);
         kr_future_unref(http_request(a->node, a->method, a->path, a->body, a->body_len));
         break;
     }
@@ -358,13 +335,13 @@ static void schedule_action(timed *t)
     kr_time settled = at + (t->action.kind == SC_CLOG ? t->action.duration : 0);
     if (is_fault(t->action.kind) && settled > R.last_fault)
         R.last_fault = settled;
-    if (t->batch && !kr__timer_add(at, fire_timed, NULL, t))
+    if (t->batch && !kr_sim_at(at, fire_timed, NULL, t))
         setup_error("out of memory scheduling actions");
 }
 
 /* Random faults: drawn up front from the seed's own stream, so the fault
  * plan of a seed does not depend on how its run unfolds. */
-static size_t plan_random_faults(timed *out, size_t max, kr__prng *rng)
+static size_t plan_random_faults(timed *out, size_t max, kr_sim_random *rng)
 {
     const sc_random_faults *f = &R.s->random_faults;
     size_t n_nodes = R.s->n_nodes, n = 0;
@@ -380,20 +357,20 @@ static size_t plan_random_faults(timed *out, size_t max, kr__prng *rng)
         return 0;
     kr_duration span = f->every_max - f->every_min;
     for (kr_duration t = f->every_min; t <= f->until && n + 2 <= max;) {
-        const char *kind = kinds[kr__prng_below(rng, n_kinds)];
+        const char *kind = kinds[kr_sim_random_below(rng, n_kinds)];
         kr_duration heal = f->heal_min +
-                           (kr_duration)kr__prng_below(rng, (uint64_t)(f->heal_max - f->heal_min) + 1);
+                           (kr_duration)kr_sim_random_below(rng, (uint64_t)(f->heal_max - f->heal_min) + 1);
         sc_action a = {.at = t, .pos = f->pos};
         sc_action undo = {.at = t + heal, .pos = f->pos};
         if (strcmp(kind, "partition") == 0) {
             /* A random non-trivial split: node i goes left on bit i. */
-            size_t *left = kr__malloc(n_nodes * sizeof *left), *right = kr__malloc(n_nodes * sizeof *right);
+            size_t *left = malloc(n_nodes * sizeof *left), *right = malloc(n_nodes * sizeof *right);
             if (!left || !right) {
-                kr__free(left);
-                kr__free(right);
+                free(left);
+                free(right);
                 break;
             }
-            uint64_t mask = 1 + kr__prng_below(rng, (UINT64_C(1) << (n_nodes > 20 ? 20 : n_nodes)) - 2);
+            uint64_t mask = 1 + kr_sim_random_below(rng, (UINT64_C(1) << (n_nodes > 20 ? 20 : n_nodes)) - 2);
             a.kind = SC_PARTITION;
             a.side_a = left;
             a.side_b = right;
@@ -407,20 +384,20 @@ static size_t plan_random_faults(timed *out, size_t max, kr__prng *rng)
             out[n++] = (timed){a, true, 1};
         } else if (strcmp(kind, "crash") == 0) {
             a.kind = SC_CRASH;
-            a.node = kr__prng_below(rng, n_nodes);
+            a.node = kr_sim_random_below(rng, n_nodes);
             undo.kind = SC_RESTART;
             undo.node = a.node;
             out[n++] = (timed){a, false, 1};
         } else {
             a.kind = SC_CLOG;
-            a.from_node = kr__prng_below(rng, n_nodes);
-            a.to_node = (a.from_node + 1 + kr__prng_below(rng, n_nodes - 1)) % n_nodes;
+            a.from_node = kr_sim_random_below(rng, n_nodes);
+            a.to_node = (a.from_node + 1 + kr_sim_random_below(rng, n_nodes - 1)) % n_nodes;
             a.duration = heal; /* a clog ends by itself: no undo */
             out[n++] = (timed){a, false, 1};
         }
         if (a.kind != SC_CLOG)
             out[n++] = (timed){undo, false, 1};
-        t += f->every_min + (span > 0 ? (kr_duration)kr__prng_below(rng, (uint64_t)span + 1) : 0);
+        t += f->every_min + (span > 0 ? (kr_duration)kr_sim_random_below(rng, (uint64_t)span + 1) : 0);
     }
     return n;
 }
@@ -431,7 +408,7 @@ static bool build_timeline(void)
     size_t max_random = 0;
     if (s->random_faults.enabled && !R.o->no_random_faults)
         max_random = 2048;
-    R.timeline = kr__calloc(s->n_actions + max_random + 1, sizeof *R.timeline);
+    R.timeline = calloc(s->n_actions + max_random + 1, sizeof *R.timeline);
     if (!R.timeline)
         return false;
     size_t n = 0, batch_head = 0;
@@ -448,8 +425,8 @@ static bool build_timeline(void)
         }
     }
     if (max_random) {
-        kr__prng rng;
-        kr__prng_seed(&rng, R.o->seed, 0x52616e64466c74ull); /* "RandFlt" */
+        kr_sim_random rng;
+        kr_sim_random_seed(&rng, R.o->seed, 0x52616e64466c74ull); /* "RandFlt" */
         n += plan_random_faults(R.timeline + n, max_random, &rng);
     }
     R.n_timeline = n;
@@ -595,7 +572,7 @@ static void run_loop(void)
                  (double)kr_sim_elapsed() / 1e9);
             break;
         }
-        bool stepped = kr__sim_step_until(end);
+        bool stepped = kr_sim_step_until(end);
         const char *failure = kr_sim_failure(); /* a kr_check, or a replay misfit */
         if (failure) {
             char sig[160];
@@ -626,13 +603,13 @@ static void collect_result(sc_result *r)
     r->steps = kr_sim_steps();
     r->time = kr_sim_elapsed();
     size_t n = kr_sim_decisions(NULL, 0);
-    r->decisions = n ? kr__malloc(n * sizeof *r->decisions) : NULL;
+    r->decisions = n ? malloc(n * sizeof *r->decisions) : NULL;
     if (r->decisions) {
         kr_sim_decisions((uint32_t(*)[2])(void *)r->decisions, n);
         r->n_decisions = n;
     }
     for (size_t i = 0; i < R.probes.len && r->n_probes < SC_PROBES_MAX; i++) {
-        r->probe_names[r->n_probes] = kr__strdup(R.probes.items[i].name);
+        r->probe_names[r->n_probes] = strdup(R.probes.items[i].name);
         r->probe_hits[r->n_probes++] = R.probes.items[i].n;
     }
 }
@@ -641,12 +618,12 @@ static void reset_run(void)
 {
     for (size_t i = 0; i < R.n_timeline; i++) {
         if (R.timeline[i].owns_sides) {
-            kr__free(R.timeline[i].action.side_a);
-            kr__free(R.timeline[i].action.side_b);
+            free(R.timeline[i].action.side_a);
+            free(R.timeline[i].action.side_b);
         }
     }
-    kr__free(R.timeline);
-    kr__free(R.live);
+    free(R.timeline);
+    free(R.live);
     counters_free(&R.delivered);
     counters_free(&R.probes);
     memset(&R, 0, sizeof R);
@@ -727,7 +704,7 @@ void kr__sc_result_free(sc_result *r)
     if (!r)
         return;
     for (size_t i = 0; i < r->n_probes; i++)
-        kr__free(r->probe_names[i]);
-    kr__free(r->decisions);
+        free(r->probe_names[i]);
+    free(r->decisions);
     memset(r, 0, sizeof *r);
 }
