@@ -1,13 +1,9 @@
 /* The simulator's calls for drivers (kairos/sim.h, "driving a run"): what
  * the scenario harness needs beyond kr_sim_step and the fault calls, so that
- * it is built on exported functions only and includes no internal header.
- * Also kr_probe, which reports a probe as an event of the stream (the
- * harness counts them from there). */
+ * it is built on exported functions only and includes no internal header. */
 #include "sim_internal.h"
 
 #include "prng.h"
-
-#include <kairos/scenario.h>
 
 bool kr_sim_at(kr_time at, void (*fn)(void *ctx), void (*drop)(void *ctx), void *ctx)
 {
@@ -44,21 +40,4 @@ uint64_t kr_sim_random_below(kr_sim_random *r, uint64_t n)
     uint64_t x = n ? kr__prng_below(&p, n) : 0;
     memcpy(r->state, p.s, sizeof p.s);
     return x;
-}
-
-/* A probe: an event "probe" at the probing process' node (so a report
- * draws it in that process' lane), or at no node from the driving thread. */
-void kr_probe(const char *name)
-{
-    if (!name || !atomic_load(&kr__is_running))
-        return;
-    kr__proc *self = kr__current_proc;
-    char node[24] = "";
-    if (self) {
-        char ip[16];
-        kr__ip_format(self->pid.ip, ip, sizeof ip);
-        snprintf(node, sizeof node, "%s:%u", ip, (unsigned)self->pid.port);
-    }
-    kr__sim_emit("probe", node, self ? self->pid.id : "", name, KR_PID_NONE, KR_PID_NONE, NULL,
-                 0);
 }

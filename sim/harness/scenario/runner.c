@@ -49,7 +49,7 @@ static struct run {
     kr_time epoch;
     live_proc *live;
     size_t n_live, cap_live;
-    counters delivered, probes;
+    counters delivered;
     timed *timeline;
     size_t n_timeline;
     bool dry; /* kr__sc_check_args: build each process, spawn none */
@@ -94,7 +94,7 @@ static void counters_free(counters *c)
     memset(c, 0, sizeof *c);
 }
 
-/* ---- probes and process iteration (public) -------------------------------- */
+/* ---- process iteration (public) -------------------------------- */
 
 void kr_sc_each(const char *type, void (*fn)(kr_process *p, const char *type, void *ctx),
                 void *ctx)
@@ -167,8 +167,6 @@ static void observe(const kr_sim_event *e, void *ctx)
     (void)ctx;
     if (strcmp(e->kind, "message") == 0)
         count(&R.delivered, e->name);
-    if (strcmp(e->kind, "probe") == 0) /* kr_probe in an actor (sim/backend/driver.c) */
-        count(&R.probes, e->name);
     if (strcmp(e->kind, "message") == 0 || strcmp(e->kind, "dispatch") == 0 ||
         strcmp(e->kind, "exited") == 0 || strcmp(e->kind, "init") == 0)
         R.r->events++;
@@ -522,7 +520,7 @@ static void check_expectations(void)
             break;
         }
         case SC_EXPECT_PROBE: {
-            uint64_t n = count_of(&R.probes, x->name);
+            uint64_t n = kr_probe_count(x->name);
             snprintf(sig, sizeof sig, "expect probe %s", x->name);
             if (n < (uint64_t)x->at_least)
                 fail(sig, "expected probe '%s' hit at least %" PRId64 " times, got %" PRIu64, x->name,
@@ -598,6 +596,16 @@ static void run_loop(void)
     }
 }
 
+/* The run's probes (counted by the runtime since this run's kr_init). */
+static void collect_probe(const char *name, uint64_t hits, void *ctx)
+{
+    sc_result *r = ctx;
+    if (r->n_probes < SC_PROBES_MAX) {
+        r->probe_names[r->n_probes] = strdup(name);
+        r->probe_hits[r->n_probes++] = hits;
+    }
+}
+
 static void collect_result(sc_result *r)
 {
     r->hash = kr_sim_trace_hash();
@@ -609,10 +617,7 @@ static void collect_result(sc_result *r)
         kr_sim_decisions((uint32_t(*)[2])(void *)r->decisions, n);
         r->n_decisions = n;
     }
-    for (size_t i = 0; i < R.probes.len && r->n_probes < SC_PROBES_MAX; i++) {
-        r->probe_names[r->n_probes] = strdup(R.probes.items[i].name);
-        r->probe_hits[r->n_probes++] = R.probes.items[i].n;
-    }
+    kr_probe_each(collect_probe, r);
 }
 
 static void reset_run(void)
@@ -626,7 +631,6 @@ static void reset_run(void)
     free(R.timeline);
     free(R.live);
     counters_free(&R.delivered);
-    counters_free(&R.probes);
     memset(&R, 0, sizeof R);
 }
 
