@@ -2,6 +2,7 @@
  * finalize, this node's address, counters. */
 #include "backend.h"
 #include "internal.h"
+#include "http_internal.h"
 
 #include <inttypes.h>
 
@@ -69,7 +70,13 @@ static int resolve_config(const kr_config *in, kr__config *out)
     return 0;
 }
 
-static void reset_counters(void) { kr__counters_reset(); }
+/* Counters count since kr_init (the simulator's snapshot then depends only
+ * on the seed, however many runs a program makes). */
+static void reset_counters(void)
+{
+    kr__counters_reset();
+    atomic_store(&kr__http_stat_requests, 0);
+}
 
 int kr_init(const kr_config *cfg)
 {
