@@ -4,8 +4,10 @@
 #
 #   1. ping-pong on the simulator for seeds 1 2 3: the same seed always
 #      gives the same trace hash;
-#   2. `kairos sweep scenarios/bank-race.yaml --seeds 1..2000`: finds the
-#      seeds where two tellers lose an update;
+#   2. `kairos-examples sweep scenarios/bank-race.yaml --seeds 1..2000`
+#      (the kairos command with the example actors of scenarios/actors,
+#      built as a user's own runner is): finds the seeds where two tellers
+#      lose an update;
 #   3. `kairos replay` of the first failing seed: the identical run, its
 #      event log, the same hash;
 #   4. `kairos run --report`: that run as a sequence diagram in
@@ -18,7 +20,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 # the default build type), so the two run in either order in one clone
 # without one reconfiguring the other's tree.
 cmake -S . -B build -DKAIROS_WERROR=ON >/dev/null
-cmake --build build -j"$(nproc)" --target kairos_cli pingpong_sim
+cmake --build build -j"$(nproc)" --target kairos_cli kairos_examples pingpong_sim
 
 echo "== 1. ping-pong on the simulator: same seed, same trace hash"
 for seed in 1 2 3 1; do
@@ -26,9 +28,9 @@ for seed in 1 2 3 1; do
 done
 
 echo
-echo "== 2. kairos sweep scenarios/bank-race.yaml --seeds 1..2000"
+echo "== 2. kairos-examples sweep scenarios/bank-race.yaml --seeds 1..2000"
 set +e
-./build/kairos sweep scenarios/bank-race.yaml --seeds 1..2000 --jobs "$(nproc)" | tee build/demo-sweep.txt
+./build/examples/kairos-examples sweep scenarios/bank-race.yaml --seeds 1..2000 --jobs "$(nproc)" | tee build/demo-sweep.txt
 status=${PIPESTATUS[0]}
 set -e
 if [[ $status -ne 1 ]]; then
@@ -38,12 +40,12 @@ fi
 seed=$(sed -n 's/.*first seed \([0-9]*\) .*/\1/p' build/demo-sweep.txt | head -1)
 
 echo
-echo "== 3. kairos replay scenarios/bank-race.yaml --seed $seed (last 12 lines of the event log)"
-./build/kairos replay scenarios/bank-race.yaml --seed "$seed" | tail -12 || true
+echo "== 3. kairos-examples replay scenarios/bank-race.yaml --seed $seed (last 12 lines of the event log)"
+./build/examples/kairos-examples replay scenarios/bank-race.yaml --seed "$seed" | tail -12 || true
 
 echo
-echo "== 4. kairos run scenarios/bank-race.yaml --seed $seed --report reports/bank-race-seed-$seed.html"
+echo "== 4. kairos-examples run scenarios/bank-race.yaml --seed $seed --report reports/bank-race-seed-$seed.html"
 mkdir -p reports
-./build/kairos run scenarios/bank-race.yaml --seed "$seed" \
+./build/examples/kairos-examples run scenarios/bank-race.yaml --seed "$seed" \
   --trace "build/bank-race-seed-$seed.jsonl" --report "reports/bank-race-seed-$seed.html" || true
 echo "open reports/bank-race-seed-$seed.html to see the race"
