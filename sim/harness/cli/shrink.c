@@ -380,7 +380,7 @@ static int write_result(shrinker *k, const run_size *before)
     printf("candidate runs: %ld%s\n", k->runs, budget_left(k) ? "" : " (budget used up)");
     if (!same)
         return cli_error(k->o, "the shrunk run did not reproduce when written to %s", out);
-    cli_replay_trace_cmd(k->o, out, cmd, sizeof cmd);
+    cli_replay_trace_cmd(k->o, k->o->file, out, cmd, sizeof cmd);
     printf("shrunk trace: %s (fails with: %s)\n", out, k->signature);
     printf("replay: %s\n", cmd);
     return CLI_FAILED;
