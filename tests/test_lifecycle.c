@@ -95,6 +95,8 @@ static void address_is_ip_colon_port(void **state)
     kr_finalize();
 }
 
+#ifndef KAIROS_SIM
+/* KAIROS_WORKERS is the real backend's (kr__backend_configure). */
 static void garbage_KAIROS_WORKERS_makes_init_EINVAL(void **state)
 {
     (void)state;
@@ -119,16 +121,45 @@ static void garbage_KAIROS_WORKERS_makes_init_EINVAL(void **state)
     assert_int_equal(kr_init(&c), 0);
     kr_finalize();
 }
+#endif
+
+/* Each backend reads and checks its own fields and variables (workers and
+ * runq: real; seed, strategy and pct_depth: sim) and does not look at the
+ * other's, so one program's configuration serves both libraries. */
+static void each_backend_checks_only_its_own_fields(void **state)
+{
+    (void)state;
+    kr_config mine, theirs;
+    memset(&mine, 0, sizeof mine);
+    memset(&theirs, 0, sizeof theirs);
+    const char *var;
+#ifdef KAIROS_SIM
+    mine.strategy = "bogus";
+    theirs.workers = -3;
+    theirs.runq = "bogus";
+    var = "KAIROS_WORKERS";
+#else
+    mine.runq = "bogus";
+    theirs.strategy = "bogus";
+    theirs.pct_depth = 99;
+    var = "KAIROS_STRATEGY";
+#endif
+    assert_int_equal(kr_init(&mine), KR_EINVAL);
+    assert_false(kr_running());
+    assert_int_equal(kr_init(&theirs), 0);
+    kr_finalize();
+    setenv(var, "garbage", 1);
+    int rc = kr_init(NULL);
+    unsetenv(var);
+    assert_int_equal(rc, 0);
+    kr_finalize();
+}
 
 static void invalid_configuration_values_are_EINVAL(void **state)
 {
     (void)state;
     kr_config c;
-
-    memset(&c, 0, sizeof c);
-    c.workers = -3;
-    assert_int_equal(kr_init(&c), KR_EINVAL);
-    assert_false(kr_running());
+    int rc;
 
 #ifdef KAIROS_SIM
     memset(&c, 0, sizeof c);
@@ -139,7 +170,7 @@ static void invalid_configuration_values_are_EINVAL(void **state)
     char *saved_seed = getenv("KAIROS_SEED") ? strdup(getenv("KAIROS_SEED")) : NULL;
     setenv("KAIROS_SEED", "not-a-number", 1);
     memset(&c, 0, sizeof c);
-    int rc = kr_init(&c);
+    rc = kr_init(&c);
     if (saved_seed)
         setenv("KAIROS_SEED", saved_seed, 1);
     else
@@ -147,7 +178,24 @@ static void invalid_configuration_values_are_EINVAL(void **state)
     free(saved_seed);
     assert_int_equal(rc, KR_EINVAL);
     assert_false(kr_running());
+
+    memset(&c, 0, sizeof c);
+    c.pct_depth = KR_PCT_DEPTH_MAX + 1;
+    assert_int_equal(kr_init(&c), KR_EINVAL);
+    assert_false(kr_running());
 #else
+    memset(&c, 0, sizeof c);
+    c.workers = -3;
+    assert_int_equal(kr_init(&c), KR_EINVAL);
+    assert_false(kr_running());
+
+    setenv("KAIROS_RUNQ", "bogus", 1);
+    memset(&c, 0, sizeof c);
+    rc = kr_init(&c);
+    unsetenv("KAIROS_RUNQ");
+    assert_int_equal(rc, KR_EINVAL);
+    assert_false(kr_running());
+
     memset(&c, 0, sizeof c);
     c.ip = "not-an-ip";
     assert_int_equal(kr_init(&c), KR_EINVAL);
@@ -160,7 +208,7 @@ static void invalid_configuration_values_are_EINVAL(void **state)
 
     setenv("KAIROS_PORT", "70000", 1);
     memset(&c, 0, sizeof c);
-    int rc = kr_init(&c);
+    rc = kr_init(&c);
     unsetenv("KAIROS_PORT");
     assert_int_equal(rc, KR_EINVAL);
     assert_false(kr_running());
@@ -263,8 +311,11 @@ int main(void)
         KT_BARE_TEST(finalize_when_not_running_is_a_no_op),
         KT_BARE_TEST(backend_names_the_library),
         KT_BARE_TEST(address_is_ip_colon_port),
+#ifndef KAIROS_SIM
         KT_BARE_TEST(garbage_KAIROS_WORKERS_makes_init_EINVAL),
+#endif
         KT_BARE_TEST(invalid_configuration_values_are_EINVAL),
+        KT_BARE_TEST(each_backend_checks_only_its_own_fields),
         KT_BARE_TEST(strerror_describes_every_code),
         KT_BARE_TEST(finalize_serves_queued_events_and_finalizes_processes),
         KT_BARE_TEST(a_fresh_runtime_forgets_the_previous_one),

@@ -12,6 +12,13 @@
 /* "real" or "sim". */
 extern const char kr__backend_name[];
 
+/* kr_init's first step, before anything is reset or started: resolves the
+ * backend's own fields of cfg (NULL = all defaults), each the caller's value
+ * if set, else its KAIROS_* variable, else the default; validates them and
+ * keeps them for kr__backend_start. Returns 0, or KR_EINVAL after logging
+ * why (kr_init then fails with nothing started). Fields only the other
+ * backend uses are not looked at. */
+int kr__backend_configure(const kr_config *cfg);
 /* Starts the backend after the core's tables are ready (threads, clock,
  * PRNG streams). Returns 0 or KR_E*. */
 int kr__backend_start(const kr__config *cfg);

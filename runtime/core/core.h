@@ -205,19 +205,20 @@ void kr__timer_fire(kr__timer *t); /* runs and frees it */
 
 /* ---- runtime state (runtime.c) ------------------------------------------ */
 
+/* What kr_init resolved for the core from kr_config and KAIROS_IP /
+ * KAIROS_PORT. A backend's own fields (workers, seed, strategy, ...) never
+ * come here: kr__backend_configure reads and validates them. */
 typedef struct kr__config {
-    int workers;
     uint32_t ip;
-    int port;
-    uint64_t seed;
-    char strategy[16];
-    int pct_depth;
-    char runq[16]; /* "locked", "lockfree" or "" (default) */
+    int port; /* -1: no listener, 0: any free port */
 } kr__config;
 
-/* Run queue asked for by kr_config.runq or KAIROS_RUNQ ("" = the
- * backend's default); validated by kr_init, used by the real backend. */
-extern char kr__runq_requested[16];
+/* The grammar of configuration values, for kr__backend_configure: `text`
+ * (a field's or a KAIROS_* variable's value, named `name` in the log) is a
+ * decimal integer in [min, max] / an unsigned 64-bit integer. 0, or
+ * KR_EINVAL after logging "kr_init: name=..." . */
+int kr__config_int(const char *name, const char *text, long min, long max, long *out);
+int kr__config_u64(const char *name, const char *text, uint64_t *out);
 
 extern atomic_bool kr__is_running;
 extern atomic_bool kr__finalizing; /* kr_finalize is terminating everything */

@@ -11,14 +11,12 @@ atomic_bool kr__finalizing;
 uint32_t kr__local_ip;
 uint16_t kr__local_port;
 kr__counters kr__stats;
-char kr__runq_requested[16];
 
 const char *kr_backend(void) { return kr__backend_name; }
 
 bool kr_running(void) { return atomic_load(&kr__is_running); }
 
-
-static int parse_int(const char *name, const char *text, long min, long max, long *out)
+int kr__config_int(const char *name, const char *text, long min, long max, long *out)
 {
     char *end;
     errno = 0;
@@ -31,7 +29,7 @@ static int parse_int(const char *name, const char *text, long min, long max, lon
     return 0;
 }
 
-static int parse_seed(const char *text, uint64_t *out)
+int kr__config_u64(const char *name, const char *text, uint64_t *out)
 {
     char *end;
     errno = 0;
@@ -43,36 +41,20 @@ static int parse_seed(const char *text, uint64_t *out)
     *out = v;
     return 0;
 bad:
-    kr__log("kr_init: KAIROS_SEED=\"%s\" is not an unsigned integer", text);
+    kr__log("kr_init: %s=\"%s\" is not an unsigned integer", name, text);
     return KR_EINVAL;
 }
 
-static int check_strategy(const char *s)
-{
-    if (strcmp(s, "random") == 0 || strcmp(s, "fifo") == 0 || strcmp(s, "pct") == 0)
-        return 0;
-    kr__log("kr_init: unknown strategy \"%s\" (random, pct or fifo)", s);
-    return KR_EINVAL;
-}
-
-/* Each field: the caller's value if set, else the environment's, else the
- * default. Invalid values are errors wherever they come from. */
+/* The fields the core itself uses (this node's address): the caller's
+ * value if set, else the environment's, else the default. Invalid values
+ * are errors wherever they come from. The backend's own fields are
+ * kr__backend_configure's. */
 static int resolve_config(const kr_config *in, kr__config *out)
 {
     kr_config c = in ? *in : (kr_config){0};
     const char *v;
     long n;
     int rc;
-    out->workers = c.workers;
-    if (c.workers < 0 || c.workers > 1024) {
-        kr__log("kr_init: workers=%d out of range [0, 1024]", c.workers);
-        return KR_EINVAL;
-    }
-    if (c.workers == 0 && (v = getenv("KAIROS_WORKERS")) != NULL) {
-        if ((rc = parse_int("KAIROS_WORKERS", v, 0, 1024, &n)) != 0)
-            return rc;
-        out->workers = (int)n;
-    }
     const char *ip = c.ip ? c.ip : getenv("KAIROS_IP");
     out->ip = 0x7f000001u;
     if (ip && kr__ip_parse(ip, &out->ip) != 0) {
@@ -85,37 +67,10 @@ static int resolve_config(const kr_config *in, kr__config *out)
         return KR_EINVAL;
     }
     if (c.port == 0 && (v = getenv("KAIROS_PORT")) != NULL) {
-        if ((rc = parse_int("KAIROS_PORT", v, -1, 65535, &n)) != 0)
+        if ((rc = kr__config_int("KAIROS_PORT", v, -1, 65535, &n)) != 0)
             return rc;
         out->port = (int)n;
     }
-    out->seed = c.seed;
-    if (c.seed == 0 && (v = getenv("KAIROS_SEED")) != NULL && (rc = parse_seed(v, &out->seed)) != 0)
-        return rc;
-    const char *strategy = c.strategy ? c.strategy : getenv("KAIROS_STRATEGY");
-    if (!strategy)
-        strategy = "random";
-    if ((rc = check_strategy(strategy)) != 0)
-        return rc;
-    snprintf(out->strategy, sizeof out->strategy, "%s", strategy);
-    out->pct_depth = c.pct_depth;
-    if (c.pct_depth == 0 && (v = getenv("KAIROS_PCT_DEPTH")) != NULL) {
-        if ((rc = parse_int("KAIROS_PCT_DEPTH", v, 1, KR_PCT_DEPTH_MAX, &n)) != 0)
-            return rc;
-        out->pct_depth = (int)n;
-    }
-    if (out->pct_depth == 0)
-        out->pct_depth = 3;
-    if (out->pct_depth < 1 || out->pct_depth > KR_PCT_DEPTH_MAX) {
-        kr__log("kr_init: pct_depth=%d out of range [1, %d]", out->pct_depth, KR_PCT_DEPTH_MAX);
-        return KR_EINVAL;
-    }
-    const char *runq = c.runq ? c.runq : getenv("KAIROS_RUNQ");
-    if (runq && strcmp(runq, "locked") != 0 && strcmp(runq, "lockfree") != 0) {
-        kr__log("kr_init: unknown run queue \"%s\" (locked or lockfree)", runq);
-        return KR_EINVAL;
-    }
-    snprintf(out->runq, sizeof out->runq, "%s", runq ? runq : "");
     return 0;
 }
 
@@ -129,11 +84,12 @@ int kr_init(const kr_config *cfg)
     }
     kr__config c;
     int rc = resolve_config(cfg, &c);
+    if (rc == 0)
+        rc = kr__backend_configure(cfg);
     if (rc != 0)
         return rc;
     reset_counters();
     kr__ids_reset();
-    memcpy(kr__runq_requested, c.runq, sizeof kr__runq_requested);
     kr__local_ip = c.ip;
     kr__local_port = c.port > 0 ? (uint16_t)c.port : 0;
     atomic_store(&kr__finalizing, false);

@@ -40,6 +40,12 @@ static void queues_destroy(void)
     }
 }
 
+int kr__backend_configure(const kr_config *cfg)
+{
+    kr_config c = cfg ? *cfg : (kr_config){0};
+    return kr__real_workers_configure(&c);
+}
+
 int kr__backend_start(const kr__config *cfg)
 {
     queues_init();
@@ -52,7 +58,7 @@ int kr__backend_start(const kr__config *cfg)
         return rc;
     }
     rc = kr__real_clock_start();
-    if (rc == 0 && (rc = kr__real_workers_start(cfg->workers)) != 0)
+    if (rc == 0 && (rc = kr__real_workers_start()) != 0)
         kr__real_clock_stop();
     if (rc != 0) {
         kr__io_stop();

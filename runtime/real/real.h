@@ -9,7 +9,10 @@
 extern atomic_long kr__real_busy;
 void kr__real_busy_done(void); /* decrement; wakes settle at zero */
 
-int kr__real_workers_start(int workers);
+/* Resolves kr_config.workers / KAIROS_WORKERS and .runq / KAIROS_RUNQ for
+ * the next start (kr__backend_configure). */
+int kr__real_workers_configure(const kr_config *c);
+int kr__real_workers_start(void);
 void kr__real_workers_stop(void);
 int kr__real_clock_start(void);
 void kr__real_clock_stop(void);

@@ -114,24 +114,53 @@ static void *worker_main(void *arg)
     return NULL;
 }
 
+/* What kr_init asked for, kept by kr__real_workers_configure. */
+static int configured_count;
+static const kr__runq_ops *configured_runq;
+
 static const kr__runq_ops *runq_named(const char *name)
 {
-    if (!name || !*name || strcmp(name, "lockfree") == 0)
+    if (strcmp(name, "lockfree") == 0)
         return &kr__runq_lockfree;
     if (strcmp(name, "locked") == 0)
         return &kr__runq_locked;
     return NULL;
 }
 
-int kr__real_workers_start(int count)
+int kr__real_workers_configure(const kr_config *c)
 {
+    const char *v;
+    long n;
+    int rc;
+    if (c->workers < 0 || c->workers > 1024) {
+        kr__log("kr_init: workers=%d out of range [0, 1024]", c->workers);
+        return KR_EINVAL;
+    }
+    int count = c->workers;
+    if (count == 0 && (v = getenv("KAIROS_WORKERS")) != NULL) {
+        if ((rc = kr__config_int("KAIROS_WORKERS", v, 0, 1024, &n)) != 0)
+            return rc;
+        count = (int)n;
+    }
+    const char *name = c->runq ? c->runq : getenv("KAIROS_RUNQ");
+    const kr__runq_ops *ops = runq_named(name ? name : "lockfree");
+    if (!ops) {
+        kr__log("kr_init: unknown run queue \"%s\" (locked or lockfree)", name);
+        return KR_EINVAL;
+    }
+    configured_count = count;
+    configured_runq = ops;
+    return 0;
+}
+
+int kr__real_workers_start(void)
+{
+    int count = configured_count;
     if (count <= 0) {
         long cpus = sysconf(_SC_NPROCESSORS_ONLN);
         count = cpus > 0 ? (int)cpus : 1;
     }
-    runq = runq_named(kr__runq_requested);
-    if (!runq)
-        return KR_EINVAL; /* kr_init validated it already */
+    runq = configured_runq;
     threads = kr__calloc((size_t)count, sizeof *threads);
     workers = kr__calloc((size_t)count, sizeof *workers);
     int rc = (threads && workers) ? runq->init(count) : KR_ENOMEM;

@@ -57,20 +57,69 @@ static void pct_setup(int depth)
 
 static uint32_t pct_priority(void) { return 0x10000000u + (uint32_t)kr__prng_below(&kr__sim.sched, 0x70000000u); }
 
+/* What kr_init asked for (kr__backend_configure), for the next start. */
+static struct {
+    uint64_t seed;
+    kr__strategy strategy;
+    int pct_depth;
+} configured;
+
+static int configure_strategy(const char *name)
+{
+    if (!name || strcmp(name, "random") == 0)
+        configured.strategy = KR__STRATEGY_RANDOM;
+    else if (strcmp(name, "fifo") == 0)
+        configured.strategy = KR__STRATEGY_FIFO;
+    else if (strcmp(name, "pct") == 0)
+        configured.strategy = KR__STRATEGY_PCT;
+    else {
+        kr__log("kr_init: unknown strategy \"%s\" (random, pct or fifo)", name);
+        return KR_EINVAL;
+    }
+    return 0;
+}
+
+int kr__backend_configure(const kr_config *cfg)
+{
+    kr_config c = cfg ? *cfg : (kr_config){0};
+    const char *v;
+    long n;
+    int rc;
+    configured.seed = c.seed;
+    if (c.seed == 0 && (v = getenv("KAIROS_SEED")) != NULL &&
+        (rc = kr__config_u64("KAIROS_SEED", v, &configured.seed)) != 0)
+        return rc;
+    if ((rc = configure_strategy(c.strategy ? c.strategy : getenv("KAIROS_STRATEGY"))) != 0)
+        return rc;
+    configured.pct_depth = c.pct_depth;
+    if (c.pct_depth == 0 && (v = getenv("KAIROS_PCT_DEPTH")) != NULL) {
+        if ((rc = kr__config_int("KAIROS_PCT_DEPTH", v, 1, KR_PCT_DEPTH_MAX, &n)) != 0)
+            return rc;
+        configured.pct_depth = (int)n;
+    }
+    if (configured.pct_depth == 0)
+        configured.pct_depth = 3;
+    if (configured.pct_depth < 1 || configured.pct_depth > KR_PCT_DEPTH_MAX) {
+        kr__log("kr_init: pct_depth=%d out of range [1, %d]", configured.pct_depth,
+                KR_PCT_DEPTH_MAX);
+        return KR_EINVAL;
+    }
+    return 0;
+}
+
 int kr__backend_start(const kr__config *cfg)
 {
+    (void)cfg;
     free(kr__sim.ring);
     free(kr__sim.failure);
     kr__free(kr__sim.log);
     kr__free(kr__sim.replay);
     memset(&kr__sim, 0, sizeof kr__sim);
     kr__sim_time_reset();
-    kr__sim_seed_streams(cfg->seed);
-    kr__sim.strategy = strcmp(cfg->strategy, "fifo") == 0  ? KR__STRATEGY_FIFO
-                 : strcmp(cfg->strategy, "pct") == 0 ? KR__STRATEGY_PCT
-                                                     : KR__STRATEGY_RANDOM;
+    kr__sim_seed_streams(configured.seed);
+    kr__sim.strategy = configured.strategy;
     if (kr__sim.strategy == KR__STRATEGY_PCT)
-        pct_setup(cfg->pct_depth);
+        pct_setup(configured.pct_depth);
     kr__sim.now = KR__SIM_EPOCH;
     kr__sim.hash = 0x6b6169726f73ull; /* "kairos" */
     if (kr__local_port == 0)

@@ -21,16 +21,17 @@ typedef struct kr_config {
     const char *strategy; /* sim: "random" (default), "pct", "fifo" */
     int pct_depth;        /* sim, pct: bug depth d (1..KR_PCT_DEPTH_MAX), 0 = KAIROS_PCT_DEPTH or 3 */
     const char *runq;     /* real: run queue, "lockfree" (default) or "locked" (mutex +
-                           * condition variable); NULL = KAIROS_RUNQ or the default.
-                           * Checked on both backends; the simulator has no run queue. */
+                           * condition variable); NULL = KAIROS_RUNQ or the default. */
 } kr_config;
 
 /* Starts the runtime. NULL means defaults. Every field left zero or NULL is
  * taken from the environment (KAIROS_WORKERS, KAIROS_IP, KAIROS_PORT,
- * KAIROS_SEED, KAIROS_STRATEGY, KAIROS_RUNQ) when set there; a field the
- * caller sets wins.
+ * KAIROS_SEED, KAIROS_STRATEGY, KAIROS_PCT_DEPTH, KAIROS_RUNQ) when set
+ * there; a field the caller sets wins.
  * An invalid value (from either source) is KR_EINVAL, never a silent
- * default. Returns KR_ESTATE if the runtime is already running. After
+ * default. A field marked for one backend (and its variable) is read and
+ * checked only by that backend; the other ignores it, so one configuration
+ * serves both libraries. Returns KR_ESTATE if the runtime is already running. After
  * kr_finalize() a new kr_init() starts a fresh runtime. */
 KR_API int kr_init(const kr_config *cfg);
 
