@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Determinism across compilers and optimisation levels: the same scenario
 # and seed must give the same trace hash whichever build runs it. Sweeps the
-# shipped scenarios with the `kairos` of each build directory given, and the
-# ping-pong demo, and compares every seed's hash.
+# shipped scenarios with the `kairos` of each build directory given, the
+# ping-pong demo and the harsh-world demo (every fault of issue 12 enabled:
+# power-off, crash, clock skew/drift/jump, pause, one-way cut, disk
+# faults), and compares every seed's hash.
 #
 #   .ci/determinism.sh build build-clang build-cov
 #   (gcc -O2, clang -O2, gcc -O0 in CI)
@@ -49,6 +51,20 @@ for dir in "${@:2}"; do
     echo "pingpong_sim: $(basename "$1") and $(basename "$dir") agree on seeds 1-3"
   else
     echo "FAIL: pingpong_sim hashes differ between $1 and $dir" >&2
+    status=1
+  fi
+done
+for dir in "$@"; do
+  for seed in $(seq 1 50); do
+    "$dir/examples/harsh_world_sim" "$seed"
+  done >"$tmp/$(basename "$dir").harsh"
+done
+for dir in "${@:2}"; do
+  if cmp -s "$tmp/$(basename "$1").harsh" "$tmp/$(basename "$dir").harsh"; then
+    echo "harsh_world_sim: $(basename "$1") and $(basename "$dir") agree on seeds 1-50"
+  else
+    echo "FAIL: harsh_world_sim hashes differ between $1 and $dir" >&2
+    diff "$tmp/$(basename "$1").harsh" "$tmp/$(basename "$dir").harsh" | head -5 >&2
     status=1
   fi
 done

@@ -455,10 +455,16 @@ static int status_exit(sc_status st)
 }
 
 /* Writes the report of a finished run, offering the replay commands that
- * work (NULL: none); `temp` is removed afterwards. */
-static int finish_report(const cli_opts *o, const char *trace, bool temp, int status,
-                         const char *seed_cmd, const char *trace_cmd)
+ * work (NULL: none); `temp` is removed afterwards. A trace that could not
+ * be written (r->trace_error) is exit 2, report or not. */
+static int finish_report(const cli_opts *o, const sc_result *r, const char *trace, bool temp,
+                         int status, const char *seed_cmd, const char *trace_cmd)
 {
+    if (r->trace_error[0]) {
+        if (temp)
+            remove(trace);
+        return cli_error(o, "%s", r->trace_error);
+    }
     if (!o->report)
         return status;
     int rc = cli_report_run(o, trace, o->report, seed_cmd, trace_cmd, temp);
@@ -520,13 +526,13 @@ static int cmd_run(const cli_opts *o)
     char cmd[2048], trace_cmd[2048];
     cli_replay_seed_cmd(o, s, so.seed, cmd, sizeof cmd);
     cli_print_result(stdout, &r, so.strategy, cmd);
-    if (o->trace && r.status != SC_ERROR)
+    if (o->trace && r.status != SC_ERROR && !r.trace_error[0])
         printf("trace: %s\n", o->trace);
     if (o->trace)
         cli_replay_trace_cmd(o, o->file, o->trace, trace_cmd, sizeof trace_cmd);
     rc = status_exit(r.status);
     if (r.status != SC_ERROR)
-        rc = finish_report(o, so.trace_path, temp[0] != '\0', rc, cmd,
+        rc = finish_report(o, &r, so.trace_path, temp[0] != '\0', rc, cmd,
                            o->trace ? trace_cmd : NULL);
     else if (temp[0])
         remove(temp);
@@ -669,7 +675,7 @@ static int replay_trace(cli_opts *o)
         cli_print_result(stdout, &r, so.strategy, cmd);
         rc = report_trace_replay(&r, &ti);
         if (temp[0] && r.status != SC_ERROR)
-            rc = finish_report(o, temp, true, rc, NULL, cmd);
+            rc = finish_report(o, &r, temp, true, rc, NULL, cmd);
         kr__sc_result_free(&r);
     }
     if (temp[0])
@@ -703,7 +709,7 @@ static int replay_seed(const cli_opts *o)
     cli_print_result(stdout, &r, so.strategy, cmd);
     rc = status_exit(r.status);
     if (temp[0] && r.status != SC_ERROR)
-        rc = finish_report(o, temp, true, rc, cmd, NULL);
+        rc = finish_report(o, &r, temp, true, rc, cmd, NULL);
     else if (temp[0])
         remove(temp);
     kr__sc_result_free(&r);

@@ -18,6 +18,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #define DEFAULT_BUDGET 500
 #define MAX_ZERO_TRIES 200
@@ -264,6 +265,9 @@ static void zero_choices(shrinker *k)
 static long count_trace_faults(const char *path)
 {
     static const char *const kinds[] = {"partition", "heal", "crash", "restart", "clog"};
+    struct stat st;
+    if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+        return -1; /* written to a device or FIFO: nothing to read back */
     FILE *f = fopen(path, "r");
     if (!f)
         return -1;
@@ -370,6 +374,8 @@ static int write_result(shrinker *k, const run_size *before)
     long faults = traced_faults(k, &k->best, out, &final);
     bool same = final.status == SC_FAIL && strcmp(final.signature, k->signature) == 0 &&
                 final.hash == k->best.r.hash;
+    char trace_error[sizeof final.trace_error];
+    memcpy(trace_error, final.trace_error, sizeof trace_error);
     kr__sc_result_free(&final);
     run_size after = size_of(k, &k->best, faults);
     describe("before:", before);
@@ -378,6 +384,8 @@ static int write_result(shrinker *k, const run_size *before)
         after.faults == before->faults && after.scripted == before->scripted)
         printf("no smaller failing run found: the trace is the original run\n");
     printf("candidate runs: %ld%s\n", k->runs, budget_left(k) ? "" : " (budget used up)");
+    if (trace_error[0])
+        return cli_error(k->o, "%s", trace_error);
     if (!same)
         return cli_error(k->o, "the shrunk run did not reproduce when written to %s", out);
     cli_replay_trace_cmd(k->o, k->o->file, out, cmd, sizeof cmd);

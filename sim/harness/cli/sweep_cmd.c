@@ -8,6 +8,7 @@
 #define _GNU_SOURCE
 #endif
 #include "cli.h"
+#include "out_file.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -88,7 +89,8 @@ typedef struct sweep {
     size_t n_sigs;
     probe_tally *probes;
     size_t n_probes;
-    FILE *jsonl; /* sweep summary being written, or NULL */
+    FILE *jsonl; /* sweep summary being written (jsonl_out.f), or NULL */
+    kr__out jsonl_out;
     char jsonl_path[4096];
     char first_error[640];
     /* progress */
@@ -670,7 +672,9 @@ static void jsonl_beside(const char *html, char *buf, size_t n)
 }
 
 /* Opens the summary (--jsonl, else next to --report) and writes its header.
- * Written as the seeds finish, so an interrupted sweep leaves its seeds. */
+ * Written as the seeds finish into a temporary beside it (kr__out), which
+ * replaces the summary once complete, so a failed write never leaves half
+ * a summary under its name. */
 static int jsonl_open(sweep *w)
 {
     const cli_opts *o = w->o;
@@ -680,9 +684,10 @@ static int jsonl_open(sweep *w)
         jsonl_beside(o->report, w->jsonl_path, sizeof w->jsonl_path);
     else
         return 0;
-    if (!(w->jsonl = fopen(w->jsonl_path, "w")))
-        return cli_error(o, "%s: %s", w->jsonl_path, strerror(errno));
-    FILE *f = w->jsonl;
+    char err[1024];
+    if (kr__out_open(&w->jsonl_out, w->jsonl_path, err, sizeof err) != 0)
+        return cli_error(o, "%s", err);
+    FILE *f = w->jsonl = w->jsonl_out.f;
     fputs("{\"type\":\"sweep\",\"format\":\"kairos-sweep\",\"version\":1,\"scenario\":", f);
     json_str(f, o->file);
     fputs(",\"name\":", f);
@@ -730,9 +735,9 @@ static int jsonl_close(sweep *w, double secs, bool failed)
         first = false;
     }
     fputs("]}\n", f);
-    bool ok = !ferror(f);
-    if (fclose(f) != 0 || !ok)
-        return cli_error(w->o, "%s: cannot write: %s", w->jsonl_path, strerror(errno));
+    char err[1024];
+    if (kr__out_commit(&w->jsonl_out, true, err, sizeof err) != 0)
+        return cli_error(w->o, "%s", err);
     printf("results: %s\n", w->jsonl_path);
     return 0;
 }
@@ -819,7 +824,7 @@ static void release(sweep *w)
         free(w->probes[i].name);
     free(w->probes);
     if (w->jsonl)
-        fclose(w->jsonl);
+        kr__out_commit(&w->jsonl_out, false, NULL, 0); /* failed: no half summary */
     if (w->workers)
         for (int j = 0; j < w->jobs; j++)
             free(w->workers[j].buf);

@@ -1,4 +1,4 @@
-/* Escaping for hand-written JSON and HTML, atomic output files. */
+/* Escaping for hand-written JSON and HTML; output files (through kr__out). */
 #include "report_internal.h"
 
 #include <errno.h>
@@ -136,46 +136,18 @@ size_t kr__rp_unlatin(char *s, size_t len)
 
 int kr__rp_create(rp_file *o, const char *path, char *err, size_t err_len)
 {
-    size_t n = strlen(path) + 5;
-    o->path = path;
-    o->f = NULL;
-    o->tmp = malloc(n);
-    if (!o->tmp) {
-        kr__rp_err(err, err_len, "out of memory");
-        return KR_ENOMEM;
-    }
-    snprintf(o->tmp, n, "%s.tmp", path);
-    o->f = fopen(o->tmp, "wb");
-    if (!o->f) {
-        kr__rp_err(err, err_len, "%s: %s", o->tmp, strerror(errno));
-        free(o->tmp);
-        o->tmp = NULL;
+    if (kr__out_open(&o->out, path, err, err_len) != 0) {
+        o->f = NULL;
         return KR_EIO;
     }
+    o->f = o->out.f;
     return 0;
 }
 
 int kr__rp_commit(rp_file *o, bool ok, char *err, size_t err_len)
 {
-    int rc = 0;
-    bool werr = ferror(o->f) != 0;
-    if (fclose(o->f) != 0 || werr) {
-        if (ok)
-            kr__rp_err(err, err_len, "%s: write failed: %s", o->tmp, strerror(errno));
-        ok = false;
-        rc = KR_EIO;
-    }
-    if (ok && rename(o->tmp, o->path) != 0) {
-        kr__rp_err(err, err_len, "%s: %s", o->path, strerror(errno));
-        ok = false;
-        rc = KR_EIO;
-    }
-    if (!ok)
-        remove(o->tmp);
-    free(o->tmp);
-    o->tmp = NULL;
     o->f = NULL;
-    return rc;
+    return kr__out_commit(&o->out, ok, err, err_len) == 0 ? 0 : KR_EIO;
 }
 
 long kr__rp_getline(FILE *in, char **buf, size_t *cap)

@@ -12,8 +12,9 @@
  *
  * Both return 0, or a negative KR_E* code with a message in err:
  * KR_EIO (cannot read/write), KR_EFORMAT (malformed input, "file:line: why"),
- * KR_ENOMEM, KR_EINVAL (NULL paths). The output is written to
- * "html_path.tmp" and renamed, so a failure never leaves half a report. */
+ * KR_ENOMEM, KR_EINVAL (NULL paths). The output goes through kr__out
+ * (out_file.h): a failure never leaves half a report under html_path, and a
+ * device or FIFO is written straight, never replaced. */
 #ifndef KAIROS_SIM_REPORT_H
 #define KAIROS_SIM_REPORT_H
 

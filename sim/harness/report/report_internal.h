@@ -3,6 +3,7 @@
 #define KAIROS_SIM_REPORT_INTERNAL_H
 
 #include "report.h"
+#include "out_file.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -28,12 +29,13 @@ bool kr__rp_utf8_valid(const unsigned char *s, size_t len);
 void kr__rp_err(char *err, size_t err_len, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-/* Opens "path.tmp" for writing; kr__rp_commit closes it and renames it to
- * path (or removes it when ok is false or writing failed). */
+/* An output file written through kr__out (sim/harness/scenario/out_file.h):
+ * atomically over a regular file, straight into a device or FIFO.
+ * kr__rp_commit finishes it (or removes the temporary when ok is false or
+ * writing failed). */
 typedef struct rp_file {
     FILE *f;
-    char *tmp;
-    const char *path;
+    kr__out out;
 } rp_file;
 int kr__rp_create(rp_file *o, const char *path, char *err, size_t err_len);
 int kr__rp_commit(rp_file *o, bool ok, char *err, size_t err_len);

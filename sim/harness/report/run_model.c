@@ -487,24 +487,33 @@ static int fault_event(rp_run *r, long i, const char *node, const char *detail)
         bool heal = is_kind(r, e, "heal");
         for (rp_fault *f; (f = open_fault(r, heal ? "partition" : "crash", heal ? -1 : nd));)
             f->end_ev = i;
+        /* A restart also ends a power-off; a heal also ends one-way cuts. */
+        for (rp_fault *f; (f = open_fault(r, heal ? "cut" : "power-off", heal ? -1 : nd));)
+            f->end_ev = i;
     }
+    if (is_kind(r, e, "resume"))
+        for (rp_fault *f; (f = open_fault(r, "pause", nd));)
+            f->end_ev = i;
     if (fault_add(r, i))
         return KR_ENOMEM;
     rp_fault *f = &r->faults[r->n_faults - 1];
     if (is_kind(r, e, "partition"))
         return partition_nodes(r, f, detail);
-    if (is_kind(r, e, "clog")) /* from, then to */
+    if (is_kind(r, e, "clog") || is_kind(r, e, "cut")) /* from, then to */
         return fault_node(f, nd) ? KR_ENOMEM : fault_node(f, node_of_addr_str(r, detail));
-    if (nd < 0 && (is_kind(r, e, "crash") || is_kind(r, e, "restart")) && e->lane > 0)
+    if (nd < 0 && (is_kind(r, e, "crash") || is_kind(r, e, "power-off") || is_kind(r, e, "restart")) &&
+        e->lane > 0)
         nd = r->lanes[e->lane].node;
     return fault_node(f, nd);
 }
 
 static bool is_fault_kind(const char *k)
 {
-    static const char *const kinds[] = {"partition", "heal",      "crash", "restart",
-                                        "clog",      "drop",      "duplicate"};
-    for (size_t i = 0; i < 5; i++) /* drop/duplicate are arrows, not spans */
+    /* The simulator's own faults; disk events (write, sync, write-lost,
+     * ...) carry their process and stay in its lane. */
+    static const char *const kinds[] = {"partition", "heal",  "crash", "restart", "clog",
+                                        "power-off", "cut",   "pause", "resume",  "clock"};
+    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
         if (strcmp(k, kinds[i]) == 0)
             return true;
     return false;

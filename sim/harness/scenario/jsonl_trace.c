@@ -1,6 +1,7 @@
 /* Run traces as JSON Lines (sim/TRACE.md): written by hand because it is
  * the hot path of a traced run, read back with jansson. */
 #include "scenario_internal.h"
+#include "out_file.h"
 
 #include "internal.h"
 
@@ -11,8 +12,8 @@
 #include <unistd.h>
 
 struct sc_trace {
-    FILE *f;
-    char *path, *tmp;
+    FILE *f; /* out.f */
+    kr__out out;
 };
 
 void kr__json_escape(FILE *out, const char *s, size_t len)
@@ -49,19 +50,19 @@ static void json_pid(FILE *out, kr_pid pid)
     json_str(out, text);
 }
 
-sc_trace *kr__sc_trace_open(const char *path, const scenario *s, const sc_options *o)
+sc_trace *kr__sc_trace_open(const char *path, const scenario *s, const sc_options *o, char *err,
+                           size_t err_len)
 {
     sc_trace *t = kr__calloc(1, sizeof *t);
-    if (!t)
+    if (!t) {
+        snprintf(err, err_len, "%s: out of memory", path);
         return NULL;
-    size_t n = strlen(path) + 5;
-    t->path = kr__strdup(path);
-    t->tmp = kr__malloc(n);
-    if (!t->path || !t->tmp)
-        goto fail;
-    snprintf(t->tmp, n, "%s.tmp", path);
-    if (!(t->f = fopen(t->tmp, "w")))
-        goto fail;
+    }
+    if (kr__out_open(&t->out, path, err, err_len) != 0) {
+        kr__free(t);
+        return NULL;
+    }
+    t->f = t->out.f;
     FILE *f = t->f;
     fputs("{\"type\":\"header\",\"format\":\"kairos-trace\",\"version\":1,\"scenario\":", f);
     json_str(f, s->file);
@@ -105,13 +106,6 @@ sc_trace *kr__sc_trace_open(const char *path, const scenario *s, const sc_option
     }
     fprintf(f, "],\"no_random_faults\":%s}\n", o->no_random_faults ? "true" : "false");
     return t;
-fail:
-    if (t->f)
-        fclose(t->f);
-    kr__free(t->path);
-    kr__free(t->tmp);
-    kr__free(t);
-    return NULL;
 }
 
 void kr__sc_trace_event(sc_trace *t, const kr_sim_event *e)
@@ -140,7 +134,7 @@ static const char *status_name(sc_status s)
     return s == SC_PASS ? "pass" : s == SC_FAIL ? "fail" : "error";
 }
 
-int kr__sc_trace_close(sc_trace *t, const sc_result *r)
+int kr__sc_trace_close(sc_trace *t, const sc_result *r, char *err, size_t err_len)
 {
     FILE *f = t->f;
     fprintf(f, "{\"type\":\"result\",\"status\":\"%s\",\"failure\":", status_name(r->status));
@@ -162,17 +156,9 @@ int kr__sc_trace_close(sc_trace *t, const sc_result *r)
     for (size_t i = 0; i < r->n_decisions; i++)
         fprintf(f, i ? ",[%u,%u]" : "[%u,%u]", r->decisions[i].options, r->decisions[i].chosen);
     fputs("]}\n", f);
-    bool ok = !ferror(f);
-    ok = fclose(f) == 0 && ok;
-    ok = ok && rename(t->tmp, t->path) == 0;
-    if (!ok) {
-        kr__log("cannot write trace %s: %s", t->path, strerror(errno));
-        unlink(t->tmp);
-    }
-    kr__free(t->path);
-    kr__free(t->tmp);
+    int rc = kr__out_commit(&t->out, true, err, err_len) == 0 ? 0 : KR_EIO;
     kr__free(t);
-    return ok ? 0 : KR_EIO;
+    return rc;
 }
 
 /* ---- reading ---------------------------------------------------------------- */

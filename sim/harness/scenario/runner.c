@@ -670,8 +670,10 @@ int kr__sc_run(const scenario *s, const sc_options *o, sc_result *r)
     R.r = r;
     R.epoch = kr_clock_now();
     R.last_fault = R.epoch;
-    if (o->trace_path && !(R.trace = kr__sc_trace_open(o->trace_path, s, o)))
-        setup_error("cannot write the trace %s", o->trace_path);
+    char trace_err[400] = "";
+    if (o->trace_path &&
+        !(R.trace = kr__sc_trace_open(o->trace_path, s, o, trace_err, sizeof trace_err)))
+        setup_error("cannot write the trace: %s", trace_err);
     kr_sim_observe(observe, NULL);
     for (size_t i = 0; i < s->n_nodes && !R.error_set; i++)
         kr_sim_on_start(s->nodes[i].address, start_node, (void *)(uintptr_t)i);
@@ -688,8 +690,9 @@ int kr__sc_run(const scenario *s, const sc_options *o, sc_result *r)
     }
     collect_result(r);
     kr_sim_observe(NULL, NULL);
-    if (R.trace)
-        kr__sc_trace_close(R.trace, r);
+    if (R.trace && kr__sc_trace_close(R.trace, r, r->trace_error, sizeof r->trace_error) != 0 &&
+        !r->trace_error[0])
+        snprintf(r->trace_error, sizeof r->trace_error, "%s: cannot write", o->trace_path);
     kr_finalize(); /* frees the managed processes, drops pending timers */
     reset_run();
     return 0;

@@ -214,6 +214,7 @@ typedef struct sc_result {
     uint64_t probe_hits[SC_PROBES_MAX];
     sc_decision *decisions; /* the run's whole schedule, owned */
     size_t n_decisions;
+    char trace_error[512]; /* the trace could not be written: why ("" = fine) */
 } sc_result;
 
 KR_API int kr__sc_run(const scenario *s, const sc_options *o, sc_result *r);
@@ -226,10 +227,14 @@ KR_API void kr__sc_result_free(sc_result *r);
 
 /* jsonl_trace.c: JSON Lines (sim/TRACE.md). */
 typedef struct sc_trace sc_trace;
-sc_trace *kr__sc_trace_open(const char *path, const scenario *s, const sc_options *o);
+/* Opens the trace through kr__out_open (out_file.h); NULL with the reason
+ * in err. */
+sc_trace *kr__sc_trace_open(const char *path, const scenario *s, const sc_options *o, char *err,
+                           size_t err_len);
 void kr__sc_trace_event(sc_trace *t, const kr_sim_event *e);
-/* Writes the closing records (result, schedule) and renames into place. */
-int kr__sc_trace_close(sc_trace *t, const sc_result *r);
+/* Writes the closing records (result, schedule) and commits the file;
+ * KR_EIO with the reason in err when any of it could not be written. */
+int kr__sc_trace_close(sc_trace *t, const sc_result *r, char *err, size_t err_len);
 /* Reads a trace's header and schedule for replay/shrink. */
 typedef struct sc_trace_info {
     char scenario[1024];      /* as given to the run */

@@ -17,10 +17,14 @@
     stimulus: 'handled', init: 'lifecycle', terminate: 'lifecycle', timer: 'timers',
     send: 'network', deliver: 'network', drop: 'network', duplicate: 'network',
     partition: 'faults', heal: 'faults', crash: 'faults', restart: 'faults',
-    clog: 'faults', check: 'failure', probe: 'probes'
+    clog: 'faults', check: 'failure', probe: 'probes',
+    'power-off': 'faults', cut: 'faults', pause: 'faults', resume: 'faults', clock: 'faults',
+    write: 'disk', sync: 'disk', 'write-kept': 'disk', 'write-lost': 'disk',
+    'write-torn': 'disk', 'disk-error': 'disk'
   };
-  var CAT_LIST = ['handled', 'network', 'lifecycle', 'timers', 'faults', 'probes'];
-  var FAULT_KINDS = { partition: 1, heal: 1, crash: 1, restart: 1, clog: 1 };
+  var CAT_LIST = ['handled', 'network', 'lifecycle', 'timers', 'faults', 'disk', 'probes'];
+  var FAULT_KINDS = { partition: 1, heal: 1, crash: 1, restart: 1, clog: 1, 'power-off': 1,
+                      cut: 1, pause: 1, resume: 1, clock: 1 };
 
   function str(i) { return i >= 0 ? S[i] : ''; }
   function kindOf(i) { return S[E.k[i]]; }
@@ -225,9 +229,10 @@
     D.faults.forEach(function (f) {
       var kind = kindOf(f[0]), r0 = rowAtOrAfter(f[0]);
       var r1 = f[1] >= 0 ? rowAtOrAfter(f[1]) : st.rows.length;
-      if (f[1] >= 0 && (kind === 'partition' || kind === 'crash') && r1 >= first && r0 <= last) {
+      var spans = kind === 'partition' || kind === 'crash' || kind === 'power-off' || kind === 'pause';
+      if (f[1] >= 0 && spans && r1 >= first && r0 <= last) {
         out += laneSpanRects(f[2], yOf(r0, top), yOf(r1, top), 'span k-' + kind);
-      } else if (f[1] < 0 && (kind === 'partition' || kind === 'crash') && r0 <= last) {
+      } else if (f[1] < 0 && spans && r0 <= last) {
         out += laneSpanRects(f[2], yOf(r0, top), yOf(st.rows.length, top), 'span k-' + kind);
       }
       if (r0 < first || r0 > last || st.rowOf[f[0]] < 0) return;
@@ -261,6 +266,17 @@
       case 'crash': return 'crash ' + nodeLabel(i);
       case 'restart': return 'restart ' + nodeLabel(i);
       case 'clog': return 'clog ' + nodeLabel(i).split(', ')[0] + ' \u2192 ' + nodeNameOfAddr(n);
+      case 'cut': return 'cut ' + nodeLabel(i).split(', ')[0] + ' \u2192 ' + nodeNameOfAddr(n);
+      case 'power-off': return 'power off ' + nodeLabel(i);
+      case 'pause': return 'pause ' + nodeLabel(i) + ' ' + n;
+      case 'resume': return 'resume ' + nodeLabel(i);
+      case 'clock': return 'clock ' + nodeLabel(i) + ': ' + n;
+      case 'write': return 'write ' + n;
+      case 'sync': return 'sync ' + n;
+      case 'write-lost': return '\u2717 unsynced write lost: ' + n;
+      case 'write-torn': return '\u2702 unsynced write torn: ' + n;
+      case 'write-kept': return 'unsynced write kept: ' + n;
+      case 'disk-error': return '\u26a0 ' + n;
       case 'check': return '\u2716 ' + n;
       case 'stimulus': return '';
       default: return n;
