@@ -52,6 +52,11 @@ has "$T/err" "unknown option '--bogus'" "unknown flag message"
 expect 2 "flag of another command" -- "$K" run "$D/pass.yaml" --jobs 2
 expect 2 "bad seed" -- "$K" run "$D/pass.yaml" --seed 12x
 expect 2 "negative seed" -- "$K" run "$D/pass.yaml" --seed -1
+# One grammar (kairos/parse.h): 0x hex is a seed, a leading zero is refused.
+expect 2 "leading-zero seed" -- "$K" run "$D/pass.yaml" --seed 010
+has "$T/err" "--seed: expected a whole number \(decimal without leading zeros, or 0x hex\)" "leading-zero seed message"
+expect 0 "hex seed" -- "$K" run "$D/pass.yaml" --seed 0x8
+has "$T/out" "^seed 8 " "--seed 0x8 is seed 8"
 expect 2 "reversed seed range" -- "$K" sweep "$D/pass.yaml" --seeds 5..1
 expect 2 "malformed seed range" -- "$K" sweep "$D/pass.yaml" --seeds 1..
 expect 2 "bad shard" -- "$K" sweep "$D/pass.yaml" --shard 0/2

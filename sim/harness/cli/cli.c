@@ -190,7 +190,7 @@ static const cli_flag *find_flag(const char *name, size_t len)
 static int set_int(const cli_opts *o, const char *flag, const char *v, uint64_t min,
                    uint64_t max, uint64_t *out)
 {
-    if (!cli_parse_u64(v, out) || *out < min || *out > max)
+    if (kr_parse_u64(v, out) != 0 || *out < min || *out > max)
         return cli_usage_error(o, "%s: expected a whole number in %" PRIu64 "..%" PRIu64
                                   ", got '%s'",
                                flag, min, max, v);
@@ -206,8 +206,10 @@ static int set_flag(cli_opts *o, const char *flag, const char *v)
             return cli_usage_error(o, "at most %d --load options", CLI_LOADS_MAX);
         o->loads[o->n_loads++] = v;
     } else if (strcmp(flag, "--seed") == 0) {
-        if (!cli_parse_u64(v, &o->seed))
-            return cli_usage_error(o, "--seed: expected a whole number, got '%s'", v);
+        if (kr_parse_u64(v, &o->seed) != 0)
+            return cli_usage_error(o, "--seed: expected a whole number (decimal without leading "
+                                      "zeros, or 0x hex), got '%s'",
+                                   v);
         o->have_seed = true;
     } else if (strcmp(flag, "--seeds") == 0) {
         if (!cli_parse_range(v, &o->seed_a, &o->seed_b))

@@ -54,7 +54,6 @@ typedef struct cli_opts {
 } cli_opts;
 
 /* options.c */
-bool cli_parse_u64(const char *text, uint64_t *out);
 /* "A..B" (A <= B) or a single "N". */
 bool cli_parse_range(const char *text, uint64_t *a, uint64_t *b);
 /* "K/N" with 1 <= K <= N. */
