@@ -180,6 +180,19 @@ expect 0 "bank-safe never loses money (with the determinism check)" -- \
 has "$T/out" "^result: PASS" "bank-safe sweep passes"
 expect 1 "bank-race under pct" -- "$K" sweep "$BANK" --seeds 1..300 --jobs 2 --strategy pct
 has "$T/out" "lost update" "pct finds the race too"
+has "$T/out" "^pct: depth 3, k = [0-9]+ steps \(calibrated" "pct sweep prints its calibrated k"
+has "$T/out" "replay: .* --strategy pct --pct-depth 3 --pct-steps [0-9]+" "pct replay command records k"
+k=$(sed -n 's/^pct: depth 3, k = \([0-9]*\) steps.*/\1/p' "$T/out")
+seed=$(sed -n 's/.*replay: .* --seed \([0-9]*\) --strategy pct.*/\1/p' "$T/out" | head -1)
+expect 1 "one pct seed replays alone with its k" -- \
+    "$K" replay "$BANK" --seed "$seed" --strategy pct --pct-depth 3 --pct-steps "$k"
+has "$T/out" "lost update" "the replayed pct seed fails the same way"
+expect 0 "a sweep under --pct-steps K does not calibrate" -- \
+    "$K" sweep "$SRC/scenarios/bank-safe.yaml" --seeds 1..50 --strategy pct --pct-steps 77
+has "$T/out" "^pct: depth 3, k = 77 steps \(--pct-steps\)" "--pct-steps overrides the calibration"
+expect 2 "--pct-steps 0 is refused" -- "$K" sweep "$BANK" --seeds 1..5 --pct-steps 0
+expect 0 "pos sweeps the safe bank" -- "$K" sweep "$SRC/scenarios/bank-safe.yaml" --seeds 1..100 --strategy pos
+expect 1 "pos finds the bank race" -- "$K" sweep "$BANK" --seeds 1..300 --strategy pos
 
 echo "$failures failure(s)"
 [ "$failures" -eq 0 ]

@@ -128,6 +128,12 @@ void cli_replay_seed_cmd(const cli_opts *o, const scenario *s, uint64_t seed, ch
         snprintf(num, sizeof num, "%d", cli_pct_depth(o, s));
         cli_append_arg(buf, n, "--pct-depth");
         cli_append_arg(buf, n, num);
+        uint64_t k = cli_pct_steps(o, s);
+        if (k) {
+            snprintf(num, sizeof num, "%" PRIu64, k);
+            cli_append_arg(buf, n, "--pct-steps");
+            cli_append_arg(buf, n, num);
+        }
     }
 }
 

@@ -135,6 +135,7 @@ typedef struct scenario {
     uint64_t seed_first, seed_last; /* default sweep range */
     char strategy[16];
     int pct_depth;
+    uint64_t pct_steps; /* PCT's k; 0 = measured by a calibration pass */
     sc_value *root; /* owns every sc_value */
 } scenario;
 
@@ -187,6 +188,7 @@ typedef struct sc_options {
     uint64_t seed;
     const char *strategy; /* NULL = the scenario's */
     int pct_depth;        /* 0 = the scenario's */
+    uint64_t pct_steps;   /* PCT's k; 0 = the runtime's default */
     const char *trace_path; /* write a JSON Lines trace here (NULL: none) */
     FILE *log;              /* verbose event log (replay), or NULL */
     /* Follow these decisions first (replay/shrink), then the strategy. */
@@ -246,6 +248,7 @@ typedef struct sc_trace_info {
     uint64_t seed;
     char strategy[16];
     int pct_depth;
+    uint64_t pct_steps; /* 0: not recorded */
     uint64_t hash;
     bool *skip_actions; /* owned; n_actions long or NULL */
     size_t n_skip;

@@ -508,8 +508,9 @@ static int read_strategy(sc_load *l, const sc_value *v, void *base, const sc_fie
     int rc = kr__sc_want_text(l, v, "strategy");
     if (rc)
         return rc;
-    if (strcmp(v->text, "random") && strcmp(v->text, "pct") && strcmp(v->text, "fifo"))
-        return kr__sc_fail(l, v->pos, "strategy must be random, pct or fifo, not '%.64s'",
+    if (strcmp(v->text, "random") && strcmp(v->text, "pct") && strcmp(v->text, "pos") &&
+        strcmp(v->text, "fifo"))
+        return kr__sc_fail(l, v->pos, "strategy must be random, pct, pos or fifo, not '%.64s'",
                            v->text);
     snprintf(s->strategy, sizeof s->strategy, "%s", v->text);
     return 0;
@@ -521,6 +522,7 @@ static const sc_section run_section = {
         SC_CUSTOM("seeds", read_seeds),
         SC_CUSTOM("strategy", read_strategy),
         SC_ROW("pct_depth", SC_T_UINT, scenario, pct_depth, .min = 1, .max = KR_PCT_DEPTH_MAX),
+        SC_ROW("pct_steps", SC_T_UINT, scenario, pct_steps, .min = 1, .max = 1000000000),
         SC_END,
     },
     NULL,
