@@ -55,9 +55,9 @@ echo "open reports/bank-race-seed-$seed.html to see the race"
 
 echo
 echo "== 5. a bug only a machine crash finds: scenarios/wal-*.yaml"
-./build/kairos sweep scenarios/wal-crash-only.yaml --seeds 1..1000 --jobs "$(nproc)" | grep -E "^(seeds run|faults|result)"
+./build/examples/kairos-examples sweep scenarios/wal-crash-only.yaml --seeds 1..1000 --jobs "$(nproc)" | grep -E "^(seeds run|faults|result)"
 set +e
-./build/kairos sweep scenarios/wal-ack-before-sync.yaml --seeds 1..1000 --jobs "$(nproc)" | tee build/demo-wal.txt | grep -E "^(seeds run|faults|result)|first seed"
+./build/examples/kairos-examples sweep scenarios/wal-ack-before-sync.yaml --seeds 1..1000 --jobs "$(nproc)" | tee build/demo-wal.txt | grep -E "^(seeds run|faults|result)|first seed"
 status=${PIPESTATUS[0]}
 set -e
 if [[ $status -ne 1 ]]; then
@@ -65,7 +65,7 @@ if [[ $status -ne 1 ]]; then
   exit 1
 fi
 wal_seed=$(sed -n 's/.*first seed \([0-9]*\) .*/\1/p' build/demo-wal.txt | head -1)
-./build/kairos run scenarios/wal-ack-before-sync.yaml --seed "$wal_seed" \
+./build/examples/kairos-examples run scenarios/wal-ack-before-sync.yaml --seed "$wal_seed" \
   --trace "build/wal-seed-$wal_seed.jsonl" --report "reports/wal-seed-$wal_seed.html" >/dev/null || true
 grep -h '"kind":"write-lost"' "build/wal-seed-$wal_seed.jsonl" | head -3 | sed -n 's/.*"time":\([0-9]*\).*"node":"\([^"]*\)".*"name":"\([^"]*\)".*/  lost at t=\1ns on \2: unsynced write \3/p'
 echo "open reports/wal-seed-$wal_seed.html to see the power-off and the lost write"
