@@ -12,6 +12,8 @@ void kr_testing_fail_alloc_after(long n)
     atomic_store(&fail_countdown, n);
 }
 
+bool kr_testing_alloc_failed(void) { return atomic_load(&failing); }
+
 static bool should_fail(void)
 {
     if (atomic_load_explicit(&failing, memory_order_relaxed))
