@@ -200,6 +200,46 @@ static void run_report_data_round_trips(void **state)
     free(html);
 }
 
+/* Issue 9, defect 6: the replay commands are the ones the program that made
+ * the report gives (a runner's argv[0], --load), no temporary trace named;
+ * kr__report_run, which cannot know them, offers none. */
+static void run_report_replay_commands(void **state)
+{
+    (void)state;
+    char tp[512], hp[512], err[256] = "";
+    char *html = render_run(TRACE, hp, sizeof hp);
+    json_t *d = embedded_data(html);
+    json_t *rp = json_object_get(d, "replay");
+    assert_string_equal(json_string_value(json_object_get(rp, "seed")), "");
+    assert_string_equal(json_string_value(json_object_get(rp, "trace")), "");
+    json_decref(d);
+    free(html);
+
+    path_in(tp, sizeof tp, "t.jsonl");
+    kr__report_replay with = {"./my-runner --load libmine.so replay x.yaml --seed 7 --strategy random",
+                              NULL, true};
+    assert_int_equal(kr__report_run_replay(tp, hp, &with, err, sizeof err), 0);
+    html = read_file(hp);
+    assert_null(strstr(html, tp)); /* the temporary trace is not named */
+    d = embedded_data(html);
+    rp = json_object_get(d, "replay");
+    assert_string_equal(json_string_value(json_object_get(rp, "seed")), with.seed_cmd);
+    assert_string_equal(json_string_value(json_object_get(rp, "trace")), "");
+    json_decref(d);
+    free(html);
+
+    kr__report_replay kept = {NULL, "./my-runner replay --trace 'my t.jsonl'", false};
+    assert_int_equal(kr__report_run_replay(tp, hp, &kept, err, sizeof err), 0);
+    html = read_file(hp);
+    d = embedded_data(html);
+    rp = json_object_get(d, "replay");
+    assert_string_equal(json_string_value(json_object_get(rp, "seed")), "");
+    assert_string_equal(json_string_value(json_object_get(rp, "trace")), kept.trace_cmd);
+    assert_string_equal(json_string_value(json_object_get(d, "trace")), tp);
+    json_decref(d);
+    free(html);
+}
+
 static void run_report_arrows_and_faults(void **state)
 {
     (void)state;
@@ -389,14 +429,27 @@ static void sweep_report(void **state)
     assert_int_equal(kr__report_sweep("/nonexistent.jsonl", hp, err, sizeof err), KR_EIO);
 }
 
-static void assets_are_current(void **state)
+/* The report embeds assets/ as they are now: the build generates the C
+ * strings from them (embed.sh), so an edited asset is in the next report. */
+static void assets_are_embedded_from_the_tree(void **state)
 {
     (void)state;
-#ifdef KT_EMBED_SH
-    assert_int_equal(system("sh " KT_EMBED_SH " --check"), 0);
-#else
-    skip();
-#endif
+    static const char *const assets[] = {"run.css", "run.js"};
+    char hp[512];
+    char *html = render_run(TRACE, hp, sizeof hp);
+    for (size_t i = 0; i < sizeof assets / sizeof *assets; i++) {
+        char path[512];
+        snprintf(path, sizeof path, "%s/%s", KT_REPORT_ASSETS, assets[i]);
+        char *text = read_file(path);
+        /* Every non-empty line of the asset, in the page. */
+        for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
+            if (!strstr(html, line))
+                print_error("%s: line not in the report: %s\n", assets[i], line);
+            assert_non_null(strstr(html, line));
+        }
+        free(text);
+    }
+    free(html);
 }
 
 static int setup(void **state)
@@ -418,12 +471,13 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(run_report_is_one_safe_page),
         cmocka_unit_test(run_report_data_round_trips),
+        cmocka_unit_test(run_report_replay_commands),
         cmocka_unit_test(run_report_arrows_and_faults),
         cmocka_unit_test(run_report_shows_power_off_pauses_cuts_clocks_and_lost_writes),
         cmocka_unit_test(run_report_failure_without_check),
         cmocka_unit_test(run_report_errors),
         cmocka_unit_test(sweep_report),
-        cmocka_unit_test(assets_are_current),
+        cmocka_unit_test(assets_are_embedded_from_the_tree),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
