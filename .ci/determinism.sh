@@ -21,10 +21,16 @@ hashes() {
   sed -n 's/^{"type":"seed","seed":\([0-9]*\),.*"hash":"\(0x[0-9a-f]*\)".*/\1 \2/p' "$1" | sort -n
 }
 
-for scenario in scenarios/bank-race.yaml scenarios/three-node.yaml; do
+# Every strategy, on both scenarios (pct's k is calibrated by each build:
+# it must agree too, or the hashes would differ).
+for run in "bank-race random" "bank-race pct" "bank-race pos" "bank-race fifo" \
+           "three-node random" "three-node pct" "three-node pos"; do
+  read -r base strategy <<<"$run"
+  scenario=scenarios/$base.yaml
   for dir in "$@"; do
     name=$(basename "$dir")
-    "$dir/kairos" sweep "$scenario" --seeds 1..300 --jobs 2 --jsonl "$tmp/$name.jsonl" >/dev/null 2>&1 || true
+    "$dir/kairos" sweep "$scenario" --seeds 1..300 --jobs 2 --strategy "$strategy" \
+      --jsonl "$tmp/$name.jsonl" >/dev/null 2>&1 || true
     hashes "$tmp/$name.jsonl" >"$tmp/$name.hashes"
     [[ $(wc -l <"$tmp/$name.hashes") -eq 300 ]] || { echo "FAIL: $dir: expected 300 seeds" >&2; status=1; }
   done
@@ -32,9 +38,9 @@ for scenario in scenarios/bank-race.yaml scenarios/three-node.yaml; do
   for dir in "${@:2}"; do
     name=$(basename "$dir")
     if cmp -s "$tmp/$first.hashes" "$tmp/$name.hashes"; then
-      echo "$scenario: $first and $name agree on all 300 trace hashes"
+      echo "$scenario ($strategy): $first and $name agree on all 300 trace hashes"
     else
-      echo "FAIL: $scenario: $first and $name disagree:" >&2
+      echo "FAIL: $scenario ($strategy): $first and $name disagree:" >&2
       diff "$tmp/$first.hashes" "$tmp/$name.hashes" | head -5 >&2
       status=1
     fi

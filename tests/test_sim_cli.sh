@@ -52,6 +52,11 @@ has "$T/err" "unknown option '--bogus'" "unknown flag message"
 expect 2 "flag of another command" -- "$K" run "$D/pass.yaml" --jobs 2
 expect 2 "bad seed" -- "$K" run "$D/pass.yaml" --seed 12x
 expect 2 "negative seed" -- "$K" run "$D/pass.yaml" --seed -1
+# One grammar (kairos/parse.h): 0x hex is a seed, a leading zero is refused.
+expect 2 "leading-zero seed" -- "$K" run "$D/pass.yaml" --seed 010
+has "$T/err" "--seed: expected a whole number \(decimal without leading zeros, or 0x hex\)" "leading-zero seed message"
+expect 0 "hex seed" -- "$K" run "$D/pass.yaml" --seed 0x8
+has "$T/out" "^seed 8 " "--seed 0x8 is seed 8"
 expect 2 "reversed seed range" -- "$K" sweep "$D/pass.yaml" --seeds 5..1
 expect 2 "malformed seed range" -- "$K" sweep "$D/pass.yaml" --seeds 1..
 expect 2 "bad shard" -- "$K" sweep "$D/pass.yaml" --shard 0/2
@@ -175,6 +180,19 @@ expect 0 "bank-safe never loses money (with the determinism check)" -- \
 has "$T/out" "^result: PASS" "bank-safe sweep passes"
 expect 1 "bank-race under pct" -- "$K" sweep "$BANK" --seeds 1..300 --jobs 2 --strategy pct
 has "$T/out" "lost update" "pct finds the race too"
+has "$T/out" "^pct: depth 3, k = [0-9]+ steps \(calibrated" "pct sweep prints its calibrated k"
+has "$T/out" "replay: .* --strategy pct --pct-depth 3 --pct-steps [0-9]+" "pct replay command records k"
+k=$(sed -n 's/^pct: depth 3, k = \([0-9]*\) steps.*/\1/p' "$T/out")
+seed=$(sed -n 's/.*replay: .* --seed \([0-9]*\) --strategy pct.*/\1/p' "$T/out" | head -1)
+expect 1 "one pct seed replays alone with its k" -- \
+    "$K" replay "$BANK" --seed "$seed" --strategy pct --pct-depth 3 --pct-steps "$k"
+has "$T/out" "lost update" "the replayed pct seed fails the same way"
+expect 0 "a sweep under --pct-steps K does not calibrate" -- \
+    "$K" sweep "$SRC/scenarios/bank-safe.yaml" --seeds 1..50 --strategy pct --pct-steps 77
+has "$T/out" "^pct: depth 3, k = 77 steps \(--pct-steps\)" "--pct-steps overrides the calibration"
+expect 2 "--pct-steps 0 is refused" -- "$K" sweep "$BANK" --seeds 1..5 --pct-steps 0
+expect 0 "pos sweeps the safe bank" -- "$K" sweep "$SRC/scenarios/bank-safe.yaml" --seeds 1..100 --strategy pos
+expect 1 "pos finds the bank race" -- "$K" sweep "$BANK" --seeds 1..300 --strategy pos
 
 echo "$failures failure(s)"
 [ "$failures" -eq 0 ]

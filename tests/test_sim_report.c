@@ -228,6 +228,46 @@ static void run_report_arrows_and_faults(void **state)
     free(html);
 }
 
+/* Issue 12's events: a power-off spans to the restart, a pause to its
+ * resume, a cut (from, to) ends at the heal, a clock change is a band; the
+ * disk events stay in their process' lane, named by file and range. */
+static const char HARSH[] =
+    HEADER
+    EV(1, "write", A1, "account", "wal 0+64", "", "", "")
+    EV(2, "sync", A1, "account", "wal 1 writes, 64 bytes", "", "", "")
+    EV(3, "write", A1, "account", "wal 64+64", "", "", "")
+    EV(4, "power-off", A1, "", "", "", "", "")
+    EV(5, "write-lost", A1, "", "wal 64+64", "", "", "")
+    EV(6, "restart", A1, "", "", "", "", "")
+    EV(7, "pause", A2, "", "0.100000s", "", "", "")
+    EV(8, "resume", A2, "", "", "", "", "")
+    EV(9, "cut", A2, "", A1, "", "", "")
+    EV(10, "heal", "", "", "", "", "", "")
+    EV(11, "clock", A2, "", "offset +1.000000s drift +0", "", "", "")
+    "{\"type\":\"result\",\"status\":\"pass\",\"steps\":11,\"time\":11000,"
+    "\"hash\":\"0x2\",\"events\":11,\"probes\":{}}\n";
+
+static void run_report_shows_power_off_pauses_cuts_clocks_and_lost_writes(void **state)
+{
+    (void)state;
+    char hp[512];
+    char *html = render_run(HARSH, hp, sizeof hp);
+    json_t *d = embedded_data(html);
+    json_t *f = json_object_get(d, "faults");
+    char *text = json_dumps(f, JSON_COMPACT);
+    /* power-off(3) ended by restart(5); restart; pause(6) ended by
+     * resume(7); resume; cut(8) from teller to bank ended by heal(9);
+     * heal; clock(10). */
+    assert_string_equal(text, "[[3,5,[0]],[5,-1,[0]],[6,7,[1]],[7,-1,[1]],[8,9,[1,0]],"
+                              "[9,-1,null],[10,-1,[1]]]");
+    free(text);
+    assert_true(str_index(d, "write-lost", 10) >= 0);
+    assert_true(str_index(d, "wal 64+64", 9) >= 0); /* which write was lost */
+    assert_non_null(strstr(html, "unsynced write lost: "));
+    json_decref(d);
+    free(html);
+}
+
 static void run_report_failure_without_check(void **state)
 {
     (void)state;
@@ -366,6 +406,7 @@ int main(void)
         cmocka_unit_test(run_report_is_one_safe_page),
         cmocka_unit_test(run_report_data_round_trips),
         cmocka_unit_test(run_report_arrows_and_faults),
+        cmocka_unit_test(run_report_shows_power_off_pauses_cuts_clocks_and_lost_writes),
         cmocka_unit_test(run_report_failure_without_check),
         cmocka_unit_test(run_report_errors),
         cmocka_unit_test(sweep_report),

@@ -227,6 +227,33 @@ static void bad_arguments_are_reported_at_their_place(void **state)
     kr__sc_free(s);
 }
 
+/* Actor arguments read numbers and booleans as scenario fields do
+ * (kairos/parse.h): yes/no and leading-zero numbers are refused. */
+static void arguments_use_the_one_grammar(void **state)
+{
+    (void)state;
+    static const char *const bad[][2] = {
+        {"flag: yes", "'flag' must be true or false, got \"yes\""},
+        {"flag: True", "'flag' must be true or false, got \"True\""},
+        {"n: 010", "'n' must be an integer"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        char yaml[512];
+        snprintf(yaml, sizeof yaml,
+                 "nodes:\n  - name: a\n    processes:\n"
+                 "      - {id: r, type: arg-reader, args: {%s}}\n",
+                 bad[i][0]);
+        scenario *s = load_text("grammar", yaml);
+        sc_result r = run(s, 1);
+        if (!strstr(r.failure, bad[i][1]))
+            print_error("%s: got \"%s\"\n", bad[i][0], r.failure);
+        assert_int_equal(r.status, SC_ERROR);
+        assert_non_null(strstr(r.failure, bad[i][1]));
+        kr__sc_result_free(&r);
+        kr__sc_free(s);
+    }
+}
+
 static void traces_read_back(void **state)
 {
     (void)state;
@@ -344,7 +371,7 @@ static void typed_arguments(void **state)
                             "      - {id: e, type: echo}\n"
                             "      - id: r\n"
                             "        type: arg-reader\n"
-                            "        args: {n: 42, d: 250ms, text: hi, flag: yes,\n"
+                            "        args: {n: 0x2a, d: 250ms, text: hi, flag: true,\n"
                             "               peer: e@a, peers: [e, e@a]}\n");
     sc_result r = run(s, 1);
     assert_int_equal(r.status, SC_PASS);
@@ -510,6 +537,7 @@ int main(void)
         cmocka_unit_test(traces_read_back),
         cmocka_unit_test(registry_refuses_bad_names_and_duplicates),
         cmocka_unit_test(typed_arguments),
+        cmocka_unit_test(arguments_use_the_one_grammar), /* after: registers arg-reader */
         cmocka_unit_test(same_time_actions_run_in_file_order),
         cmocka_unit_test(probe_events_carry_the_node),
     };

@@ -3,7 +3,6 @@
 #include "backend.h"
 #include "internal.h"
 
-#include <errno.h>
 #include <inttypes.h>
 
 atomic_bool kr__is_running;
@@ -16,33 +15,29 @@ const char *kr_backend(void) { return kr__backend_name; }
 
 bool kr_running(void) { return atomic_load(&kr__is_running); }
 
+/* KAIROS_* numbers are read with the one grammar of kairos/parse.h. */
 int kr__config_int(const char *name, const char *text, long min, long max, long *out)
 {
-    char *end;
-    errno = 0;
-    long v = strtol(text, &end, 10);
-    if (errno || end == text || *end != '\0' || v < min || v > max) {
-        kr__log("kr_init: %s=\"%s\" is not an integer in [%ld, %ld]", name, text, min, max);
+    int64_t v;
+    if (kr_parse_i64(text, &v) != 0 || v < min || v > max) {
+        kr__log("kr_init: %s=\"%s\" is not an integer in [%ld, %ld] (decimal without leading "
+                "zeros, or 0x hex)",
+                name, text, min, max);
         return KR_EINVAL;
     }
-    *out = v;
+    *out = (long)v;
     return 0;
 }
 
 int kr__config_u64(const char *name, const char *text, uint64_t *out)
 {
-    char *end;
-    errno = 0;
-    if (text[0] == '-' || text[0] == '\0')
-        goto bad;
-    unsigned long long v = strtoull(text, &end, 0);
-    if (errno || *end != '\0')
-        goto bad;
-    *out = v;
+    if (kr_parse_u64(text, out) != 0) {
+        kr__log("kr_init: %s=\"%s\" is not an unsigned integer (decimal without leading "
+                "zeros, or 0x hex)",
+                name, text);
+        return KR_EINVAL;
+    }
     return 0;
-bad:
-    kr__log("kr_init: %s=\"%s\" is not an unsigned integer", name, text);
-    return KR_EINVAL;
 }
 
 /* The fields the core itself uses (this node's address): the caller's

@@ -348,10 +348,8 @@ static bool env_positive(const char *name, long long max, long long def, long lo
     *out = def;
     if (!v)
         return true;
-    char *end;
-    errno = 0;
-    long long n = strtoll(v, &end, 10);
-    if (errno || end == v || *end != '\0' || n < 1 || n > max) {
+    int64_t n;
+    if (kr_parse_i64(v, &n) != 0 || n < 1 || n > max) {
         kr__log("kr_init: %s=\"%s\" is not an integer in [1, %lld]", name, v, max);
         return false;
     }

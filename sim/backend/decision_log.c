@@ -65,6 +65,8 @@ static const char *strategy_name(void)
         return "fifo";
     case KR__STRATEGY_PCT:
         return "pct";
+    case KR__STRATEGY_POS:
+        return "pos";
     default:
         return "random";
     }

@@ -6,7 +6,7 @@
  * drawn from the seed, so every interleaving at event granularity is
  * reachable. When nothing can run and the clock is not paused, virtual time
  * jumps to the next deadline. */
-#include "sim_internal.h"
+#include "priority.h"
 
 #include <inttypes.h>
 
@@ -42,27 +42,21 @@ void kr__sim_seed_streams(uint64_t seed)
     kr__prng_seed(&kr__sim.disk, seed, STREAM_DISK);
 }
 
-/* PCT (Burckhardt et al.): random distinct high priorities, and d-1 steps
- * at which the running process drops below every other. */
-#define PCT_STEPS_ESTIMATE 2000u
-
-static void pct_setup(int depth)
-{
-    kr__sim.pct_depth = depth;
-    for (int i = 0; i < kr__sim.pct_depth - 1; i++)
-        kr__sim.pct_change_steps[i] = 1 + kr__prng_below(&kr__sim.sched, PCT_STEPS_ESTIMATE);
-    kr__sim.pct_next_low = (uint32_t)kr__sim.pct_depth;
-    kr__sim.timer_priority = 0x10000000u + (uint32_t)kr__prng_below(&kr__sim.sched, 0x70000000u);
-}
-
-static uint32_t pct_priority(void) { return 0x10000000u + (uint32_t)kr__prng_below(&kr__sim.sched, 0x70000000u); }
+/* The priority slot of every option, for PCT and POS. */
+static uint32_t **slots;
+static size_t slots_cap;
+static uint32_t spare_slot; /* a link whose slot could not be allocated */
 
 /* What kr_init asked for (kr__backend_configure), for the next start. */
 static struct {
     uint64_t seed;
     kr__strategy strategy;
     int pct_depth;
+    uint64_t pct_steps; /* 0: KR__PCT_STEPS_DEFAULT */
 } configured;
+
+/* PCT's k: a billion steps is far past any run the step limits allow. */
+#define PCT_STEPS_MAX 1000000000
 
 static int configure_strategy(const char *name)
 {
@@ -72,8 +66,10 @@ static int configure_strategy(const char *name)
         configured.strategy = KR__STRATEGY_FIFO;
     else if (strcmp(name, "pct") == 0)
         configured.strategy = KR__STRATEGY_PCT;
+    else if (strcmp(name, "pos") == 0)
+        configured.strategy = KR__STRATEGY_POS;
     else {
-        kr__log("kr_init: unknown strategy \"%s\" (random, pct or fifo)", name);
+        kr__log("kr_init: unknown strategy \"%s\" (random, pct, pos or fifo)", name);
         return KR_EINVAL;
     }
     return 0;
@@ -104,6 +100,17 @@ int kr__backend_configure(const kr_config *cfg)
                 KR_PCT_DEPTH_MAX);
         return KR_EINVAL;
     }
+    configured.pct_steps = c.pct_steps;
+    if (c.pct_steps == 0 && (v = getenv("KAIROS_PCT_STEPS")) != NULL) {
+        if ((rc = kr__config_int("KAIROS_PCT_STEPS", v, 1, PCT_STEPS_MAX, &n)) != 0)
+            return rc;
+        configured.pct_steps = (uint64_t)n;
+    }
+    if (configured.pct_steps > PCT_STEPS_MAX) {
+        kr__log("kr_init: pct_steps=%" PRIu64 " out of range [0, %d]", configured.pct_steps,
+                PCT_STEPS_MAX);
+        return KR_EINVAL;
+    }
     return 0;
 }
 
@@ -118,8 +125,8 @@ int kr__backend_start(const kr__config *cfg)
     kr__sim_time_reset();
     kr__sim_seed_streams(configured.seed);
     kr__sim.strategy = configured.strategy;
-    if (kr__sim.strategy == KR__STRATEGY_PCT)
-        pct_setup(configured.pct_depth);
+    if (kr__sim.strategy == KR__STRATEGY_PCT || kr__sim.strategy == KR__STRATEGY_POS)
+        kr__priority_start(configured.pct_depth, configured.pct_steps);
     kr__sim.now = KR__SIM_EPOCH;
     kr__sim.hash = 0x6b6169726f73ull; /* "kairos" */
     if (kr__local_port == 0)
@@ -131,6 +138,10 @@ int kr__backend_start(const kr__config *cfg)
 void kr__backend_stop(void)
 {
     kr__sim_net_stop();
+    kr__priority_stop();
+    free(slots);
+    slots = NULL;
+    slots_cap = 0;
     free(kr__sim.ring);
     kr__sim.ring = NULL;
     kr__sim.ring_len = kr__sim.ring_cap = kr__sim.ring_head = 0;
@@ -221,33 +232,9 @@ void kr__sim_park_node(size_t node)
     }
 }
 
-void kr__backend_schedule(kr__proc *p)
-{
-    if (kr__sim.strategy == KR__STRATEGY_PCT && p->sched_index == 0)
-        p->sched_index = pct_priority();
-    make_runnable(p);
-}
+void kr__backend_schedule(kr__proc *p) { make_runnable(p); }
 
 /* ---- choosing ------------------------------------------------------------ */
-
-static uint32_t pct_choose(uint32_t n_procs, bool timer_due)
-{
-    uint32_t best = 0, best_priority = 0;
-    for (uint32_t i = 0; i < n_procs; i++) {
-        uint32_t pr = (*ring_at(i))->sched_index;
-        if (pr > best_priority) {
-            best_priority = pr;
-            best = i;
-        }
-    }
-    if (timer_due && kr__sim.timer_priority > best_priority)
-        best = n_procs;
-    for (int i = 0; i < kr__sim.pct_depth - 1; i++) {
-        if (kr__sim.pct_change_steps[i] == kr__sim.steps + 1 && best < n_procs && kr__sim.pct_next_low > 1)
-            (*ring_at(best))->sched_index = --kr__sim.pct_next_low;
-    }
-    return best;
-}
 
 /* The options of one step, in this order: runnable processes (in the order
  * they became runnable), "fire the next due timer", then each network link
@@ -255,6 +242,34 @@ static uint32_t pct_choose(uint32_t n_procs, bool timer_due)
 typedef struct step_options {
     uint32_t procs, timer, links;
 } step_options;
+
+static uint32_t priority_choice(uint32_t options, const step_options *o)
+{
+    if (options > slots_cap) {
+        size_t cap = slots_cap ? slots_cap : 64;
+        while (cap < options)
+            cap *= 2;
+        uint32_t **grown = realloc(slots, cap * sizeof *grown);
+        if (!grown) /* degrade to a random choice, stay correct */
+            return (uint32_t)kr__prng_below(&kr__sim.sched, options);
+        slots = grown;
+        slots_cap = cap;
+    }
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < o->procs; i++)
+        slots[n++] = &(*ring_at(i))->sched_index;
+    if (o->timer)
+        slots[n++] = kr__priority_timer_slot();
+    /* Grow the link table before taking pointers into it. */
+    for (uint32_t i = 0; i < o->links; i++)
+        (void)kr__priority_link_slot(kr__sim_net_due_link(i));
+    for (uint32_t i = 0; i < o->links; i++) {
+        uint32_t *slot = kr__priority_link_slot(kr__sim_net_due_link(i));
+        spare_slot = 0;
+        slots[n++] = slot ? slot : &spare_slot;
+    }
+    return kr__priority_choose(slots, n);
+}
 
 static uint32_t strategy_choice(uint32_t options, void *ctx)
 {
@@ -264,10 +279,8 @@ static uint32_t strategy_choice(uint32_t options, void *ctx)
         /* timers, then the network, then processes round robin */
         return o->timer ? o->procs : o->links ? o->procs + o->timer : 0;
     case KR__STRATEGY_PCT:
-        if (o->links && kr__prng_below(&kr__sim.sched, o->procs + o->timer + 1) == 0)
-            return o->procs + o->timer + (uint32_t)kr__prng_below(&kr__sim.sched, o->links);
-        return o->procs || o->timer ? pct_choose(o->procs, o->timer != 0)
-                                    : o->procs + o->timer;
+    case KR__STRATEGY_POS:
+        return priority_choice(options, o);
     default:
         return (uint32_t)kr__prng_below(&kr__sim.sched, options);
     }

@@ -5,7 +5,12 @@
 #include "backend.h"
 #include "prng.h"
 
-typedef enum { KR__STRATEGY_RANDOM, KR__STRATEGY_FIFO, KR__STRATEGY_PCT } kr__strategy;
+typedef enum {
+    KR__STRATEGY_RANDOM,
+    KR__STRATEGY_FIFO,
+    KR__STRATEGY_PCT,
+    KR__STRATEGY_POS
+} kr__strategy;
 
 /* One recorded choice: `chosen` of `options`. */
 typedef struct kr__decision {
@@ -44,11 +49,6 @@ typedef struct kr__sim_state {
     /* Runnable processes: a ring, in the order they became runnable. */
     kr__proc **ring;
     size_t ring_head, ring_len, ring_cap;
-    /* PCT */
-    int pct_depth;
-    uint64_t pct_change_steps[KR_PCT_DEPTH_MAX];
-    uint32_t pct_next_low;
-    uint32_t timer_priority;
     /* Decisions made so far, and a schedule to follow. */
     kr__decision *log;
     size_t log_len, log_cap;
@@ -130,6 +130,7 @@ void kr__sim_net_stop(void);
 size_t kr__sim_net_due(void);       /* links whose head message is due */
 kr_time kr__sim_net_next_at(void);  /* earliest arrival in flight */
 void kr__sim_net_deliver(size_t k); /* the k-th such link delivers its head */
+size_t kr__sim_net_due_link(size_t k); /* the k-th such link's creation index */
 bool kr__sim_observing(void); /* an observer is installed: worth formatting */
 void kr__sim_emit(const char *kind, const char *node, const char *process, const char *name,
                   kr_pid from, kr_pid to, const void *body, size_t len);

@@ -296,6 +296,14 @@ kr_time kr__sim_net_next_at(void)
     return t;
 }
 
+size_t kr__sim_net_due_link(size_t k)
+{
+    for (size_t i = 0; i < link_count; i++)
+        if (links[i].head && links[i].head->at <= kr__sim.now && k-- == 0)
+            return i;
+    return link_count;
+}
+
 /* Delivers the head of the k-th link (in creation order) with a due head. */
 void kr__sim_net_deliver(size_t k)
 {

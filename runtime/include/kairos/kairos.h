@@ -14,6 +14,7 @@
 #include <kairos/check.h>
 #include <kairos/testing.h>
 #include <kairos/http.h>
+#include <kairos/parse.h>
 #include <kairos/storage.h>
 #ifdef KAIROS_SIM
 #include <kairos/sim.h>

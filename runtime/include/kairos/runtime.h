@@ -18,16 +18,21 @@ typedef struct kr_config {
     const char *ip;       /* real: listen address, NULL = 127.0.0.1 */
     int port;             /* real: listen port, 0 = any free port, -1 = none */
     uint64_t seed;        /* sim: seed of every random choice */
-    const char *strategy; /* sim: "random" (default), "pct", "fifo" */
+    const char *strategy; /* sim: "random" (default), "pct", "pos", "fifo" */
     int pct_depth;        /* sim, pct: bug depth d (1..KR_PCT_DEPTH_MAX), 0 = KAIROS_PCT_DEPTH or 3 */
     const char *runq;     /* real: run queue, "lockfree" (default) or "locked" (mutex +
                            * condition variable); NULL = KAIROS_RUNQ or the default. */
+    uint64_t pct_steps;   /* sim, pct: k, the run's length in scheduler steps from which
+                           * the d-1 priority change points are drawn (1..1e9);
+                           * 0 = KAIROS_PCT_STEPS or 2000. Set it near the length
+                           * (kr_sim_steps()) of a typical run: PCT's guarantee
+                           * 1/(n*k^(d-1)) needs it, `kairos sweep` measures it. */
 } kr_config;
 
 /* Starts the runtime. NULL means defaults. Every field left zero or NULL is
  * taken from the environment (KAIROS_WORKERS, KAIROS_IP, KAIROS_PORT,
- * KAIROS_SEED, KAIROS_STRATEGY, KAIROS_PCT_DEPTH, KAIROS_RUNQ) when set
- * there; a field the caller sets wins.
+ * KAIROS_SEED, KAIROS_STRATEGY, KAIROS_PCT_DEPTH, KAIROS_PCT_STEPS,
+ * KAIROS_RUNQ) when set there; a field the caller sets wins.
  * An invalid value (from either source) is KR_EINVAL, never a silent
  * default. A field marked for one backend (and its variable) is read and
  * checked only by that backend; the other ignores it, so one configuration

@@ -39,6 +39,7 @@ static const cli_flag flags[] = {
     {"--seeds", true, C_SWEEP},
     {"--strategy", true, C_RUN | C_SWEEP | C_REPLAY | C_SHRINK},
     {"--pct-depth", true, C_RUN | C_SWEEP | C_REPLAY | C_SHRINK},
+    {"--pct-steps", true, C_RUN | C_SWEEP | C_REPLAY | C_SHRINK},
     {"--trace", true, C_RUN | C_REPLAY},
     {"--report", true, C_RUN | C_SWEEP | C_REPLAY},
     {"--jobs", true, C_SWEEP},
@@ -70,9 +71,11 @@ static int cmd_report(const cli_opts *o);
 #define CLI_STR_(x) #x
 #define CLI_STR(x) CLI_STR_(x)
 #define STRATEGY_HELP                                                          \
-    "  --strategy S        random | pct | fifo (default: the scenario's)\n"    \
+    "  --strategy S        random | pct | pos | fifo (default: the scenario's)\n" \
     "  --pct-depth D       PCT bug depth, 1.." CLI_STR(KR_PCT_DEPTH_MAX)          \
-    " (default: the scenario's)\n"
+    " (default: the scenario's)\n"                                              \
+    "  --pct-steps K       PCT's run length k in steps (default: the scenario's,\n" \
+    "                      else measured: the longest of 8 random runs)\n"
 #define COMMON_HELP                                                            \
     "  --load LIB.so       load a shared object that registers actor types\n"  \
     "                      (its constructor or an exported kairos_register())\n" \
@@ -190,7 +193,7 @@ static const cli_flag *find_flag(const char *name, size_t len)
 static int set_int(const cli_opts *o, const char *flag, const char *v, uint64_t min,
                    uint64_t max, uint64_t *out)
 {
-    if (!cli_parse_u64(v, out) || *out < min || *out > max)
+    if (kr_parse_u64(v, out) != 0 || *out < min || *out > max)
         return cli_usage_error(o, "%s: expected a whole number in %" PRIu64 "..%" PRIu64
                                   ", got '%s'",
                                flag, min, max, v);
@@ -206,20 +209,25 @@ static int set_flag(cli_opts *o, const char *flag, const char *v)
             return cli_usage_error(o, "at most %d --load options", CLI_LOADS_MAX);
         o->loads[o->n_loads++] = v;
     } else if (strcmp(flag, "--seed") == 0) {
-        if (!cli_parse_u64(v, &o->seed))
-            return cli_usage_error(o, "--seed: expected a whole number, got '%s'", v);
+        if (kr_parse_u64(v, &o->seed) != 0)
+            return cli_usage_error(o, "--seed: expected a whole number (decimal without leading "
+                                      "zeros, or 0x hex), got '%s'",
+                                   v);
         o->have_seed = true;
     } else if (strcmp(flag, "--seeds") == 0) {
         if (!cli_parse_range(v, &o->seed_a, &o->seed_b))
             return cli_usage_error(o, "--seeds: expected A..B with A <= B, got '%s'", v);
         o->have_seeds = true;
     } else if (strcmp(flag, "--strategy") == 0) {
-        if (strcmp(v, "random") && strcmp(v, "pct") && strcmp(v, "fifo"))
-            return cli_usage_error(o, "--strategy: expected random, pct or fifo, got '%s'", v);
+        if (strcmp(v, "random") && strcmp(v, "pct") && strcmp(v, "pos") && strcmp(v, "fifo"))
+            return cli_usage_error(o, "--strategy: expected random, pct, pos or fifo, got '%s'",
+                                   v);
         o->strategy = v;
     } else if (strcmp(flag, "--pct-depth") == 0) {
         if (!(rc = set_int(o, flag, v, 1, KR_PCT_DEPTH_MAX, &n)))
             o->pct_depth = (int)n;
+    } else if (strcmp(flag, "--pct-steps") == 0) {
+        rc = set_int(o, flag, v, 1, 1000000000, &o->pct_steps);
     } else if (strcmp(flag, "--jobs") == 0) {
         if (!(rc = set_int(o, flag, v, 1, 1024, &n)))
             o->jobs = (int)n;
@@ -370,6 +378,8 @@ void cli_run_options(const cli_opts *o, const scenario *s, uint64_t seed, sc_opt
     so->seed = seed;
     so->strategy = cli_strategy(o, s);
     so->pct_depth = cli_pct_depth(o, s);
+    if (cli_uses_pct_steps(o, s))
+        so->pct_steps = cli_pct_steps(o, s);
 }
 
 void cli_run_one(const scenario *s, const sc_options *so, sc_result *r)
@@ -514,6 +524,7 @@ static int cmd_run(const cli_opts *o)
     so.trace_path = o->trace ? o->trace : temp[0] ? temp : NULL;
     sc_result r;
     cli_run_one(s, &so, &r);
+    cli_print_pct_steps(stdout, o, s);
     char cmd[2048];
     cli_replay_seed_cmd(o, s, so.seed, cmd, sizeof cmd);
     cli_print_result(stdout, &r, so.strategy, cmd);
@@ -643,6 +654,7 @@ static int replay_trace(cli_opts *o)
     cli_run_options(o, s, ti.seed, &so);
     so.strategy = o->strategy ? o->strategy : ti.strategy[0] ? ti.strategy : so.strategy;
     so.pct_depth = o->pct_depth ? o->pct_depth : ti.pct_depth ? ti.pct_depth : so.pct_depth;
+    so.pct_steps = o->pct_steps ? o->pct_steps : ti.pct_steps ? ti.pct_steps : so.pct_steps;
     so.schedule = ti.schedule;
     so.schedule_len = ti.schedule_len;
     so.skip_actions = skip;

@@ -39,6 +39,7 @@ typedef struct cli_opts {
     uint64_t seed_a, seed_b;
     const char *strategy; /* NULL: the scenario's */
     int pct_depth;        /* 0: the scenario's */
+    uint64_t pct_steps;   /* 0: the scenario's, else calibrated */
     const char *trace;    /* run: trace to write; replay: trace to follow */
     const char *report;   /* HTML report to write */
     const char *out;      /* shrink: the shrunk trace */
@@ -54,7 +55,6 @@ typedef struct cli_opts {
 } cli_opts;
 
 /* options.c */
-bool cli_parse_u64(const char *text, uint64_t *out);
 /* "A..B" (A <= B) or a single "N". */
 bool cli_parse_range(const char *text, uint64_t *a, uint64_t *b);
 /* "K/N" with 1 <= K <= N. */
@@ -66,7 +66,14 @@ void cli_append_arg(char *buf, size_t n, const char *arg);
 /* The strategy and PCT depth a run uses: the flags, else the scenario's. */
 const char *cli_strategy(const cli_opts *o, const scenario *s);
 int cli_pct_depth(const cli_opts *o, const scenario *s);
-/* "PROG [--load L]... replay FILE --seed N --strategy S [--pct-depth D]". */
+/* calibrate.c: PCT's k (the flag, the scenario's, else measured once per
+ * scenario: runs it 8 times the first time). Only meaningful for pct. */
+uint64_t cli_pct_steps(const cli_opts *o, const scenario *s);
+bool cli_uses_pct_steps(const cli_opts *o, const scenario *s);
+/* "pct: depth D, k = K steps (where K comes from)" when the strategy is pct. */
+void cli_print_pct_steps(FILE *f, const cli_opts *o, const scenario *s);
+/* "PROG [--load L]... replay FILE --seed N --strategy S [--pct-depth D
+ * --pct-steps K]". */
 void cli_replay_seed_cmd(const cli_opts *o, const scenario *s, uint64_t seed, char *buf,
                          size_t n);
 /* "PROG [--load L]... replay FILE --trace T". */

@@ -1,4 +1,5 @@
-/* Small helpers of the kairos command: strict number parsing, time
+/* Small helpers of the kairos command: ranges and shards (numbers as
+ * kairos/parse.h reads them), time
  * formatting, shell-quoted replay commands, error messages. */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -9,35 +10,18 @@
 #include <string.h>
 #include <time.h>
 
-bool cli_parse_u64(const char *text, uint64_t *out)
-{
-    if (!text || !*text)
-        return false;
-    uint64_t v = 0;
-    for (const char *p = text; *p; p++) {
-        if (*p < '0' || *p > '9')
-            return false;
-        unsigned d = (unsigned)(*p - '0');
-        if (v > (UINT64_MAX - d) / 10)
-            return false;
-        v = v * 10 + d;
-    }
-    *out = v;
-    return true;
-}
-
 bool cli_parse_range(const char *text, uint64_t *a, uint64_t *b)
 {
     const char *dots = strstr(text, "..");
     if (!dots)
-        return cli_parse_u64(text, a) && (*b = *a, true);
+        return kr_parse_u64(text, a) == 0 && (*b = *a, true);
     char first[32];
     size_t len = (size_t)(dots - text);
     if (len == 0 || len >= sizeof first)
         return false;
     memcpy(first, text, len);
     first[len] = '\0';
-    if (!cli_parse_u64(first, a) || !cli_parse_u64(dots + 2, b))
+    if (kr_parse_u64(first, a) != 0 || kr_parse_u64(dots + 2, b) != 0)
         return false;
     /* A..B is inclusive; the full 0..2^64-1 range would not count. */
     return *a <= *b && !(*a == 0 && *b == UINT64_MAX);
@@ -52,8 +36,8 @@ bool cli_parse_shard(const char *text, uint64_t *k, uint64_t *n)
         return false;
     memcpy(first, text, len);
     first[len] = '\0';
-    return cli_parse_u64(first, k) && cli_parse_u64(slash + 1, n) && *n >= 1 && *k >= 1 &&
-           *k <= *n;
+    return kr_parse_u64(first, k) == 0 && kr_parse_u64(slash + 1, n) == 0 && *n >= 1 &&
+           *k >= 1 && *k <= *n;
 }
 
 const char *cli_fmt_time(kr_duration ns, char *buf, size_t n)
@@ -144,6 +128,12 @@ void cli_replay_seed_cmd(const cli_opts *o, const scenario *s, uint64_t seed, ch
         snprintf(num, sizeof num, "%d", cli_pct_depth(o, s));
         cli_append_arg(buf, n, "--pct-depth");
         cli_append_arg(buf, n, num);
+        uint64_t k = cli_pct_steps(o, s);
+        if (k) {
+            snprintf(num, sizeof num, "%" PRIu64, k);
+            cli_append_arg(buf, n, "--pct-steps");
+            cli_append_arg(buf, n, num);
+        }
     }
 }
 

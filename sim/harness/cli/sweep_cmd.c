@@ -636,6 +636,7 @@ static int print_summary(sweep *w, double secs)
            ", strategy %s\n",
            o->file, w->s->name ? w->s->name : "", w->seed_a, w->seed_b, o->shard_k, o->shard_n,
            cli_strategy(o, w->s));
+    cli_print_pct_steps(stdout, o, w->s);
     printf("seeds run: %" PRIu64 " of %" PRIu64 ", passed %" PRIu64 ", failed %" PRIu64 "\n",
            w->done, w->count, w->passed, w->failed);
     if (w->done < w->count && o->stop_after)
@@ -694,9 +695,11 @@ static int jsonl_open(sweep *w)
     json_str(f, w->s->name ? w->s->name : "");
     fputs(",\"strategy\":", f);
     json_str(f, cli_strategy(o, w->s));
-    fprintf(f, ",\"pct_depth\":%d,\"seed_first\":%" PRIu64 ",\"seed_last\":%" PRIu64
-               ",\"shard\":\"%" PRIu64 "/%" PRIu64 "\",\"jobs\":%d,\"require_probes\":[",
-            cli_pct_depth(o, w->s), w->seed_a, w->seed_b, o->shard_k, o->shard_n, w->jobs);
+    fprintf(f, ",\"pct_depth\":%d,\"pct_steps\":%" PRIu64 ",\"seed_first\":%" PRIu64
+               ",\"seed_last\":%" PRIu64 ",\"shard\":\"%" PRIu64 "/%" PRIu64
+               "\",\"jobs\":%d,\"require_probes\":[",
+            cli_pct_depth(o, w->s), cli_uses_pct_steps(o, w->s) ? cli_pct_steps(o, w->s) : 0,
+            w->seed_a, w->seed_b, o->shard_k, o->shard_n, w->jobs);
     for (size_t i = 0; i < w->s->n_require_probes; i++) {
         fputs(i ? "," : "", f);
         json_str(f, w->s->require_probes[i]);
@@ -845,6 +848,8 @@ int cli_sweep(const cli_opts *o)
     w.s = s;
     w.tty = isatty(STDERR_FILENO);
     rc = plan(&w);
+    if (rc == 0 && cli_uses_pct_steps(o, s))
+        cli_pct_steps(o, s); /* calibrated once here, before the workers fork */
     if (rc == 0)
         rc = allocate(&w);
     if (rc == 0)

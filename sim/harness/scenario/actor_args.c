@@ -1,6 +1,10 @@
 /* Typed access to a process' YAML arguments (kr_sc_* in kairos/scenario.h).
- * Each accessor reports a bad value at its position in the scenario file. */
-#include "scenario_internal.h"
+ * Each accessor reports a bad value at its position in the scenario file.
+ * The values are read from the loader's tree (kr__sc_field) with the same
+ * grammar as every scenario field (kairos/parse.h). */
+#include "load_internal.h"
+
+#include <kairos/parse.h>
 
 #include "internal.h"
 
@@ -26,12 +30,7 @@ static void report(kr_sc_args *a, sc_pos pos, const char *fmt, ...)
 
 static const sc_value *lookup(const kr_sc_args *a, const char *key)
 {
-    if (!a || !a->map || !key || a->map->kind != SC_MAP)
-        return NULL;
-    for (size_t i = 0; i < a->map->n; i++)
-        if (strcmp(a->map->keys[i], key) == 0)
-            return a->map->items[i];
-    return NULL;
+    return a && key ? kr__sc_field(a->map, key) : NULL;
 }
 
 /* The scalar at key, or NULL (missing); a non-scalar is an error. */
@@ -46,6 +45,18 @@ static const sc_value *scalar(const kr_sc_args *a, const char *key, bool *bad)
         return NULL;
     }
     return v;
+}
+
+/* What an accessor starts with: 1 and the scalar in *v when the key is
+ * there, 0 when it is missing (the caller stores its default, out is not
+ * NULL then), KR_EINVAL when the value is not a scalar or out is NULL. */
+static int present(const kr_sc_args *a, const char *key, const void *out, const sc_value **v)
+{
+    bool bad;
+    *v = scalar(a, key, &bad);
+    if (bad || !out)
+        return KR_EINVAL;
+    return *v != NULL;
 }
 
 int kr_sc_require(const kr_sc_args *a, const char *key)
@@ -66,24 +77,26 @@ int kr_sc_require(const kr_sc_args *a, const char *key)
 int kr_sc_int(const kr_sc_args *a, const char *key, int64_t min, int64_t max, int64_t def,
               int64_t *out)
 {
-    bool bad;
-    const sc_value *v = scalar(a, key, &bad);
-    if (bad || !out)
-        return KR_EINVAL;
-    if (!v) {
+    const sc_value *v;
+    int got = present(a, key, out, &v);
+    if (got == 0)
         *out = def;
-        return 0;
-    }
-    char *end;
-    errno = 0;
-    long long n = strtoll(v->text, &end, 10);
-    if (errno || end == v->text || *end != '\0') {
+    if (got <= 0)
+        return got;
+    int64_t n;
+    int rc = kr_parse_i64(v->text, &n);
+    if (rc == KR_EINVAL) {
         report((kr_sc_args *)a, v->pos, "'%s' must be an integer, got \"%s\"", key, v->text);
         return KR_EINVAL;
     }
-    if (n < min || n > max) {
-        report((kr_sc_args *)a, v->pos, "'%s' = %lld is out of range [%lld, %lld]", key, n,
+    if (rc) {
+        report((kr_sc_args *)a, v->pos, "'%s' = %s is out of range [%lld, %lld]", key, v->text,
                (long long)min, (long long)max);
+        return KR_EINVAL;
+    }
+    if (n < min || n > max) {
+        report((kr_sc_args *)a, v->pos, "'%s' = %lld is out of range [%lld, %lld]", key,
+               (long long)n, (long long)min, (long long)max);
         return KR_EINVAL;
     }
     *out = n;
@@ -92,15 +105,13 @@ int kr_sc_int(const kr_sc_args *a, const char *key, int64_t min, int64_t max, in
 
 int kr_sc_duration(const kr_sc_args *a, const char *key, kr_duration def, kr_duration *out)
 {
-    bool bad;
-    const sc_value *v = scalar(a, key, &bad);
-    if (bad || !out)
-        return KR_EINVAL;
-    if (!v) {
+    const sc_value *v;
+    int got = present(a, key, out, &v);
+    if (got == 0)
         *out = def;
-        return 0;
-    }
-    if (!kr__sc_parse_duration(v->text, out)) {
+    if (got <= 0)
+        return got;
+    if (kr_parse_duration(v->text, out) != 0) {
         report((kr_sc_args *)a, v->pos, "'%s' must be a duration like 250ms or 2s, got \"%s\"",
                key, v->text);
         return KR_EINVAL;
@@ -120,19 +131,13 @@ int kr_sc_string(const kr_sc_args *a, const char *key, const char *def, const ch
 
 int kr_sc_bool(const kr_sc_args *a, const char *key, bool def, bool *out)
 {
-    bool bad;
-    const sc_value *v = scalar(a, key, &bad);
-    if (bad || !out)
-        return KR_EINVAL;
-    if (!v) {
+    const sc_value *v;
+    int got = present(a, key, out, &v);
+    if (got == 0)
         *out = def;
-        return 0;
-    }
-    if (strcmp(v->text, "true") == 0 || strcmp(v->text, "yes") == 0)
-        *out = true;
-    else if (strcmp(v->text, "false") == 0 || strcmp(v->text, "no") == 0)
-        *out = false;
-    else {
+    if (got <= 0)
+        return got;
+    if (kr_parse_bool(v->text, out) != 0) {
         report((kr_sc_args *)a, v->pos, "'%s' must be true or false, got \"%s\"", key, v->text);
         return KR_EINVAL;
     }

@@ -565,7 +565,8 @@ static int start_runtime(const scenario *s, const sc_options *o)
 {
     kr_config c = {.seed = o->seed,
                    .strategy = o->strategy ? o->strategy : s->strategy,
-                   .pct_depth = o->pct_depth ? o->pct_depth : s->pct_depth};
+                   .pct_depth = o->pct_depth ? o->pct_depth : s->pct_depth,
+                   .pct_steps = o->pct_steps ? o->pct_steps : s->pct_steps};
     int rc = kr_init(&c);
     if (rc != 0)
         return rc;

@@ -135,20 +135,25 @@ typedef struct scenario {
     uint64_t seed_first, seed_last; /* default sweep range */
     char strategy[16];
     int pct_depth;
+    uint64_t pct_steps; /* PCT's k; 0 = measured by a calibration pass */
     sc_value *root; /* owns every sc_value */
 } scenario;
+
+/* grow.c: the harness' one growable-array helper (the contract of kr__grow
+ * in the core, which the harness does not include): items with room for at
+ * least len + 1, doubling from first_cap; NULL on overflow or out of memory,
+ * leaving items and *cap as they were. */
+void *kr__sc_grow(void *items, size_t *cap, size_t len, size_t item_size, size_t first_cap);
 
 /* The entry points below are exported (KR_API) for the tests and the fuzz
  * target; they are not part of the public API. */
 
-/* load.c: parses and validates `path`. On error returns KR_EFORMAT (or
+/* load.c (with yaml_tree.c, value.c, schema.c, sections.c): parses and validates `path`. On error returns KR_EFORMAT (or
  * KR_EIO/KR_ENOMEM) with err = "file:line:col: message". Actor types,
  * invariants and actions must be registered before loading (they are
  * checked). */
 KR_API int kr__sc_load(const char *path, scenario **out, char *err, size_t err_len);
 KR_API void kr__sc_free(scenario *s);
-/* "250ms" etc.; false when malformed. */
-KR_API bool kr__sc_parse_duration(const char *text, kr_duration *out);
 
 /* registry.c */
 typedef struct sc_type {
@@ -183,6 +188,7 @@ typedef struct sc_options {
     uint64_t seed;
     const char *strategy; /* NULL = the scenario's */
     int pct_depth;        /* 0 = the scenario's */
+    uint64_t pct_steps;   /* PCT's k; 0 = the runtime's default */
     const char *trace_path; /* write a JSON Lines trace here (NULL: none) */
     FILE *log;              /* verbose event log (replay), or NULL */
     /* Follow these decisions first (replay/shrink), then the strategy. */
@@ -242,6 +248,7 @@ typedef struct sc_trace_info {
     uint64_t seed;
     char strategy[16];
     int pct_depth;
+    uint64_t pct_steps; /* 0: not recorded */
     uint64_t hash;
     bool *skip_actions; /* owned; n_actions long or NULL */
     size_t n_skip;
