@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
-# Install smoke check: `cmake --install` into a temporary prefix, then build
+# Install smoke check: `cmake --install` into a temporary prefix; the
+# installed `kairos` runs (--help, a scenario) with no environment variables
+# at all (its RPATH finds the installed libraries); then build
 # examples/pingpong.c against each installed library twice, through
 # pkg-config (kairos, kairos-sim) and through find_package(kairos) in a tiny
-# CMake project, and run every binary.
+# CMake project, and run every binary; last, a parent project that
+# add_subdirectory()s the source tree without cmocka builds and runs
+# (tests/test_subproject.sh --build).
 #
 # Usage: .ci/install-check.sh [BUILD_DIR]   (default: build; configured and
 # built here if needed)
@@ -17,11 +21,20 @@ prefix="$tmp/prefix"
 if [[ ! -f "$build/CMakeCache.txt" ]]; then
   cmake -S "$root" -B "$build"
 fi
-cmake --build "$build" -j"$(nproc)" --target kairos kairos_sim
+cmake --build "$build" -j"$(nproc)" --target kairos kairos_sim kairos_cli
 cmake --install "$build" --prefix "$prefix"
 
 echo "--- installed files"
 (cd "$prefix" && find . -type f -o -type l | sort)
+
+# Before anything below sets LD_LIBRARY_PATH: env -i, as a user's shell
+# without it would. A passing seed of the shipped scenario, so exit 0.
+echo "--- installed kairos, no environment"
+env -i "$prefix/bin/kairos" --help >"$tmp/help.txt" ||
+  { echo "install-check: $prefix/bin/kairos --help failed" >&2; exit 1; }
+head -3 "$tmp/help.txt"
+env -i "$prefix/bin/kairos" run "$root/scenarios/three-node.yaml" --seed 1 ||
+  { echo "install-check: $prefix/bin/kairos run failed" >&2; exit 1; }
 
 # pkg-config finds the .pc files wherever GNUInstallDirs put the libraries.
 pc=$(find "$prefix" -name kairos.pc -print -quit)
@@ -65,5 +78,8 @@ cmake -S "$proj" -B "$proj/build" -DCMAKE_PREFIX_PATH="$prefix" -DCMAKE_C_COMPIL
 cmake --build "$proj/build" -j"$(nproc)"
 "$proj/build/pingpong_real"
 "$proj/build/pingpong_sim" 2
+
+echo "--- add_subdirectory(kairos) in a parent project, without cmocka"
+bash "$root/tests/test_subproject.sh" "$root" "$tmp/subproject" --build
 
 echo "install-check: OK"

@@ -101,6 +101,9 @@ int kr__backend_file_truncate(kr_file *f, uint64_t size);
 void kr__backend_file_close(kr_file *f);
 int kr__backend_file_remove(const char *name);
 
+/* kr_probe(name) was hit (and counted by the core), on any thread. */
+void kr__backend_probe_hit(const char *name);
+
 /* Randomness and fault points. */
 uint64_t kr__backend_random(void);
 bool kr__backend_buggify(double p, const char *file, int line);

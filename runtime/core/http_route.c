@@ -690,6 +690,14 @@ static void served_item(kr__proc *p, void *ctx)
     kr__sb_printf(w->b, ":%u", (unsigned)atomic_load_explicit(&p->served, memory_order_relaxed));
 }
 
+static void probe_item(const char *name, uint64_t hits, void *ctx)
+{
+    walk *w = ctx;
+    kr__sb_puts(w->b, w->count++ ? "," : "");
+    kr__sb_json_string(w->b, name);
+    kr__sb_printf(w->b, ":%llu", (unsigned long long)hits);
+}
+
 static void serve_metrics(const kr__http_sink *sink)
 {
     kr_stats s;
@@ -716,6 +724,9 @@ static void serve_metrics(const kr__http_sink *sink)
     kr__sb_puts(&b, "},\"events_per_process\":{");
     walk served = {.b = &b};
     kr__table_each(served_item, &served);
+    kr__sb_puts(&b, "},\"probes\":{");
+    walk probes = {.b = &b};
+    kr_probe_each(probe_item, &probes);
     kr__sb_printf(&b, "},\"processes\":%zu,\"queued_events\":%llu}", w.count,
                   (unsigned long long)w.queued);
     respond_sb(sink, &b, "application/json");

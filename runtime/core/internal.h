@@ -108,6 +108,9 @@ void kr__testing_reset(void);
 size_t kr__timers_pending(void);
 void kr__timers_clear(void); /* drops every pending timer */
 
+/* ---- probes (probe.c) -------------------------------------------------- */
+void kr__probes_reset(void); /* forgets every probe (kr_init) */
+
 /* ---- runtime state (runtime.c) ------------------------------------------ */
 bool kr__inside_process(const char *what); /* logs misuse when true */
 

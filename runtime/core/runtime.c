@@ -84,6 +84,7 @@ int kr_init(const kr_config *cfg)
     if (rc != 0)
         return rc;
     reset_counters();
+    kr__probes_reset();
     kr__ids_reset();
     kr__local_ip = c.ip;
     kr__local_port = c.port > 0 ? (uint16_t)c.port : 0;

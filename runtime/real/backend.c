@@ -165,4 +165,6 @@ bool kr__backend_buggify(double p, const char *file, int line)
     return false; /* fault points are a simulation-only tool */
 }
 
+void kr__backend_probe_hit(const char *name) { (void)name; /* counted by the core */ }
+
 void kr__backend_check_failed(const char *msg) { kr__log("check failed: %s", msg); }

@@ -12,6 +12,7 @@
 #include <kairos/future.h>
 #include <kairos/dispatch.h>
 #include <kairos/check.h>
+#include <kairos/probe.h>
 #include <kairos/testing.h>
 #include <kairos/http.h>
 #include <kairos/parse.h>

@@ -57,14 +57,8 @@ KR_API int kr_invariant_register(const char *name, kr_invariant_fn check, const 
 KR_API void kr_sc_each(const char *type,
                        void (*fn)(kr_process *p, const char *type, void *ctx), void *ctx);
 
-/* Probes (rare paths, FoundationDB's CODE_PROBE): counted per run; a sweep
- * reports them and a scenario can require some to be hit. */
-KR_API void kr_probe(const char *name);
-#define kr_sometimes(cond, name)                                               \
-    do {                                                                       \
-        if (cond)                                                              \
-            kr_probe(name);                                                    \
-    } while (0)
+/* Probes (kr_probe, kr_sometimes) are in <kairos/probe.h>, on both
+ * backends. */
 
 /* The kairos command with the types registered so far (and the built-in
  * ones). A user's own runner: register types, then

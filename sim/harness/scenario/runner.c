@@ -51,7 +51,7 @@ static struct run {
     kr_time epoch;
     live_proc *live;
     size_t n_live, cap_live;
-    counters delivered, probes;
+    counters delivered;
     timed *timeline;
     size_t n_timeline;
     bool dry; /* kr__sc_check_args: build each process, spawn none */
@@ -96,25 +96,7 @@ static void counters_free(counters *c)
     memset(c, 0, sizeof *c);
 }
 
-/* ---- probes and process iteration (public) -------------------------------- */
-
-void kr_probe(const char *name)
-{
-    if (!name || !R.active)
-        return;
-    count(&R.probes, name);
-    /* The probing process' node too, so the report draws the probe in that
-     * process' lane (an empty node would put it in no node's lanes). */
-    kr_process *self = kr_current();
-    kr_pid me = self ? kr_self(self) : KR_PID_NONE;
-    char node[24] = "";
-    if (self) {
-        char ip[16];
-        kr__ip_format(me.ip, ip, sizeof ip);
-        snprintf(node, sizeof node, "%s:%u", ip, (unsigned)me.port);
-    }
-    kr__sim_emit("probe", node, me.id, name, KR_PID_NONE, KR_PID_NONE, NULL, 0);
-}
+/* ---- process iteration (public) -------------------------------- */
 
 void kr_sc_each(const char *type, void (*fn)(kr_process *p, const char *type, void *ctx),
                 void *ctx)
@@ -545,7 +527,7 @@ static void check_expectations(void)
             break;
         }
         case SC_EXPECT_PROBE: {
-            uint64_t n = count_of(&R.probes, x->name);
+            uint64_t n = kr_probe_count(x->name);
             snprintf(sig, sizeof sig, "expect probe %s", x->name);
             if (n < (uint64_t)x->at_least)
                 fail(sig, "expected probe '%s' hit at least %" PRId64 " times, got %" PRIu64, x->name,
@@ -621,6 +603,16 @@ static void run_loop(void)
     }
 }
 
+/* The run's probes (counted by the runtime since this run's kr_init). */
+static void collect_probe(const char *name, uint64_t hits, void *ctx)
+{
+    sc_result *r = ctx;
+    if (r->n_probes < SC_PROBES_MAX) {
+        r->probe_names[r->n_probes] = kr__strdup(name);
+        r->probe_hits[r->n_probes++] = hits;
+    }
+}
+
 static void collect_result(sc_result *r)
 {
     r->hash = kr_sim_trace_hash();
@@ -632,10 +624,7 @@ static void collect_result(sc_result *r)
         kr_sim_decisions((uint32_t(*)[2])(void *)r->decisions, n);
         r->n_decisions = n;
     }
-    for (size_t i = 0; i < R.probes.len && r->n_probes < SC_PROBES_MAX; i++) {
-        r->probe_names[r->n_probes] = kr__strdup(R.probes.items[i].name);
-        r->probe_hits[r->n_probes++] = R.probes.items[i].n;
-    }
+    kr_probe_each(collect_probe, r);
 }
 
 static void reset_run(void)
@@ -649,7 +638,6 @@ static void reset_run(void)
     kr__free(R.timeline);
     kr__free(R.live);
     counters_free(&R.delivered);
-    counters_free(&R.probes);
     memset(&R, 0, sizeof R);
 }
 
