@@ -92,7 +92,7 @@ static void snapshot_lists_probes(void **state)
     assert_int_equal(kr_future_state_of(f), KR_READY);
     const kr_http_response *r = kr_future_value(f);
     assert_int_equal(r->status, 200);
-    assert_non_null(strstr(r->body, "\"probes\":{\"a \\\"quoted\\\" probe\":2}"));
+    assert_non_null(strstr(r->body, "\"kairos/probe/a \\\"quoted\\\" probe\":2"));
     kr_future_unref(f);
 }
 

@@ -492,11 +492,12 @@ static void builtin_endpoints(void **state)
     kr_clock_settle(); /* srv's worker finishes its turn after replying */
     r = get("/metrics/snapshot");
     assert_int_equal(r.status, 200);
-    assert_non_null(strstr(r.body, "\"processes_spawned\":2"));
-    assert_non_null(strstr(r.body, "\"connections\":1"));
-    assert_non_null(strstr(r.body, "\"queue_depths\":{\"srv\":0,\"we\\\"ird\\\\id\\u0001\":0}"));
+    assert_non_null(strstr(r.body, "\"kairos/processes_spawned\":2"));
+    assert_non_null(strstr(r.body, "\"kairos/http_connections\":1"));
+    assert_non_null(strstr(r.body, "\"kairos/queue_depth/srv\":0"));
+    assert_non_null(strstr(r.body, "\"kairos/queue_depth/we\\\"ird\\\\id\\u0001\":0"));
     /* srv ran initialize and the /srv/a request: two events at least. */
-    const char *key = "\"events_per_process\":{\"srv\":";
+    const char *key = "\"kairos/events_served/srv\":";
     const char *n = strstr(r.body, key);
     assert_non_null(n);
     assert_true(atoi(n + strlen(key)) >= 2);

@@ -9,6 +9,7 @@
  * (ProcessBase::consume(HttpEvent)), so a route installed from initialize()
  * never races with a lookup and handlers run in arrival order. */
 #include "http_internal.h"
+#include "metrics_internal.h"
 
 #include "backend.h"
 
@@ -672,68 +673,9 @@ static void serve_help(const char *rest, const kr__http_sink *sink)
     respond_sb(sink, &b, "text/plain");
 }
 
-static void metrics_item(kr__proc *p, void *ctx)
-{
-    walk *w = ctx;
-    uint32_t pending = atomic_load_explicit(&p->pending, memory_order_relaxed);
-    kr__sb_puts(w->b, w->count++ ? "," : "");
-    kr__sb_json_string(w->b, p->pid.id);
-    kr__sb_printf(w->b, ":%u", (unsigned)pending);
-    w->queued += pending;
-}
-
-static void served_item(kr__proc *p, void *ctx)
-{
-    walk *w = ctx;
-    kr__sb_puts(w->b, w->count++ ? "," : "");
-    kr__sb_json_string(w->b, p->pid.id);
-    kr__sb_printf(w->b, ":%u", (unsigned)atomic_load_explicit(&p->served, memory_order_relaxed));
-}
-
-static void probe_item(const char *name, uint64_t hits, void *ctx)
-{
-    walk *w = ctx;
-    kr__sb_puts(w->b, w->count++ ? "," : "");
-    kr__sb_json_string(w->b, name);
-    kr__sb_printf(w->b, ":%llu", (unsigned long long)hits);
-}
-
-static void serve_metrics(const kr__http_sink *sink)
-{
-    kr_stats s;
-    kr_stats_get(&s);
-    kr__sb b = {0};
-    kr__sb_printf(&b,
-                  "{\"messages_sent\":%llu,\"messages_delivered\":%llu,"
-                  "\"messages_dropped\":%llu,\"dispatches\":%llu,\"events_served\":%llu,"
-                  "\"events_dropped\":%llu,\"processes_spawned\":%llu,"
-                  "\"processes_terminated\":%llu,\"timers_created\":%llu,"
-                  "\"timers_fired\":%llu,\"timers_cancelled\":%llu,\"timers_pending\":%zu,"
-                  "\"http_requests\":%llu,\"connections\":%ld,\"peers\":%ld,\"queue_depths\":{",
-                  (unsigned long long)s.messages_sent, (unsigned long long)s.messages_delivered,
-                  (unsigned long long)s.messages_dropped, (unsigned long long)s.dispatches,
-                  (unsigned long long)s.events_served, (unsigned long long)s.events_dropped,
-                  (unsigned long long)s.processes_spawned,
-                  (unsigned long long)s.processes_terminated,
-                  (unsigned long long)s.timers_created, (unsigned long long)s.timers_fired,
-                  (unsigned long long)s.timers_cancelled, kr__timers_pending(),
-                  (unsigned long long)atomic_load(&kr__http_stat_requests),
-                  atomic_load(&kr__http_stat_connections), atomic_load(&kr__http_stat_peers));
-    walk w = {.b = &b};
-    kr__table_each(metrics_item, &w);
-    kr__sb_puts(&b, "},\"events_per_process\":{");
-    walk served = {.b = &b};
-    kr__table_each(served_item, &served);
-    kr__sb_puts(&b, "},\"probes\":{");
-    walk probes = {.b = &b};
-    kr_probe_each(probe_item, &probes);
-    kr__sb_printf(&b, "},\"processes\":%zu,\"queued_events\":%llu}", w.count,
-                  (unsigned long long)w.queued);
-    respond_sb(sink, &b, "application/json");
-}
-
 /* True if `id` names a built-in endpoint (and it was answered). */
-static bool serve_builtin(const char *id, const char *rest, const kr__http_sink *sink)
+static bool serve_builtin(const char *id, const char *rest, const char *query,
+                          const kr__http_sink *sink)
 {
     if (strcmp(id, "__processes__") == 0)
         serve_processes(sink);
@@ -741,7 +683,7 @@ static bool serve_builtin(const char *id, const char *rest, const kr__http_sink 
         serve_help(rest, sink);
     else if (strcmp(id, "metrics") == 0) {
         if (strcmp(rest, "/snapshot") == 0 || strcmp(rest, "/snapshot/") == 0)
-            serve_metrics(sink);
+            kr__metrics_serve(query, sink);
         else
             respond_text(sink, 404, "Not Found");
     } else
@@ -907,7 +849,7 @@ void kr__http_handle(const kr__http_in *in, const kr__http_sink *sink)
         kr__sb_free(&shown);
         return;
     }
-    if (!serve_builtin(id, rest, sink))
+    if (!serve_builtin(id, rest, in->query, sink))
         deliver_request(in, id, rest, sink);
 }
 

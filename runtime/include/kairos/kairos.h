@@ -15,6 +15,7 @@
 #include <kairos/probe.h>
 #include <kairos/testing.h>
 #include <kairos/http.h>
+#include <kairos/metrics.h>
 #include <kairos/parse.h>
 #include <kairos/storage.h>
 #ifdef KAIROS_SIM

@@ -3,7 +3,7 @@
  * (since the last kr_init; still readable after kr_finalize). The simulator
  * also puts a "probe" event in the trace, and a scenario sweep reports the
  * counts per run and can require some probes to be hit (scenarios/FORMAT.md);
- * the real backend lists them under "probes" in /metrics/snapshot. */
+ * the real backend lists them as "kairos/probe/<name>" in /metrics/snapshot. */
 #ifndef KAIROS_PROBE_H
 #define KAIROS_PROBE_H
 

@@ -49,6 +49,7 @@ KR_API void kr__sc_free(scenario *s)
     }
     for (size_t i = 0; i < s->n_require_probes; i++)
         free(s->require_probes[i]);
+    free(s->random_faults.nodes);
     free(s->nodes);
     free(s->procs);
     free(s->links);

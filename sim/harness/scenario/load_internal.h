@@ -81,6 +81,10 @@ int kr__sc_get_prob(sc_load *l, const sc_value *v, const char *what, double *out
 int kr__sc_get_duration(sc_load *l, const sc_value *v, const char *what, kr_duration *out);
 int kr__sc_get_positive_duration(sc_load *l, const sc_value *v, const char *what,
                                  kr_duration *out);
+/* A duration with an optional leading '-' (clock offsets). */
+int kr__sc_get_signed_duration(sc_load *l, const sc_value *v, const char *what, kr_duration *out);
+/* A clock drift: a decimal fraction in (-0.5, 0.5). */
+int kr__sc_get_drift(sc_load *l, const sc_value *v, const char *what, double *out);
 /* A duration range: [min, max] or one duration for both. */
 int kr__sc_get_range(sc_load *l, const sc_value *v, const char *what, kr_duration *lo,
                      kr_duration *hi);
@@ -98,6 +102,8 @@ typedef enum sc_value_type {
     SC_T_POSITIVE,  /* kr_duration > 0 */
     SC_T_INSTANT,   /* kr_duration: a virtual time within limits: time */
     SC_T_RANGE,     /* kr_duration at offset (min) and offset2 (max) */
+    SC_T_OFFSET,    /* kr_duration, may be negative ("-250ms") */
+    SC_T_DRIFT,     /* double in (-0.5, 0.5) */
     SC_T_NODE,      /* size_t: index of a node named by the value */
     SC_T_PROC,      /* size_t: index of a process referred to by the value */
     SC_T_INVARIANT, /* char *: a registered invariant's name */

@@ -274,7 +274,13 @@ static kr_pid target_pid(size_t proc)
 
 static bool is_fault(sc_action_kind k)
 {
-    return k == SC_PARTITION || k == SC_HEAL || k == SC_CRASH || k == SC_RESTART || k == SC_CLOG;
+    return k != SC_POST && k != SC_DISPATCH && k != SC_HTTP;
+}
+
+/* How long after it starts a fault is over by itself (clog, pause). */
+static kr_duration fault_length(const sc_action *a)
+{
+    return a->kind == SC_CLOG || a->kind == SC_PAUSE ? a->duration : 0;
 }
 
 static void perform(const sc_action *a)
@@ -324,6 +330,21 @@ static void perform(const sc_action *a)
     case SC_CLOG:
         kr_sim_clog(s->nodes[a->from_node].address, s->nodes[a->to_node].address, a->duration);
         break;
+    case SC_POWER_OFF:
+        kr_sim_power_off(s->nodes[a->node].address);
+        break;
+    case SC_CUT:
+        kr_sim_cut(s->nodes[a->from_node].address, s->nodes[a->to_node].address);
+        break;
+    case SC_PAUSE:
+        kr_sim_pause(s->nodes[a->node].address, a->duration);
+        break;
+    case SC_CLOCK:
+        kr_sim_clock_skew(s->nodes[a->node].address, a->clock_offset, a->clock_drift);
+        break;
+    case SC_DISK:
+        kr_sim_disk_faults(s->nodes[a->node].address, &a->disk);
+        break;
     }
 }
 
@@ -337,7 +358,7 @@ static void fire_timed(void *ctx)
 static void schedule_action(timed *t)
 {
     kr_time at = R.epoch + t->action.at;
-    kr_time settled = at + (t->action.kind == SC_CLOG ? t->action.duration : 0);
+    kr_time settled = at + fault_length(&t->action);
     if (is_fault(t->action.kind) && settled > R.last_fault)
         R.last_fault = settled;
     if (t->batch && !kr__timer_add(at, fire_timed, NULL, t))
@@ -350,7 +371,12 @@ static size_t plan_random_faults(timed *out, size_t max, kr__prng *rng)
 {
     const sc_random_faults *f = &R.s->random_faults;
     size_t n_nodes = R.s->n_nodes, n = 0;
-    const char *kinds[3];
+    /* The nodes faults may hit (all when not limited), in file order. */
+    size_t allowed[KR_SIM_NODES_MAX], n_allowed = 0;
+    for (size_t i = 0; i < n_nodes; i++)
+        if (!f->nodes || f->nodes[i])
+            allowed[n_allowed++] = i;
+    const char *kinds[4];
     size_t n_kinds = 0;
     if (f->partition && n_nodes >= 2)
         kinds[n_kinds++] = "partition";
@@ -358,7 +384,9 @@ static size_t plan_random_faults(timed *out, size_t max, kr__prng *rng)
         kinds[n_kinds++] = "crash";
     if (f->clog && n_nodes >= 2)
         kinds[n_kinds++] = "clog";
-    if (n_kinds == 0)
+    if (f->power_off)
+        kinds[n_kinds++] = "power_off";
+    if (n_kinds == 0 || n_allowed == 0)
         return 0;
     kr_duration span = f->every_max - f->every_min;
     for (kr_duration t = f->every_min; t <= f->until && n + 2 <= max;) {
@@ -375,36 +403,75 @@ static size_t plan_random_faults(timed *out, size_t max, kr__prng *rng)
                 kr__free(right);
                 break;
             }
-            uint64_t mask = 1 + kr__prng_below(rng, (UINT64_C(1) << (n_nodes > 20 ? 20 : n_nodes)) - 2);
             a.kind = SC_PARTITION;
             a.side_a = left;
             a.side_b = right;
-            for (size_t i = 0; i < n_nodes; i++) {
-                if (i < 64 && (mask >> i) & 1)
-                    left[a.na++] = i;
-                else
-                    right[a.nb++] = i;
+            if (f->nodes) { /* limited: one chosen node cut off from the rest */
+                size_t alone = allowed[kr__prng_below(rng, n_allowed)];
+                for (size_t i = 0; i < n_nodes; i++) {
+                    if (i == alone)
+                        left[a.na++] = i;
+                    else
+                        right[a.nb++] = i;
+                }
+            } else {
+                uint64_t mask =
+                    1 + kr__prng_below(rng, (UINT64_C(1) << (n_nodes > 20 ? 20 : n_nodes)) - 2);
+                for (size_t i = 0; i < n_nodes; i++) {
+                    if (i < 64 && (mask >> i) & 1)
+                        left[a.na++] = i;
+                    else
+                        right[a.nb++] = i;
+                }
             }
             undo.kind = SC_HEAL;
             out[n++] = (timed){a, true, 1};
-        } else if (strcmp(kind, "crash") == 0) {
-            a.kind = SC_CRASH;
-            a.node = kr__prng_below(rng, n_nodes);
+        } else if (strcmp(kind, "crash") == 0 || strcmp(kind, "power_off") == 0) {
+            a.kind = kind[0] == 'c' ? SC_CRASH : SC_POWER_OFF;
+            a.node = allowed[kr__prng_below(rng, n_allowed)];
             undo.kind = SC_RESTART;
             undo.node = a.node;
             out[n++] = (timed){a, false, 1};
         } else {
             a.kind = SC_CLOG;
-            a.from_node = kr__prng_below(rng, n_nodes);
+            a.from_node = allowed[kr__prng_below(rng, n_allowed)];
             a.to_node = (a.from_node + 1 + kr__prng_below(rng, n_nodes - 1)) % n_nodes;
             a.duration = heal; /* a clog ends by itself: no undo */
             out[n++] = (timed){a, false, 1};
         }
-        if (a.kind != SC_CLOG)
+        /* A clog ends by itself; without `restart`, a node stays down. */
+        if (a.kind != SC_CLOG && (f->restart || a.kind == SC_PARTITION))
             out[n++] = (timed){undo, false, 1};
         t += f->every_min + (span > 0 ? (kr_duration)kr__prng_below(rng, (uint64_t)span + 1) : 0);
     }
     return n;
+}
+
+/* A node that joins late: its processes start now. */
+static void join_node(void *ctx)
+{
+    size_t i = (size_t)(uintptr_t)ctx;
+    kr_sim_on_start(R.s->nodes[i].address, start_node, ctx);
+}
+
+/* Each node's clock and disk, then its processes: at once, or at its
+ * `start` time (until then the node exists but runs nothing). */
+static void start_nodes(void)
+{
+    const scenario *s = R.s;
+    for (size_t i = 0; i < s->n_nodes && !R.error_set; i++) {
+        const sc_node *n = &s->nodes[i];
+        if (n->start > 0 && !R.dry)
+            kr_sim_node(n->address); /* exists from the start, though it joins late */
+        if (n->clock_offset != 0 || n->clock_drift != 0)
+            kr_sim_clock_skew(n->address, n->clock_offset, n->clock_drift);
+        if (n->disk.write_error > 0 || n->disk.read_error > 0 || n->disk.corrupt > 0)
+            kr_sim_disk_faults(n->address, &n->disk);
+        if (n->start == 0 || R.dry)
+            kr_sim_on_start(n->address, start_node, (void *)(uintptr_t)i);
+        else if (!kr__timer_add(R.epoch + n->start, join_node, NULL, (void *)(uintptr_t)i))
+            setup_error("out of memory scheduling node '%s'", n->name);
+    }
 }
 
 static bool build_timeline(void)
@@ -664,8 +731,7 @@ int kr__sc_run(const scenario *s, const sc_options *o, sc_result *r)
         !(R.trace = kr__sc_trace_open(o->trace_path, s, o, trace_err, sizeof trace_err)))
         setup_error("cannot write the trace: %s", trace_err);
     kr_sim_observe(observe, NULL);
-    for (size_t i = 0; i < s->n_nodes && !R.error_set; i++)
-        kr_sim_on_start(s->nodes[i].address, start_node, (void *)(uintptr_t)i);
+    start_nodes();
     if (!R.error_set && !build_timeline())
         setup_error("out of memory");
     if (R.error_set) {
@@ -701,8 +767,7 @@ int kr__sc_check_args(const scenario *s, char *err, size_t err_len)
     R.s = s;
     R.o = &o;
     R.dry = true;
-    for (size_t i = 0; i < s->n_nodes && !R.error_set; i++)
-        kr_sim_on_start(s->nodes[i].address, start_node, (void *)(uintptr_t)i);
+    start_nodes();
     rc = R.error_set ? KR_EINVAL : 0;
     if (rc)
         snprintf(err, err_len, "%s", R.error);

@@ -32,6 +32,10 @@ typedef struct sc_node {
     char *name;    /* as scenarios refer to it */
     char *address; /* "ip:port" */
     sc_pos pos;
+    kr_duration start;        /* joins (processes spawned) at this virtual time */
+    kr_duration clock_offset; /* its clock (kr_sim_clock_skew) */
+    double clock_drift;
+    kr_sim_disk disk; /* its disk faults (kr_sim_disk_faults) */
 } sc_node;
 
 typedef struct sc_process {
@@ -58,6 +62,11 @@ typedef enum {
     SC_CRASH,     /* node */
     SC_RESTART,   /* node */
     SC_CLOG,      /* from_node -> to_node for `duration` */
+    SC_POWER_OFF, /* node: a machine crash (unsynced writes at risk) */
+    SC_CUT,       /* from_node -> to_node, one way, until a heal */
+    SC_PAUSE,     /* node runs nothing for `duration` */
+    SC_CLOCK,     /* node's clock: clock_offset, clock_drift (a jump mid-run) */
+    SC_DISK,      /* node's disk faults: disk */
 } sc_action_kind;
 
 typedef struct sc_action {
@@ -72,8 +81,11 @@ typedef struct sc_action {
     char *method, *path; /* SC_HTTP */
     size_t *side_a, *side_b; /* SC_PARTITION: node indexes */
     size_t na, nb;
-    size_t from_node, to_node; /* SC_CLOG */
-    kr_duration duration;      /* SC_CLOG */
+    size_t from_node, to_node; /* SC_CLOG, SC_CUT */
+    kr_duration duration;      /* SC_CLOG, SC_PAUSE */
+    kr_duration clock_offset;  /* SC_CLOCK */
+    double clock_drift;        /* SC_CLOCK */
+    kr_sim_disk disk;          /* SC_DISK */
 } sc_action;
 
 /* Faults drawn from the seed: every [every_min, every_max] of virtual time
@@ -82,7 +94,9 @@ typedef struct sc_action {
 typedef struct sc_random_faults {
     bool enabled;
     kr_duration every_min, every_max, until, heal_min, heal_max;
-    bool partition, crash, clog;
+    bool partition, crash, clog, power_off;
+    bool restart;          /* crashed/powered-off nodes come back (default) */
+    bool *nodes;           /* n_nodes flags: the nodes faults may hit; NULL = all */
     sc_pos pos;
 } sc_random_faults;
 

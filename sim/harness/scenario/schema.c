@@ -232,6 +232,8 @@ int kr__sc_read_field(sc_load *l, const sc_value *v, void *base, const sc_field 
     case SC_T_POSITIVE: return kr__sc_get_positive_duration(l, v, what, dst);
     case SC_T_INSTANT: return read_instant(l, v, what, dst);
     case SC_T_RANGE: return kr__sc_get_range(l, v, what, dst, dst2);
+    case SC_T_OFFSET: return kr__sc_get_signed_duration(l, v, what, dst);
+    case SC_T_DRIFT: return kr__sc_get_drift(l, v, what, dst);
     case SC_T_NODE: return kr__sc_get_node_ref(l, v, what, dst);
     case SC_T_PROC: return kr__sc_get_proc_ref(l, v, what, dst);
     case SC_T_INVARIANT: return read_invariant(l, v, what, dst);

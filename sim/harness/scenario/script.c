@@ -1,5 +1,6 @@
 /* The scenario's lists of items of several kinds: script actions (post,
- * dispatch, http, partition, heal, crash, restart, clog) and expectations
+ * dispatch, http, partition, heal, crash, restart, clog, power_off, cut,
+ * pause, clock, disk) and expectations
  * (delivered, quiescent, http, invariant, probe). Each kind is one table
  * whose first row is the key that names the kind; its position in the
  * table array is its sc_action_kind / sc_expect_kind. Also process
@@ -235,6 +236,23 @@ static int clog_done(sc_load *l, const sc_value *map, void *base)
     return 0;
 }
 
+static int cut_done(sc_load *l, const sc_value *map, void *base)
+{
+    const sc_action *a = base;
+    if (a->from_node == a->to_node)
+        return kr__sc_fail(l, kr__sc_field(map, "to")->pos, "cut needs two different nodes");
+    return 0;
+}
+
+/* `clock: NODE` must set something. */
+static int clock_done(sc_load *l, const sc_value *map, void *base)
+{
+    (void)base;
+    if (!kr__sc_field(map, "offset") && !kr__sc_field(map, "drift"))
+        return kr__sc_fail(l, map->pos, "a 'clock' action needs offset or drift (or both)");
+    return 0;
+}
+
 /* In sc_action_kind order. */
 static const sc_section action_kinds[] = {
     {"a 'post' action",
@@ -280,6 +298,40 @@ static const sc_section action_kinds[] = {
          SC_END,
      },
      clog_done},
+    {"a 'power_off' action",
+     (const sc_field[]){SC_ROW("power_off", SC_T_NODE, sc_action, node), SC_END},
+     NULL},
+    {"a 'cut' action",
+     (const sc_field[]){
+         SC_ROW("cut", SC_T_NODE, sc_action, from_node),
+         SC_ROW("to", SC_T_NODE, sc_action, to_node, .flags = SC_REQUIRED),
+         SC_END,
+     },
+     cut_done},
+    {"a 'pause' action",
+     (const sc_field[]){
+         SC_ROW("pause", SC_T_NODE, sc_action, node),
+         SC_ROW("for", SC_T_POSITIVE, sc_action, duration, .flags = SC_REQUIRED),
+         SC_END,
+     },
+     NULL},
+    {"a 'clock' action",
+     (const sc_field[]){
+         SC_ROW("clock", SC_T_NODE, sc_action, node),
+         SC_ROW("offset", SC_T_OFFSET, sc_action, clock_offset),
+         SC_ROW("drift", SC_T_DRIFT, sc_action, clock_drift),
+         SC_END,
+     },
+     clock_done},
+    {"a 'disk' action",
+     (const sc_field[]){
+         SC_ROW("disk", SC_T_NODE, sc_action, node),
+         SC_ROW("write_error", SC_T_PROB, sc_action, disk.write_error),
+         SC_ROW("read_error", SC_T_PROB, sc_action, disk.read_error),
+         SC_ROW("corrupt", SC_T_PROB, sc_action, disk.corrupt),
+         SC_END,
+     },
+     NULL},
 };
 #define N_ACTION_KINDS (sizeof action_kinds / sizeof *action_kinds)
 

@@ -176,12 +176,36 @@ static int read_processes(sc_load *l, const sc_value *list, void *base, const sc
                             read_process, base);
 }
 
+/* A node's clock and disk (kr_sim_clock_skew, kr_sim_disk_faults); also
+ * the `clock` and `disk` script actions' keys. */
+#define SC_CLOCK_ROWS(T, off, drift)                                            \
+    SC_ROW("offset", SC_T_OFFSET, T, off), SC_ROW("drift", SC_T_DRIFT, T, drift)
+#define SC_DISK_ROWS(T, m)                                                      \
+    SC_ROW("write_error", SC_T_PROB, T, m.write_error),                         \
+    SC_ROW("read_error", SC_T_PROB, T, m.read_error),                           \
+    SC_ROW("corrupt", SC_T_PROB, T, m.corrupt)
+
+static const sc_section node_clock_section = {
+    "a node's clock",
+    (const sc_field[]){SC_CLOCK_ROWS(sc_node, clock_offset, clock_drift), SC_END},
+    NULL,
+};
+
+static const sc_section node_disk_section = {
+    "a node's disk",
+    (const sc_field[]){SC_DISK_ROWS(sc_node, disk), SC_END},
+    NULL,
+};
+
 static const sc_section node_section = {
     "a node",
     (const sc_field[]){
         SC_CUSTOM("name", read_node_name, .flags = SC_REQUIRED),
         SC_CUSTOM("address", read_address),
         SC_CUSTOM("processes", read_processes, .flags = SC_NULLABLE),
+        SC_ROW("start", SC_T_INSTANT, sc_node, start),
+        {.key = "clock", .type = SC_T_MAP, .sub = &node_clock_section},
+        {.key = "disk", .type = SC_T_MAP, .sub = &node_disk_section},
         SC_END,
     },
     NULL,
@@ -317,8 +341,9 @@ static int read_fault_kinds(sc_load *l, const sc_value *v, void *base, const sc_
     if (rc)
         return rc;
     if (v->n == 0)
-        return kr__sc_fail(l, v->pos, "kinds must name at least one of partition, crash, clog");
-    r->partition = r->crash = r->clog = false;
+        return kr__sc_fail(l, v->pos,
+                           "kinds must name at least one of partition, crash, clog, power_off");
+    r->partition = r->crash = r->clog = r->power_off = false;
     for (size_t i = 0; i < v->n; i++) {
         const sc_value *k = v->items[i];
         if ((rc = kr__sc_want_text(l, k, "a fault kind")))
@@ -326,14 +351,39 @@ static int read_fault_kinds(sc_load *l, const sc_value *v, void *base, const sc_
         bool *flag = strcmp(k->text, "partition") == 0 ? &r->partition
                      : strcmp(k->text, "crash") == 0   ? &r->crash
                      : strcmp(k->text, "clog") == 0    ? &r->clog
-                                                       : NULL;
+                     : strcmp(k->text, "power_off") == 0 ? &r->power_off
+                                                         : NULL;
         if (!flag)
-            return kr__sc_fail(l, k->pos,
-                               "unknown fault kind '%.64s' (allowed: partition, crash, clog)",
-                               k->text);
+            return kr__sc_fail(
+                l, k->pos, "unknown fault kind '%.64s' (allowed: partition, crash, clog, power_off)",
+                k->text);
         if (*flag)
             return kr__sc_fail(l, k->pos, "fault kind '%s' is listed twice", k->text);
         *flag = true;
+    }
+    return 0;
+}
+
+/* The nodes random faults may hit (partitions still split them all). */
+static int read_fault_nodes(sc_load *l, const sc_value *v, void *base, const sc_field *f)
+{
+    sc_random_faults *r = base;
+    int rc = kr__sc_want(l, v, SC_LIST, "nodes");
+    if (rc)
+        return rc;
+    if (v->n == 0)
+        return kr__sc_fail(l, v->pos, "nodes must name at least one node");
+    r->nodes = calloc(l->s->n_nodes, sizeof *r->nodes);
+    if (!r->nodes)
+        return kr__sc_fail_nomem(l);
+    for (size_t i = 0; i < v->n; i++) {
+        size_t node;
+        if ((rc = kr__sc_get_node_ref(l, v->items[i], "faults: random: nodes", &node)))
+            return rc;
+        if (r->nodes[node])
+            return kr__sc_fail(l, v->items[i]->pos, "node '%s' is listed twice",
+                               l->s->nodes[node].name);
+        r->nodes[node] = true;
     }
     return 0;
 }
@@ -346,6 +396,8 @@ static const sc_section random_section = {
         SC_ROW("until", SC_T_INSTANT, sc_random_faults, until),
         SC_ROW2("heal_after", SC_T_RANGE, sc_random_faults, heal_min, heal_max),
         SC_CUSTOM("kinds", read_fault_kinds),
+        SC_CUSTOM("nodes", read_fault_nodes),
+        SC_ROW("restart", SC_T_BOOL, sc_random_faults, restart),
         SC_END,
     },
     NULL,
@@ -360,7 +412,7 @@ static int read_random(sc_load *l, const sc_value *v, void *base, const sc_field
     *r = (sc_random_faults){.enabled = true, .every_min = KR_SEC(1), .every_max = KR_SEC(5),
                             .until = KR_SEC(30), .heal_min = KR_MSEC(100),
                             .heal_max = KR_SEC(1), .partition = true, .crash = true,
-                            .clog = true, .pos = v->pos};
+                            .clog = true, .restart = true, .pos = v->pos};
     if (r->until > l->s->time_limit)
         r->until = l->s->time_limit;
     return kr__sc_read_map(l, v, NULL, &random_section, "faults: random", r);

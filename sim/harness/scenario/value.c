@@ -262,3 +262,43 @@ int kr__sc_get_range(sc_load *l, const sc_value *v, const char *what, kr_duratio
                     v->items[0]->text, v->items[1]->text);
     return rc;
 }
+
+int kr__sc_get_signed_duration(sc_load *l, const sc_value *v, const char *what, kr_duration *out)
+{
+    int rc = kr__sc_want_text(l, v, what);
+    if (rc)
+        return rc;
+    bool negative = v->text[0] == '-';
+    if (negative && v->text[1] == '-')
+        return kr__sc_fail(l, v->pos, "%s must be a duration such as 250ms or -250ms, not '%.64s'",
+                           what, v->text);
+    sc_value rest = *v;
+    rest.text = v->text + negative;
+    rest.len = v->len - negative;
+    if ((rc = kr__sc_get_duration(l, &rest, what, out)))
+        return rc;
+    if (negative)
+        *out = -*out;
+    return 0;
+}
+
+int kr__sc_get_drift(sc_load *l, const sc_value *v, const char *what, double *out)
+{
+    int rc = kr__sc_want_text(l, v, what);
+    if (rc)
+        return rc;
+    const char *t = v->text;
+    bool ok = *t != '\0';
+    for (const char *c = t; *c && ok; c++)
+        ok = (*c >= '0' && *c <= '9') || *c == '.' || *c == 'e' || *c == 'E' || *c == '-' ||
+             *c == '+';
+    char *end = NULL;
+    double x = ok ? strtod(t, &end) : 0;
+    if (!ok || !end || *end != '\0' || !isfinite(x))
+        return kr__sc_fail(l, v->pos, "%s must be a number (a fraction such as 1e-4), not '%.64s'",
+                           what, t);
+    if (!(x > -0.5 && x < 0.5))
+        return kr__sc_fail(l, v->pos, "%s %s is outside (-0.5, 0.5)", what, t);
+    *out = x;
+    return 0;
+}
