@@ -22,7 +22,7 @@
 
 /* Stop reading a connection with this many unanswered requests; resume
  * below half. Bounds what one pipelining client can make us hold. */
-#define PENDING_MAX 1024
+#define PENDING_MAX 256
 
 typedef struct server_conn server_conn;
 
