@@ -370,6 +370,19 @@ static void sweep_report(void **state)
     html = read_file(hp);
     assert_non_null(strstr(html, "did not finish"));
     assert_non_null(strstr(html, "id=\"no-failures\""));
+    assert_null(strstr(html, "Faults injected")); /* none struck */
+    free(html);
+    /* The simulator's faults of each seed, totalled: events and seeds. */
+    write_file(sp, "{\"type\":\"sweep\",\"scenario\":\"s.yaml\"}\n"
+                   "{\"type\":\"seed\",\"seed\":1,\"status\":\"pass\",\"steps\":3,\"time\":9,"
+                   "\"faults\":{\"power-off\":2,\"write-lost\":3}}\n"
+                   "{\"type\":\"seed\",\"seed\":2,\"status\":\"pass\",\"steps\":3,\"time\":9,"
+                   "\"faults\":{\"power-off\":1}}\n");
+    assert_int_equal(kr__report_sweep(sp, hp, err, sizeof err), 0);
+    html = read_file(hp);
+    assert_non_null(strstr(html, "Faults injected"));
+    assert_non_null(strstr(html, "<tr><td>power-off</td><td>3</td><td>2</td></tr>"));
+    assert_non_null(strstr(html, "<tr><td>write-lost</td><td>3</td><td>1</td></tr>"));
     free(html);
     write_file(sp, "{\"type\":\"seed\",\"seed\":1}\n");
     assert_int_equal(kr__report_sweep(sp, hp, err, sizeof err), KR_EFORMAT);

@@ -15,6 +15,10 @@ fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
 "$K" sweep "$SRC/scenarios/wal-ack-before-sync.yaml" --seeds 1..300 --jobs 2 >"$T/bug" 2>&1
 [ $? -eq 1 ] || fail "the buggy log under power-offs must fail the sweep"
 grep -q "acknowledged writes lost" "$T/bug" || fail "the failure names the lost acknowledged writes"
+grep -q "^faults: .*power-off [0-9]* in [0-9]* seeds.*write-lost" "$T/bug" ||
+    fail "the sweep summary counts the power-offs and lost writes"
+"$K" sweep "$SRC/scenarios/wal-ack-before-sync.yaml" --seeds 1..20 --jobs 2 --report "$T/sweep.html" >/dev/null 2>&1
+grep -q "Faults injected" "$T/sweep.html" || fail "the sweep report lists the faults injected"
 
 "$K" sweep "$SRC/scenarios/wal-crash-only.yaml" --seeds 1..1000 --jobs 2 >"$T/crash" 2>&1 ||
     fail "crashes alone must not find the bug: $(tail -3 "$T/crash")"

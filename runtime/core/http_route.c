@@ -426,6 +426,47 @@ void kr_http_respond(kr_http_reply *out, int status, const char *content_type, c
     reply_send(out, status, content_type ? content_type : "text/plain", NULL, body, len);
 }
 
+/* A header name is an RFC 7230 token; a value has no CR, LF or NUL. */
+static bool header_ok(const char *name, const char *value)
+{
+    if (!name || !value || !*name)
+        return false;
+    for (const char *c = name; *c; c++)
+        if ((unsigned char)*c <= 0x20 || (unsigned char)*c >= 0x7f || strchr("()<>@,;:\\\"/[]?={}", *c))
+            return false;
+    return strpbrk(value, "\r\n") == NULL;
+}
+
+void kr_http_respond_headers(kr_http_reply *out, int status, const char *content_type,
+                             const char *const *headers, size_t nheaders, const void *body,
+                             size_t len)
+{
+    if (!out) {
+        kr__log("kr_http_respond_headers: NULL reply");
+        return;
+    }
+    kr__sb lines = {0};
+    for (size_t i = 0; i < nheaders; i++) {
+        const char *name = headers ? headers[2 * i] : NULL;
+        const char *value = headers ? headers[2 * i + 1] : NULL;
+        if (!header_ok(name, value)) {
+            kr__log("kr_http_respond_headers: invalid header %zu; sending 500", i);
+            kr__sb_free(&lines);
+            static const char msg[] = "invalid response header";
+            reply_send(out, 500, "text/plain", NULL, msg, sizeof msg - 1);
+            return;
+        }
+        kr__sb_printf(&lines, "%s: %s\r\n", name, value);
+    }
+    if (lines.failed) {
+        kr__sb_free(&lines);
+        reply_send(out, 500, "text/plain", NULL, "out of memory", 13);
+        return;
+    }
+    reply_send(out, status, content_type ? content_type : "text/plain", lines.data, body, len);
+    kr__sb_free(&lines);
+}
+
 const kr_http_request *kr_http_reply_request(const kr_http_reply *out)
 {
     return out ? &out->req : NULL;
@@ -600,6 +641,8 @@ typedef struct walk {
     uint64_t queued;
     const char *only_id; /* /help/{id} */
     const char *only_route;
+    bool json; /* /help?format=json */
+    size_t processes;
 } walk;
 
 static void processes_item(kr__proc *p, void *ctx)
@@ -622,22 +665,46 @@ static void serve_processes(const kr__http_sink *sink)
     respond_sb(sink, &b, "application/json");
 }
 
+/* One endpoint of /help: text, or (format=json) libprocess' JSON entry. */
+static void help_entry(walk *w, kr__proc *p, const route *rt, size_t *in_process)
+{
+    if (!w->json) {
+        kr__sb_printf(w->b, "/%s%s\n", p->pid.id, *rt->path ? rt->path : "/");
+        if (*rt->help)
+            kr__sb_printf(w->b, "    %s\n", rt->help);
+        return;
+    }
+    if ((*in_process)++ == 0) {
+        kr__sb_puts(w->b, w->processes++ ? ",{\"id\":" : "{\"id\":");
+        kr__sb_json_string(w->b, p->pid.id);
+        kr__sb_puts(w->b, ",\"endpoints\":[");
+    } else {
+        kr__sb_puts(w->b, ",");
+    }
+    kr__sb_puts(w->b, "{\"name\":");
+    kr__sb_json_string(w->b, *rt->path ? rt->path : "/");
+    kr__sb_puts(w->b, ",\"text\":");
+    kr__sb_json_string(w->b, rt->help);
+    kr__sb_puts(w->b, "}");
+}
+
 static void help_item(kr__proc *p, void *ctx)
 {
     walk *w = ctx;
     if (w->only_id && strcmp(w->only_id, p->pid.id) != 0)
         return;
+    size_t in_process = 0;
     pthread_rwlock_rdlock(&routes_lock);
     routes *r = p->routes;
     for (size_t i = 0; r && i < r->len; i++) {
         route *rt = &r->items[i];
         if (w->only_route && strcmp(w->only_route, rt->path) != 0)
             continue;
-        kr__sb_printf(w->b, "/%s%s\n", p->pid.id, *rt->path ? rt->path : "/");
-        if (*rt->help)
-            kr__sb_printf(w->b, "    %s\n", rt->help);
+        help_entry(w, p, rt, &in_process);
         w->count++;
     }
+    if (in_process)
+        kr__sb_puts(w->b, "]}");
     pthread_rwlock_unlock(&routes_lock);
     if (w->only_id)
         w->queued = 1; /* found the process */
@@ -645,7 +712,7 @@ static void help_item(kr__proc *p, void *ctx)
 
 /* /help, /help/{id}, /help/{id}/{route}: an unknown id or route is 400, as
  * in libprocess. */
-static void serve_help(const char *rest, const kr__http_sink *sink)
+static void serve_help(const char *rest, const char *query, const kr__http_sink *sink)
 {
     char id[KR_ID_MAX + 1] = "";
     const char *route_path = NULL;
@@ -662,15 +729,21 @@ static void serve_help(const char *rest, const kr__http_sink *sink)
     }
     char *wanted = route_path ? normalize_route(route_path) : NULL;
     kr__sb b = {0};
-    walk w = {.b = &b, .only_id = *id ? id : NULL, .only_route = wanted};
+    bool json = query && (strcmp(query, "format=json") == 0 || strstr(query, "&format=json") ||
+                          strncmp(query, "format=json&", 12) == 0);
+    walk w = {.b = &b, .only_id = *id ? id : NULL, .only_route = wanted, .json = json};
+    if (json)
+        kr__sb_puts(&b, "{\"processes\":[");
     kr__table_each(help_item, &w);
+    if (json)
+        kr__sb_puts(&b, "]}");
     kr__free(wanted);
     if ((w.only_id && !w.queued) || (route_path && w.count == 0)) {
         kr__sb_free(&b);
         respond_text(sink, 400, "Bad Request: no such process or endpoint");
         return;
     }
-    respond_sb(sink, &b, "text/plain");
+    respond_sb(sink, &b, json ? "application/json" : "text/plain");
 }
 
 /* True if `id` names a built-in endpoint (and it was answered). */
@@ -680,7 +753,7 @@ static bool serve_builtin(const char *id, const char *rest, const char *query,
     if (strcmp(id, "__processes__") == 0)
         serve_processes(sink);
     else if (strcmp(id, "help") == 0)
-        serve_help(rest, sink);
+        serve_help(rest, query, sink);
     else if (strcmp(id, "metrics") == 0) {
         if (strcmp(rest, "/snapshot") == 0 || strcmp(rest, "/snapshot/") == 0)
             kr__metrics_serve(query, sink);
@@ -860,5 +933,31 @@ void kr__http_response_free(void *response)
         return;
     kr__free(r->content_type);
     kr__free(r->body);
+    kr__free(r->headers);
     kr__free(r);
+}
+
+const char *kr_http_response_header(const kr_http_response *r, const char *name, char *buf,
+                                    size_t n)
+{
+    if (!r || !r->headers || !name || !buf || n == 0)
+        return NULL;
+    size_t name_len = strlen(name);
+    for (const char *line = r->headers; *line;) {
+        const char *end = strstr(line, "\r\n");
+        size_t len = end ? (size_t)(end - line) : strlen(line);
+        if (len > name_len && line[name_len] == ':' && strncasecmp(line, name, name_len) == 0) {
+            const char *v = line + name_len + 1;
+            while (*v == ' ' || *v == '\t')
+                v++;
+            size_t vlen = (size_t)(line + len - v);
+            if (vlen >= n)
+                return NULL;
+            memcpy(buf, v, vlen);
+            buf[vlen] = '\0';
+            return buf;
+        }
+        line += len + (end ? 2 : 0);
+    }
+    return NULL;
 }

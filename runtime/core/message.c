@@ -6,8 +6,9 @@ struct kr__handlers {
     uint32_t len, cap;
     struct handler {
         char *name;
-        kr_message_fn fn;
+        kr_message_fn fn; /* NULL while only delegated */
         size_t name_len;
+        kr_pid delegate; /* KR_PID_NONE: not delegated */
     } items[];
 };
 
@@ -26,6 +27,31 @@ static struct handler *find_handler(kr__proc *p, const char *name)
     return find_handler_n(p, name, strlen(name));
 }
 
+/* The entry for name, added if missing (NULL when out of memory). */
+static struct handler *handler_entry(kr__proc *p, const char *name)
+{
+    struct handler *existing = find_handler(p, name);
+    if (existing)
+        return existing;
+    kr__handlers *h = p->handlers;
+    if (!h || h->len == h->cap) {
+        uint32_t cap = h ? h->cap * 2 : 4;
+        kr__handlers *grown = kr__realloc(h, sizeof *h + cap * sizeof h->items[0]);
+        if (!grown)
+            return NULL;
+        if (!h)
+            grown->len = 0;
+        grown->cap = cap;
+        p->handlers = h = grown;
+    }
+    char *copy = kr__strdup(name);
+    if (!copy)
+        return NULL;
+    h->items[h->len] = (struct handler){
+        .name = copy, .fn = NULL, .name_len = strlen(copy), .delegate = KR_PID_NONE};
+    return &h->items[h->len++];
+}
+
 int kr_install(kr_process *self, const char *name, kr_message_fn fn)
 {
     if (!self || !name || !fn) {
@@ -34,27 +60,32 @@ int kr_install(kr_process *self, const char *name, kr_message_fn fn)
     }
     if (strlen(name) > KR_NAME_MAX)
         return KR_EINVAL;
+    struct handler *h = handler_entry(kr__proc_of(self), name);
+    if (!h)
+        return KR_ENOMEM;
+    h->fn = fn; /* a later install overwrites, as in libprocess */
+    return 0;
+}
+
+int kr_delegate(kr_process *self, const char *name, kr_pid to)
+{
+    if (!self || !name) {
+        kr__log("kr_delegate: NULL argument");
+        return KR_EINVAL;
+    }
+    if (strlen(name) > KR_NAME_MAX)
+        return KR_EINVAL;
     kr__proc *p = kr__proc_of(self);
-    struct handler *existing = find_handler(p, name);
-    if (existing) {
-        existing->fn = fn; /* a later install overwrites, as in libprocess */
+    if (kr_pid_is_none(to)) { /* undelegate */
+        struct handler *h = find_handler(p, name);
+        if (h)
+            h->delegate = KR_PID_NONE;
         return 0;
     }
-    kr__handlers *h = p->handlers;
-    if (!h || h->len == h->cap) {
-        uint32_t cap = h ? h->cap * 2 : 4;
-        kr__handlers *grown = kr__realloc(h, sizeof *h + cap * sizeof h->items[0]);
-        if (!grown)
-            return KR_ENOMEM;
-        if (!h)
-            grown->len = 0;
-        grown->cap = cap;
-        p->handlers = h = grown;
-    }
-    char *copy = kr__strdup(name);
-    if (!copy)
+    struct handler *h = handler_entry(p, name);
+    if (!h)
         return KR_ENOMEM;
-    h->items[h->len++] = (struct handler){.name = copy, .fn = fn, .name_len = strlen(copy)};
+    h->delegate = to;
     return 0;
 }
 
@@ -91,12 +122,20 @@ kr__event *kr__message_event(kr_pid from, kr_pid to, const char *name, const voi
     return message_event(&from, name, strlen(name), body, len);
 }
 
+static void transport(const kr_pid *from, const kr_pid *to, const char *name, const void *body,
+                      size_t len);
+
 void kr__message_serve(kr__proc *p, kr__event *e)
 {
     /* aux holds the name's length (0 for "", or an event made elsewhere). */
     size_t name_len = e->aux ? e->aux : strlen(e->u.msg.name);
     struct handler *h = find_handler_n(p, e->u.msg.name, name_len);
-    if (!h) {
+    if (h && !kr_pid_is_none(h->delegate)) {
+        /* libprocess' delegate: forwarded as sent, the sender unchanged. */
+        transport(&e->u.msg.from, &h->delegate, e->u.msg.name, e->data, e->len);
+        return;
+    }
+    if (!h || !h->fn) {
         KR__COUNT(messages_dropped); /* no handler: dropped, as libprocess */
         return;
     }

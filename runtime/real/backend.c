@@ -10,14 +10,26 @@
 
 const char kr__backend_name[] = "real";
 
-/* Blocked callers, one queue per kind of change they wait for. */
-typedef struct wait_queue {
-    pthread_mutex_t lock;
-    pthread_cond_t cond;
-    atomic_int waiters;
-} wait_queue;
+kr__real_state kr__real = {
+    .locked = {.lock = PTHREAD_MUTEX_INITIALIZER, .nonempty = PTHREAD_COND_INITIALIZER},
+    .lockfree = {.park_lock = PTHREAD_MUTEX_INITIALIZER, .park_cond = PTHREAD_COND_INITIALIZER},
+    .clock = {.lock = PTHREAD_MUTEX_INITIALIZER},
+};
 
-static wait_queue queues[KR__WAIT_KINDS];
+void kr__real_reset(void)
+{
+    atomic_store(&kr__real.busy, 0);
+    kr__real.locked.head = kr__real.locked.tail = NULL;
+    atomic_store(&kr__real.locked.queued, 0);
+    kr__real.locked.idle_workers = 0;
+    kr__real.locked.stopping = false;
+    atomic_store(&kr__real.lockfree.rr, 0);
+    atomic_store(&kr__real.lockfree.sleepers, 0);
+    atomic_store(&kr__real.lockfree.stopping, false);
+    atomic_store(&kr__real.clock.paused, false);
+    atomic_store(&kr__real.clock.resume_offset, 0);
+    kr__real.clock.stopping = false;
+}
 
 static void queues_init(void)
 {
@@ -25,9 +37,9 @@ static void queues_init(void)
     pthread_condattr_init(&a);
     pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
     for (int k = 0; k < KR__WAIT_KINDS; k++) {
-        pthread_mutex_init(&queues[k].lock, NULL);
-        pthread_cond_init(&queues[k].cond, &a);
-        atomic_store(&queues[k].waiters, 0);
+        pthread_mutex_init(&kr__real.waits[k].lock, NULL);
+        pthread_cond_init(&kr__real.waits[k].cond, &a);
+        atomic_store(&kr__real.waits[k].waiters, 0);
     }
     pthread_condattr_destroy(&a);
 }
@@ -35,8 +47,8 @@ static void queues_init(void)
 static void queues_destroy(void)
 {
     for (int k = 0; k < KR__WAIT_KINDS; k++) {
-        pthread_cond_destroy(&queues[k].cond);
-        pthread_mutex_destroy(&queues[k].lock);
+        pthread_cond_destroy(&kr__real.waits[k].cond);
+        pthread_mutex_destroy(&kr__real.waits[k].lock);
     }
 }
 
@@ -48,8 +60,8 @@ int kr__backend_configure(const kr_config *cfg)
 
 int kr__backend_start(const kr__config *cfg)
 {
+    kr__real_reset();
     queues_init();
-    atomic_store(&kr__real_busy, 0);
     /* The listener first: kr__local_port must be the bound port before any
      * process is spawned (pids carry it). */
     int rc = kr__io_start(cfg);
@@ -81,7 +93,7 @@ void kr__backend_stop(void)
  * waits. */
 void kr__backend_wake(kr__wait_kind kind)
 {
-    wait_queue *q = &queues[kind];
+    kr__real_waiters *q = &kr__real.waits[kind];
     atomic_thread_fence(memory_order_seq_cst);
     if (atomic_load(&q->waiters) == 0)
         return;
@@ -93,7 +105,7 @@ void kr__backend_wake(kr__wait_kind kind)
 bool kr__backend_block_until(kr__wait_kind kind, bool (*done)(void *ctx), void *ctx,
                              kr_duration timeout)
 {
-    wait_queue *q = &queues[kind];
+    kr__real_waiters *q = &kr__real.waits[kind];
     if (done(ctx))
         return true;
     struct timespec until;
@@ -129,7 +141,7 @@ bool kr__backend_block_until(kr__wait_kind kind, bool (*done)(void *ctx), void *
 static bool quiet(void *ctx)
 {
     (void)ctx;
-    return atomic_load(&kr__real_busy) == 0 &&
+    return atomic_load(&kr__real.busy) == 0 &&
            kr__timers_next_deadline() > kr__backend_now();
 }
 

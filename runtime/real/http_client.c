@@ -22,7 +22,7 @@ typedef struct client {
     kr__io_conn io;
     http_parser parser;
     kr_promise *promise;
-    kr__sb name, content_type, body;
+    kr__sb name, content_type, body, headers;
     int header_state; /* 0 none, 1 name, 2 value */
     bool name_is_ctype, done;
     const char *failure;
@@ -39,6 +39,8 @@ static int on_header_field(http_parser *p, const char *at, size_t len)
 {
     client *c = p->data;
     if (c->header_state != 1) {
+        if (c->header_state == 2)
+            kr__sb_puts(&c->headers, "\r\n");
         c->name.len = 0;
         c->header_state = 1;
     }
@@ -55,7 +57,11 @@ static int on_header_value(http_parser *p, const char *at, size_t len)
         c->name_is_ctype = c->name.len == 12 && strncasecmp(c->name.data, "content-type", 12) == 0;
         if (c->name_is_ctype)
             c->content_type.len = 0;
+        kr__sb_append(&c->headers, c->name.data ? c->name.data : "", c->name.len);
+        kr__sb_puts(&c->headers, ": ");
     }
+    if (c->headers.len + len < 64 * 1024) /* a limit on everything */
+        kr__sb_append(&c->headers, at, len);
     if (c->name_is_ctype)
         kr__sb_append(&c->content_type, at, len);
     return 0;
@@ -63,7 +69,10 @@ static int on_header_value(http_parser *p, const char *at, size_t len)
 
 static int on_headers_complete(http_parser *p)
 {
-    ((client *)p->data)->header_state = 0;
+    client *c = p->data;
+    if (c->header_state == 2)
+        kr__sb_puts(&c->headers, "\r\n");
+    c->header_state = 0;
     return 0;
 }
 
@@ -82,7 +91,7 @@ static int on_message_complete(http_parser *p)
 {
     client *c = p->data;
     kr_http_response *r = kr__calloc(1, sizeof *r);
-    if (!r || c->body.failed || c->content_type.failed) {
+    if (!r || c->body.failed || c->content_type.failed || c->headers.failed) {
         kr__free(r);
         c->failure = "out of memory";
         return 1;
@@ -91,9 +100,11 @@ static int on_message_complete(http_parser *p)
     r->content_type = c->content_type.data ? c->content_type.data : kr__strdup("");
     r->body = c->body.data ? c->body.data : kr__strdup("");
     r->len = c->body.len;
+    r->headers = c->headers.data ? c->headers.data : kr__strdup("");
     c->content_type = (kr__sb){0};
     c->body = (kr__sb){0};
-    if (!r->content_type || !r->body) {
+    c->headers = (kr__sb){0};
+    if (!r->content_type || !r->body || !r->headers) {
         kr__http_response_free(r);
         c->failure = "out of memory";
         return 1;
@@ -167,6 +178,7 @@ static void client_free(kr__io_conn *io)
     kr__sb_free(&c->name);
     kr__sb_free(&c->content_type);
     kr__sb_free(&c->body);
+    kr__sb_free(&c->headers);
     kr__free(c);
 }
 

@@ -4,20 +4,10 @@
 
 #include <pthread.h>
 
-static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t nonempty_cond = PTHREAD_COND_INITIALIZER;
-static kr__node *head, *tail;
-static atomic_size_t queued; /* read without the lock as a hint */
-static int idle_workers;
-static bool stopping;
-
 static int locked_init(int workers)
 {
     (void)workers;
-    head = tail = NULL;
-    atomic_store(&queued, 0);
-    idle_workers = 0;
-    stopping = false;
+    /* empty since kr__real_reset */
     return 0;
 }
 
@@ -25,55 +15,55 @@ static void locked_push(int self, kr__proc *p, bool wake)
 {
     kr__node *n = &p->sched_link;
     atomic_store_explicit(&n->next, NULL, memory_order_relaxed);
-    pthread_mutex_lock(&lock);
-    if (tail)
-        atomic_store_explicit(&tail->next, n, memory_order_relaxed);
+    pthread_mutex_lock(&kr__real.locked.lock);
+    if (kr__real.locked.tail)
+        atomic_store_explicit(&kr__real.locked.tail->next, n, memory_order_relaxed);
     else
-        head = n;
-    tail = n;
-    atomic_fetch_add_explicit(&queued, 1, memory_order_relaxed);
-    if ((wake || self < 0) && idle_workers > 0)
-        pthread_cond_signal(&nonempty_cond);
-    pthread_mutex_unlock(&lock);
+        kr__real.locked.head = n;
+    kr__real.locked.tail = n;
+    atomic_fetch_add_explicit(&kr__real.locked.queued, 1, memory_order_relaxed);
+    if ((wake || self < 0) && kr__real.locked.idle_workers > 0)
+        pthread_cond_signal(&kr__real.locked.nonempty);
+    pthread_mutex_unlock(&kr__real.locked.lock);
 }
 
 static kr__proc *locked_pop(int self, bool wait)
 {
     (void)self;
-    if (!wait && atomic_load_explicit(&queued, memory_order_relaxed) == 0)
+    if (!wait && atomic_load_explicit(&kr__real.locked.queued, memory_order_relaxed) == 0)
         return NULL;
-    pthread_mutex_lock(&lock);
-    while (wait && !head && !stopping) {
-        idle_workers++;
-        pthread_cond_wait(&nonempty_cond, &lock);
-        idle_workers--;
+    pthread_mutex_lock(&kr__real.locked.lock);
+    while (wait && !kr__real.locked.head && !kr__real.locked.stopping) {
+        kr__real.locked.idle_workers++;
+        pthread_cond_wait(&kr__real.locked.nonempty, &kr__real.locked.lock);
+        kr__real.locked.idle_workers--;
     }
-    kr__node *n = head;
+    kr__node *n = kr__real.locked.head;
     if (n) {
-        head = atomic_load_explicit(&n->next, memory_order_relaxed);
-        if (!head)
-            tail = NULL;
-        atomic_fetch_sub_explicit(&queued, 1, memory_order_relaxed);
+        kr__real.locked.head = atomic_load_explicit(&n->next, memory_order_relaxed);
+        if (!kr__real.locked.head)
+            kr__real.locked.tail = NULL;
+        atomic_fetch_sub_explicit(&kr__real.locked.queued, 1, memory_order_relaxed);
     }
-    pthread_mutex_unlock(&lock);
+    pthread_mutex_unlock(&kr__real.locked.lock);
     return n ? kr__proc_of_link(n) : NULL;
 }
 
 static bool locked_nonempty(int self)
 {
     (void)self;
-    return atomic_load_explicit(&queued, memory_order_relaxed) > 0;
+    return atomic_load_explicit(&kr__real.locked.queued, memory_order_relaxed) > 0;
 }
 
 static void locked_stop(void)
 {
-    pthread_mutex_lock(&lock);
-    stopping = true;
-    pthread_cond_broadcast(&nonempty_cond);
-    pthread_mutex_unlock(&lock);
+    pthread_mutex_lock(&kr__real.locked.lock);
+    kr__real.locked.stopping = true;
+    pthread_cond_broadcast(&kr__real.locked.nonempty);
+    pthread_mutex_unlock(&kr__real.locked.lock);
 }
 
-static void locked_fini(void) { head = tail = NULL; }
+static void locked_fini(void) { kr__real.locked.head = kr__real.locked.tail = NULL; }
 
 const kr__runq_ops kr__runq_locked = {
     .name = "locked",

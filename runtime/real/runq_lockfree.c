@@ -12,55 +12,43 @@
 #include <sched.h>
 #include <stdint.h>
 
-typedef struct lfq {
+struct kr__lfq {
     kr__mailbox q;
     atomic_bool taken; /* consumer side held (owner or a thief) */
     char pad[64 - (sizeof(kr__mailbox) + sizeof(atomic_bool)) % 64];
-} lfq;
-
-static void *queues_mem;
-static lfq *queues;
-static int nq;
-static atomic_uint rr;
-static atomic_int sleepers;
-static atomic_bool stopping;
-static pthread_mutex_t park_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t park_cond = PTHREAD_COND_INITIALIZER;
+};
 
 static int lf_init(int workers)
 {
-    nq = workers;
-    queues_mem = kr__calloc((size_t)workers + 1, sizeof(lfq));
-    if (!queues_mem)
+    kr__real.lockfree.nq = workers;
+    kr__real.lockfree.queues_mem = kr__calloc((size_t)workers + 1, sizeof(struct kr__lfq));
+    if (!kr__real.lockfree.queues_mem)
         return KR_ENOMEM;
-    uintptr_t a = ((uintptr_t)queues_mem + 63) & ~(uintptr_t)63;
-    queues = (lfq *)a;
+    uintptr_t a = ((uintptr_t)kr__real.lockfree.queues_mem + 63) & ~(uintptr_t)63;
+    kr__real.lockfree.queues = (struct kr__lfq *)a;
     for (int i = 0; i < workers; i++) {
-        kr__mailbox_init(&queues[i].q);
-        atomic_init(&queues[i].taken, false);
+        kr__mailbox_init(&kr__real.lockfree.queues[i].q);
+        atomic_init(&kr__real.lockfree.queues[i].taken, false);
     }
-    atomic_store(&rr, 0);
-    atomic_store(&sleepers, 0);
-    atomic_store(&stopping, false);
     return 0;
 }
 
 /* An empty queue's head is its stub (pop re-pushes the stub as it takes
  * the last node); anything else means a node is there or being pushed. */
-static bool maybe_items(lfq *l)
+static bool maybe_items(struct kr__lfq *l)
 {
     return atomic_load_explicit(&l->q.head, memory_order_acquire) != &l->q.stub;
 }
 
 static bool any_items(void)
 {
-    for (int i = 0; i < nq; i++)
-        if (maybe_items(&queues[i]))
+    for (int i = 0; i < kr__real.lockfree.nq; i++)
+        if (maybe_items(&kr__real.lockfree.queues[i]))
             return true;
     return false;
 }
 
-static kr__proc *try_take(lfq *l)
+static kr__proc *try_take(struct kr__lfq *l)
 {
     if (!maybe_items(l))
         return NULL;
@@ -73,17 +61,20 @@ static kr__proc *try_take(lfq *l)
 
 static void lf_push(int self, kr__proc *p, bool wake)
 {
-    int t = self >= 0 ? self : (int)(atomic_fetch_add_explicit(&rr, 1, memory_order_relaxed) % (unsigned)nq);
-    kr__mailbox_push(&queues[t].q, &p->sched_link);
+    int t = self;
+    if (t < 0) /* round robin from outside the workers */
+        t = (int)(atomic_fetch_add_explicit(&kr__real.lockfree.rr, 1, memory_order_relaxed) %
+                  (unsigned)kr__real.lockfree.nq);
+    kr__mailbox_push(&kr__real.lockfree.queues[t].q, &p->sched_link);
     if (!wake && self >= 0)
         return; /* the pushing worker takes it itself */
     /* Pairs with the fence in lf_pop: either we see the sleeper, or it sees
      * our node before it waits. */
     atomic_thread_fence(memory_order_seq_cst);
-    if (atomic_load_explicit(&sleepers, memory_order_relaxed) > 0) {
-        pthread_mutex_lock(&park_lock);
-        pthread_cond_signal(&park_cond);
-        pthread_mutex_unlock(&park_lock);
+    if (atomic_load_explicit(&kr__real.lockfree.sleepers, memory_order_relaxed) > 0) {
+        pthread_mutex_lock(&kr__real.lockfree.park_lock);
+        pthread_cond_signal(&kr__real.lockfree.park_cond);
+        pthread_mutex_unlock(&kr__real.lockfree.park_lock);
     }
 }
 
@@ -92,8 +83,8 @@ static kr__proc *lf_pop(int self, bool wait)
     if (self < 0)
         self = 0;
     for (;;) {
-        for (int k = 0; k < nq; k++) {
-            kr__proc *p = try_take(&queues[(self + k) % nq]);
+        for (int k = 0; k < kr__real.lockfree.nq; k++) {
+            kr__proc *p = try_take(&kr__real.lockfree.queues[(self + k) % kr__real.lockfree.nq]);
             if (p)
                 return p;
         }
@@ -103,34 +94,37 @@ static kr__proc *lf_pop(int self, bool wait)
             sched_yield(); /* a push half-done or a thief busy: retry */
             continue;
         }
-        pthread_mutex_lock(&park_lock);
-        atomic_fetch_add(&sleepers, 1);
+        pthread_mutex_lock(&kr__real.lockfree.park_lock);
+        atomic_fetch_add(&kr__real.lockfree.sleepers, 1);
         atomic_thread_fence(memory_order_seq_cst);
-        while (!any_items() && !atomic_load(&stopping))
-            pthread_cond_wait(&park_cond, &park_lock);
-        atomic_fetch_sub(&sleepers, 1);
-        pthread_mutex_unlock(&park_lock);
-        if (atomic_load(&stopping) && !any_items())
+        while (!any_items() && !atomic_load(&kr__real.lockfree.stopping))
+            pthread_cond_wait(&kr__real.lockfree.park_cond, &kr__real.lockfree.park_lock);
+        atomic_fetch_sub(&kr__real.lockfree.sleepers, 1);
+        pthread_mutex_unlock(&kr__real.lockfree.park_lock);
+        if (atomic_load(&kr__real.lockfree.stopping) && !any_items())
             return NULL;
     }
 }
 
-static bool lf_nonempty(int self) { return maybe_items(&queues[self < 0 ? 0 : self]); }
+static bool lf_nonempty(int self)
+{
+    return maybe_items(&kr__real.lockfree.queues[self < 0 ? 0 : self]);
+}
 
 static void lf_stop(void)
 {
-    pthread_mutex_lock(&park_lock);
-    atomic_store(&stopping, true);
-    pthread_cond_broadcast(&park_cond);
-    pthread_mutex_unlock(&park_lock);
+    pthread_mutex_lock(&kr__real.lockfree.park_lock);
+    atomic_store(&kr__real.lockfree.stopping, true);
+    pthread_cond_broadcast(&kr__real.lockfree.park_cond);
+    pthread_mutex_unlock(&kr__real.lockfree.park_lock);
 }
 
 static void lf_fini(void)
 {
-    kr__free(queues_mem);
-    queues_mem = NULL;
-    queues = NULL;
-    nq = 0;
+    kr__free(kr__real.lockfree.queues_mem);
+    kr__real.lockfree.queues_mem = NULL;
+    kr__real.lockfree.queues = NULL;
+    kr__real.lockfree.nq = 0;
 }
 
 const kr__runq_ops kr__runq_lockfree = {

@@ -9,17 +9,6 @@
 #include <pthread.h>
 #include <time.h>
 
-static pthread_mutex_t clock_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t clock_changed;
-static atomic_bool paused;
-static _Atomic kr_time paused_time;
-/* Added to the wall clock after a resume, so time never runs backwards
- * when a test advanced paused time past the wall clock. */
-static _Atomic kr_duration resume_offset;
-static bool stopping;
-static pthread_t timer_thread;
-static bool timer_thread_started;
-
 kr_time kr__real_wall_now(void)
 {
     struct timespec ts;
@@ -29,49 +18,50 @@ kr_time kr__real_wall_now(void)
 
 kr_time kr__backend_now(void)
 {
-    return atomic_load(&paused) ? atomic_load(&paused_time)
-                                : kr__real_wall_now() + atomic_load(&resume_offset);
+    return atomic_load(&kr__real.clock.paused) ? atomic_load(&kr__real.clock.paused_time)
+                                : kr__real_wall_now() + atomic_load(&kr__real.clock.resume_offset);
 }
 
 static void signal_timer_thread(void)
 {
-    pthread_mutex_lock(&clock_lock);
-    pthread_cond_signal(&clock_changed);
-    pthread_mutex_unlock(&clock_lock);
+    pthread_mutex_lock(&kr__real.clock.lock);
+    pthread_cond_signal(&kr__real.clock.changed);
+    pthread_mutex_unlock(&kr__real.clock.lock);
 }
 
 void kr__backend_pause(void)
 {
-    pthread_mutex_lock(&clock_lock);
-    if (!atomic_load(&paused)) {
-        atomic_store(&paused_time, kr__real_wall_now() + atomic_load(&resume_offset));
-        atomic_store(&paused, true);
+    pthread_mutex_lock(&kr__real.clock.lock);
+    if (!atomic_load(&kr__real.clock.paused)) {
+        atomic_store(&kr__real.clock.paused_time,
+                     kr__real_wall_now() + atomic_load(&kr__real.clock.resume_offset));
+        atomic_store(&kr__real.clock.paused, true);
     }
-    pthread_mutex_unlock(&clock_lock);
+    pthread_mutex_unlock(&kr__real.clock.lock);
 }
 
 void kr__backend_resume(void)
 {
-    pthread_mutex_lock(&clock_lock);
-    if (atomic_load(&paused)) {
-        kr_duration ahead = atomic_load(&paused_time) - kr__real_wall_now();
-        if (ahead > atomic_load(&resume_offset))
-            atomic_store(&resume_offset, ahead);
-        atomic_store(&paused, false);
+    pthread_mutex_lock(&kr__real.clock.lock);
+    if (atomic_load(&kr__real.clock.paused)) {
+        kr_duration ahead = atomic_load(&kr__real.clock.paused_time) - kr__real_wall_now();
+        if (ahead > atomic_load(&kr__real.clock.resume_offset))
+            atomic_store(&kr__real.clock.resume_offset, ahead);
+        atomic_store(&kr__real.clock.paused, false);
     }
-    pthread_mutex_unlock(&clock_lock);
+    pthread_mutex_unlock(&kr__real.clock.lock);
     signal_timer_thread();
 }
 
-bool kr__backend_paused(void) { return atomic_load(&paused); }
+bool kr__backend_paused(void) { return atomic_load(&kr__real.clock.paused); }
 
 void kr__backend_advance_to(kr_time t)
 {
-    pthread_mutex_lock(&clock_lock);
-    if (t > atomic_load(&paused_time))
-        atomic_store(&paused_time, t);
-    pthread_cond_signal(&clock_changed);
-    pthread_mutex_unlock(&clock_lock);
+    pthread_mutex_lock(&kr__real.clock.lock);
+    if (t > atomic_load(&kr__real.clock.paused_time))
+        atomic_store(&kr__real.clock.paused_time, t);
+    pthread_cond_signal(&kr__real.clock.changed);
+    pthread_mutex_unlock(&kr__real.clock.lock);
 }
 
 void kr__backend_timers_changed(void) { signal_timer_thread(); }
@@ -86,22 +76,22 @@ static void fire_due(void)
 static void *timer_main(void *arg)
 {
     (void)arg;
-    pthread_mutex_lock(&clock_lock);
-    while (!stopping) {
+    pthread_mutex_lock(&kr__real.clock.lock);
+    while (!kr__real.clock.stopping) {
         kr_time now = kr__backend_now();
         kr_time next = kr__timers_next_deadline();
         if (next <= now) {
             /* Count as busy before popping, so settle never sees a due
              * timer gone but its dispatch not yet queued. */
-            atomic_fetch_add(&kr__real_busy, 1);
-            pthread_mutex_unlock(&clock_lock);
+            atomic_fetch_add(&kr__real.busy, 1);
+            pthread_mutex_unlock(&kr__real.clock.lock);
             fire_due();
             kr__real_busy_done();
-            pthread_mutex_lock(&clock_lock);
+            pthread_mutex_lock(&kr__real.clock.lock);
             continue;
         }
-        if (atomic_load(&paused) || next == INT64_MAX) {
-            pthread_cond_wait(&clock_changed, &clock_lock);
+        if (atomic_load(&kr__real.clock.paused) || next == INT64_MAX) {
+            pthread_cond_wait(&kr__real.clock.changed, &kr__real.clock.lock);
             continue;
         }
         struct timespec until;
@@ -115,9 +105,9 @@ static void *timer_main(void *arg)
             until.tv_sec++;
             until.tv_nsec -= 1000000000L;
         }
-        pthread_cond_timedwait(&clock_changed, &clock_lock, &until);
+        pthread_cond_timedwait(&kr__real.clock.changed, &kr__real.clock.lock, &until);
     }
-    pthread_mutex_unlock(&clock_lock);
+    pthread_mutex_unlock(&kr__real.clock.lock);
     return NULL;
 }
 
@@ -126,29 +116,26 @@ int kr__real_clock_start(void)
     pthread_condattr_t a;
     pthread_condattr_init(&a);
     pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
-    pthread_cond_init(&clock_changed, &a);
+    pthread_cond_init(&kr__real.clock.changed, &a);
     pthread_condattr_destroy(&a);
-    atomic_store(&paused, false);
-    atomic_store(&resume_offset, 0);
-    stopping = false;
-    if (pthread_create(&timer_thread, NULL, timer_main, NULL) != 0)
+    if (pthread_create(&kr__real.clock.timer_thread, NULL, timer_main, NULL) != 0)
         return KR_ENOMEM;
-    timer_thread_started = true;
+    kr__real.clock.timer_thread_started = true;
     return 0;
 }
 
 void kr__real_clock_stop(void)
 {
-    if (timer_thread_started) {
-        pthread_mutex_lock(&clock_lock);
-        stopping = true;
-        pthread_cond_signal(&clock_changed);
-        pthread_mutex_unlock(&clock_lock);
-        pthread_join(timer_thread, NULL);
-        timer_thread_started = false;
+    if (kr__real.clock.timer_thread_started) {
+        pthread_mutex_lock(&kr__real.clock.lock);
+        kr__real.clock.stopping = true;
+        pthread_cond_signal(&kr__real.clock.changed);
+        pthread_mutex_unlock(&kr__real.clock.lock);
+        pthread_join(kr__real.clock.timer_thread, NULL);
+        kr__real.clock.timer_thread_started = false;
     }
-    pthread_cond_destroy(&clock_changed);
-    atomic_store(&paused, false); /* finalize resumes the clock, as libprocess */
+    pthread_cond_destroy(&kr__real.clock.changed);
+    atomic_store(&kr__real.clock.paused, false); /* finalize resumes the clock, as libprocess */
 }
 
 /* One clock for every process of this node: deadlines need no translation. */

@@ -24,37 +24,31 @@
 #define BATCH_EVENTS 256
 #define NEXT_STREAK 32
 
-typedef struct worker {
+typedef struct kr__worker {
     int index;
     kr__proc *next; /* the next slot; only this worker touches it */
 } worker;
 
-static const kr__runq_ops *runq;
-static worker *workers;
-static pthread_t *threads;
-static int thread_count;
 static KR__TLS worker *self_worker;
-
-atomic_long kr__real_busy;
 
 void kr__real_busy_done(void)
 {
-    if (atomic_fetch_sub(&kr__real_busy, 1) == 1)
+    if (atomic_fetch_sub(&kr__real.busy, 1) == 1)
         kr__backend_wake(KR__WAIT_QUIET);
 }
 
 void kr__backend_schedule(kr__proc *p)
 {
-    atomic_fetch_add(&kr__real_busy, 1);
+    atomic_fetch_add(&kr__real.busy, 1);
     worker *w = self_worker;
     if (!w) {
-        runq->push(-1, p, true);
+        kr__real.workers.runq->push(-1, p, true);
         return;
     }
     kr__proc *old = w->next;
     w->next = p;
     if (old)
-        runq->push(w->index, old, true); /* surplus: two runnable here */
+        kr__real.workers.runq->push(w->index, old, true); /* surplus: two runnable here */
 }
 
 /* A sender running on this worker has queued a backlog for p (message.c
@@ -67,10 +61,10 @@ void kr__backend_schedule(kr__proc *p)
 void kr__backend_backlog(kr__proc *p)
 {
     worker *w = self_worker;
-    if (!w || w->next != p || thread_count < 2)
+    if (!w || w->next != p || kr__real.workers.thread_count < 2)
         return;
     w->next = NULL;
-    runq->push(w->index, p, true);
+    kr__real.workers.runq->push(w->index, p, true);
 }
 
 static void *worker_main(void *arg)
@@ -84,8 +78,8 @@ static void *worker_main(void *arg)
     for (;;) {
         if (!p && (p = w->next) != NULL) {
             w->next = NULL;
-            if (++streak > NEXT_STREAK && runq->nonempty(w->index)) {
-                runq->push(w->index, p, false); /* let the queue go first */
+            if (++streak > NEXT_STREAK && kr__real.workers.runq->nonempty(w->index)) {
+                kr__real.workers.runq->push(w->index, p, false); /* let the queue go first */
                 p = NULL;
             }
         }
@@ -93,14 +87,14 @@ static void *worker_main(void *arg)
             streak = 0;
             /* Freed foreign event blocks go home before we may sleep. */
             kr__event_pool_flush();
-            if ((p = runq->pop(w->index, true)) == NULL)
+            if ((p = kr__real.workers.runq->pop(w->index, true)) == NULL)
                 break; /* stopping */
         }
         kr__run_result r = kr__process_run(p, BATCH_EVENTS);
         kr__table_send_cache_end_turn(); /* never held across turns or asleep */
         if (r == KR__RUN_MORE) {
-            if (w->next || runq->nonempty(w->index)) {
-                runq->push(w->index, p, w->next != NULL);
+            if (w->next || kr__real.workers.runq->nonempty(w->index)) {
+                kr__real.workers.runq->push(w->index, p, w->next != NULL);
                 p = NULL;
             } /* else nothing else waits here: another turn at once */
         } else {
@@ -115,8 +109,6 @@ static void *worker_main(void *arg)
 }
 
 /* What kr_init asked for, kept by kr__real_workers_configure. */
-static int configured_count;
-static const kr__runq_ops *configured_runq;
 
 static const kr__runq_ops *runq_named(const char *name)
 {
@@ -148,32 +140,34 @@ int kr__real_workers_configure(const kr_config *c)
         kr__log("kr_init: unknown run queue \"%s\" (locked or lockfree)", name);
         return KR_EINVAL;
     }
-    configured_count = count;
-    configured_runq = ops;
+    kr__real.workers.configured_count = count;
+    kr__real.workers.configured_runq = ops;
     return 0;
 }
 
 int kr__real_workers_start(void)
 {
-    int count = configured_count;
+    int count = kr__real.workers.configured_count;
     if (count <= 0) {
         long cpus = sysconf(_SC_NPROCESSORS_ONLN);
         count = cpus > 0 ? (int)cpus : 1;
     }
-    runq = configured_runq;
-    threads = kr__calloc((size_t)count, sizeof *threads);
-    workers = kr__calloc((size_t)count, sizeof *workers);
-    int rc = (threads && workers) ? runq->init(count) : KR_ENOMEM;
+    struct kr__real_workers *w = &kr__real.workers;
+    w->runq = w->configured_runq;
+    w->threads = kr__calloc((size_t)count, sizeof *w->threads);
+    w->workers = kr__calloc((size_t)count, sizeof *w->workers);
+    int rc = (w->threads && w->workers) ? w->runq->init(count) : KR_ENOMEM;
     if (rc != 0) {
-        kr__free(threads);
-        kr__free(workers);
-        threads = NULL;
-        workers = NULL;
+        kr__free(w->threads);
+        kr__free(w->workers);
+        w->threads = NULL;
+        w->workers = NULL;
         return rc;
     }
-    for (thread_count = 0; thread_count < count; thread_count++) {
-        workers[thread_count].index = thread_count;
-        if (pthread_create(&threads[thread_count], NULL, worker_main, &workers[thread_count]) != 0) {
+    for (w->thread_count = 0; w->thread_count < count; w->thread_count++) {
+        worker *self = &w->workers[w->thread_count];
+        self->index = w->thread_count;
+        if (pthread_create(&w->threads[w->thread_count], NULL, worker_main, self) != 0) {
             kr__real_workers_stop();
             return KR_ENOMEM;
         }
@@ -183,16 +177,16 @@ int kr__real_workers_start(void)
 
 void kr__real_workers_stop(void)
 {
-    if (!runq)
+    if (!kr__real.workers.runq)
         return;
-    runq->stop();
-    for (int i = 0; i < thread_count; i++)
-        pthread_join(threads[i], NULL);
-    runq->fini();
-    kr__free(threads);
-    kr__free(workers);
-    threads = NULL;
-    workers = NULL;
-    thread_count = 0;
-    runq = NULL;
+    kr__real.workers.runq->stop();
+    for (int i = 0; i < kr__real.workers.thread_count; i++)
+        pthread_join(kr__real.workers.threads[i], NULL);
+    kr__real.workers.runq->fini();
+    kr__free(kr__real.workers.threads);
+    kr__free(kr__real.workers.workers);
+    kr__real.workers.threads = NULL;
+    kr__real.workers.workers = NULL;
+    kr__real.workers.thread_count = 0;
+    kr__real.workers.runq = NULL;
 }

@@ -63,11 +63,11 @@ static void deliver_response(void *ctx)
 static void sim_respond(void *conn, int status, const char *content_type, const char *headers,
                         const void *body, size_t len)
 {
-    (void)headers;
     http_call *c = conn;
     kr_http_response *r = kr__calloc(1, sizeof *r);
     if (r) {
         r->status = status;
+        r->headers = kr__strdup(headers ? headers : "");
         r->content_type = kr__strdup(content_type ? content_type : "");
         r->body = kr__malloc(len + 1);
         if (r->body) {
@@ -77,7 +77,7 @@ static void sim_respond(void *conn, int status, const char *content_type, const 
             r->len = len;
         }
     }
-    if (!r || !r->content_type || !r->body) {
+    if (!r || !r->content_type || !r->body || !r->headers) {
         kr__http_response_free(r);
         kr_promise_fail(c->promise, "out of memory");
         call_free(c);

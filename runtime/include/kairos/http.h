@@ -48,6 +48,13 @@ KR_API int kr_route_auth(kr_process *self, const char *path, const char *realm,
  * it eventually: the client waits (its connection stays open) until then. */
 KR_API void kr_http_respond(kr_http_reply *out, int status, const char *content_type,
                             const void *body, size_t len);
+/* kr_http_respond with extra response headers: headers holds nheaders
+ * (name, value) pairs, {"Cache-Control", "no-cache", "X-Id", "7"}. A name
+ * that is not an HTTP token or a value with CR/LF is refused: the reply is
+ * then 500 (logged). */
+KR_API void kr_http_respond_headers(kr_http_reply *out, int status, const char *content_type,
+                                    const char *const *headers, size_t nheaders,
+                                    const void *body, size_t len);
 /* A request copy that outlives the handler, for replying later: valid
  * until kr_http_respond(out, ...). */
 KR_API const kr_http_request *kr_http_reply_request(const kr_http_reply *out);
@@ -73,7 +80,15 @@ typedef struct kr_http_response {
     char *content_type;
     char *body;
     size_t len;
+    /* The response's header lines, "Name: value\r\n" each ("" if none; the
+     * simulator carries only those a handler added with
+     * kr_http_respond_headers). Read them with kr_http_response_header. */
+    char *headers;
 } kr_http_response;
+/* The value of header `name` (any case) in r, copied into buf (n bytes);
+ * NULL if absent or it does not fit. */
+KR_API const char *kr_http_response_header(const kr_http_response *r, const char *name,
+                                           char *buf, size_t n);
 KR_API kr_future *kr_http_get(const char *url);
 KR_API kr_future *kr_http_post(const char *url, const char *content_type, const void *body,
                                size_t len);

@@ -33,6 +33,13 @@ KR_API void kr_send(kr_process *self, kr_pid to, const char *name, const void *b
 /* The same from outside any process (from = KR_PID_NONE). */
 KR_API void kr_post(kr_pid to, const char *name, const void *body, size_t len);
 
+/* libprocess' delegate(name, pid): messages named `name` that reach self
+ * are forwarded to `to` (local or remote), sender and body unchanged,
+ * instead of being handled here (a delegation wins over kr_install).
+ * KR_PID_NONE ends the delegation. Call it from self's context (e.g.
+ * initialize), as kr_install. */
+KR_API int kr_delegate(kr_process *self, const char *name, kr_pid to);
+
 #ifdef __cplusplus
 }
 #endif

@@ -39,6 +39,7 @@ typedef struct rec_result {
     int64_t time, fail_time;
     int32_t status;
     uint32_t sig_len, fail_len, n_probes;
+    uint64_t faults[SC_FAULT_KINDS]; /* fault events by kind (kr__sc_fault_kinds) */
 } rec_result;
 
 /* Shared by the parent and every worker (MAP_SHARED). */
@@ -89,6 +90,7 @@ typedef struct sweep {
     size_t n_sigs;
     probe_tally *probes;
     size_t n_probes;
+    uint64_t fault_hits[SC_FAULT_KINDS], fault_seeds[SC_FAULT_KINDS];
     FILE *jsonl; /* sweep summary being written (jsonl_out.f), or NULL */
     kr__out jsonl_out;
     char jsonl_path[4096];
@@ -173,6 +175,7 @@ static void send_result(int fd, uint64_t index, const sc_result *r, uint64_t wal
         .fail_len = (uint32_t)strnlen(r->failure, sizeof r->failure),
         .n_probes = (uint32_t)(r->n_probes < SC_PROBES_MAX ? r->n_probes : SC_PROBES_MAX),
     };
+    memcpy(rr.faults, r->faults, sizeof rr.faults);
     rec_hdr h = {REC_RESULT, 0};
     bool ok = put(&buf, &len, &cap, &h, sizeof h) && put(&buf, &len, &cap, &rr, sizeof rr) &&
               put(&buf, &len, &cap, r->signature, rr.sig_len) &&
@@ -345,6 +348,14 @@ static void jsonl_seed(sweep *w, const rec_result *rr, const char *sig, const ch
         fprintf(f, ":%" PRIu64, hits);
         p += 12 + n;
     }
+    fputs("},\"faults\":{", f);
+    bool first = true;
+    for (size_t k = 0; k < SC_FAULT_KINDS; k++) {
+        if (!rr->faults[k])
+            continue;
+        fprintf(f, "%s\"%s\":%" PRIu64, first ? "" : ",", kr__sc_fault_kinds[k], rr->faults[k]);
+        first = false;
+    }
     fputs("}}\n", f);
 }
 
@@ -387,6 +398,10 @@ static void on_result(sweep *w, const rec_result *rr, const char *text, size_t l
             snprintf(w->first_error, sizeof w->first_error, "%s", failure);
     }
     result_probes(w, rr, text + strings, len - strings);
+    for (size_t k = 0; k < SC_FAULT_KINDS; k++) {
+        w->fault_hits[k] += rr->faults[k];
+        w->fault_seeds[k] += rr->faults[k] > 0;
+    }
     jsonl_seed(w, rr, sig, failure, text + strings, len - strings);
 }
 
@@ -629,6 +644,22 @@ static bool print_probes(sweep *w)
     return ok;
 }
 
+/* The simulator's faults that struck: how often, in how many seeds. */
+static void print_faults(const sweep *w)
+{
+    bool any = false;
+    for (size_t k = 0; k < SC_FAULT_KINDS; k++) {
+        if (!w->fault_hits[k])
+            continue;
+        printf("%s %s %" PRIu64 " in %" PRIu64 " seed%s", any ? "," : "faults:",
+               kr__sc_fault_kinds[k], w->fault_hits[k], w->fault_seeds[k],
+               w->fault_seeds[k] == 1 ? "" : "s");
+        any = true;
+    }
+    if (any)
+        putchar('\n');
+}
+
 static int print_summary(sweep *w, double secs)
 {
     const cli_opts *o = w->o;
@@ -644,6 +675,7 @@ static int print_summary(sweep *w, double secs)
                w->failed == 1 ? "" : "s");
     print_signatures(w);
     bool probes_ok = print_probes(w);
+    print_faults(w);
     if (o->check_determinism)
         printf("determinism: every seed ran twice; %s\n",
                find_sig_count(w, "nondeterminism: trace hash differs") ? "hashes DIFFER"

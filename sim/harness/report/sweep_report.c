@@ -424,6 +424,43 @@ static void write_probes(FILE *out, const sweep *w)
     fputs("</tbody></table></section>\n", out);
 }
 
+/* The simulator's faults that struck (each seed line's "faults"): how
+ * often and in how many seeds, in the order they first appear. */
+static void write_faults(FILE *out, const sweep *w)
+{
+    json_t *total = json_object(), *seeds = json_object();
+    for (size_t i = 0; total && seeds && i < w->n; i++) {
+        const char *kind;
+        json_t *v;
+        json_object_foreach(json_object_get(w->seeds[i].line, "faults"), kind, v)
+        {
+            json_int_t hits = json_integer_value(v);
+            json_object_set_new(total, kind,
+                                json_integer(json_integer_value(json_object_get(total, kind)) + hits));
+            json_object_set_new(seeds, kind,
+                                json_integer(json_integer_value(json_object_get(seeds, kind)) +
+                                             (hits > 0)));
+        }
+    }
+    if (json_object_size(total)) {
+        fputs("<section><h2>Faults injected</h2><table id=\"faults\"><thead><tr><th>fault</th>"
+              "<th>events</th><th>seeds</th></tr></thead><tbody>\n",
+              out);
+        const char *kind;
+        json_t *v;
+        json_object_foreach(total, kind, v)
+        {
+            fputs("<tr><td>", out);
+            h(out, kind);
+            fprintf(out, "</td><td>%lld</td><td>%lld</td></tr>\n", (long long)json_integer_value(v),
+                    (long long)json_integer_value(json_object_get(seeds, kind)));
+        }
+        fputs("</tbody></table></section>\n", out);
+    }
+    json_decref(total);
+    json_decref(seeds);
+}
+
 static void write_head(FILE *out, const sweep *w)
 {
     counts c = count(w);
@@ -459,6 +496,7 @@ static void write_page(FILE *out, const sweep *w)
     write_stats(out, w);
     write_groups(out, w);
     write_probes(out, w);
+    write_faults(out, w);
     if (w->n) {
         fputs("<section><h2>Run lengths</h2><div class=\"hists\">\n", out);
         histogram(out, w, false, "hist-steps", "steps per seed");

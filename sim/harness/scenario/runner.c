@@ -164,9 +164,27 @@ static void setup_error(const char *fmt, ...)
 
 /* ---- observing the simulation ----------------------------------------------- */
 
+const char *const kr__sc_fault_kinds[SC_FAULT_KINDS] = {
+    "crash", "power-off", "restart", "partition", "cut",        "clog",
+    "pause", "clock",     "write-lost", "write-torn", "write-kept", "disk-error"};
+
+/* Counts the simulator's fault events (cheap first-letter filter: most
+ * events are messages). */
+static void count_fault(const char *kind)
+{
+    if (!strchr("cprw d", kind[0]))
+        return;
+    for (size_t k = 0; k < SC_FAULT_KINDS; k++)
+        if (strcmp(kind, kr__sc_fault_kinds[k]) == 0) {
+            R.r->faults[k]++;
+            return;
+        }
+}
+
 static void observe(const kr_sim_event *e, void *ctx)
 {
     (void)ctx;
+    count_fault(e->kind);
     if (strcmp(e->kind, "message") == 0)
         count(&R.delivered, e->name);
     if (strcmp(e->kind, "message") == 0 || strcmp(e->kind, "dispatch") == 0 ||

@@ -220,6 +220,10 @@ typedef enum {
 } sc_status;
 
 #define SC_PROBES_MAX 64
+/* The simulator's fault events a run counts (trace kinds, sim/TRACE.md):
+ * a sweep shows how often each struck and in how many seeds. */
+#define SC_FAULT_KINDS 12
+extern const char *const kr__sc_fault_kinds[SC_FAULT_KINDS];
 typedef struct sc_result {
     sc_status status;
     uint64_t seed, hash, steps;
@@ -231,6 +235,7 @@ typedef struct sc_result {
     uint64_t events;       /* events served */
     size_t n_probes;
     char *probe_names[SC_PROBES_MAX]; /* owned by the result */
+    uint64_t faults[SC_FAULT_KINDS];  /* events of kr__sc_fault_kinds[k] */
     uint64_t probe_hits[SC_PROBES_MAX];
     sc_decision *decisions; /* the run's whole schedule, owned */
     size_t n_decisions;
