@@ -4,7 +4,10 @@
 # at all (its RPATH finds the installed libraries); then build
 # examples/pingpong.c against each installed library twice, through
 # pkg-config (kairos, kairos-sim) and through find_package(kairos) in a tiny
-# CMake project, and run every binary; last, a parent project that
+# CMake project, and a scenario runner against the harness both ways
+# (kairos-harness, kairos_add_scenario_runner), and run every binary;
+# ldd/nm show that libkairos_sim links no harness library (libyaml,
+# jansson, libdl) nor http-parser; last, a parent project that
 # add_subdirectory()s the source tree without cmocka builds and runs
 # (tests/test_subproject.sh --build).
 #
@@ -21,7 +24,7 @@ prefix="$tmp/prefix"
 if [[ ! -f "$build/CMakeCache.txt" ]]; then
   cmake -S "$root" -B "$build"
 fi
-cmake --build "$build" -j"$(nproc)" --target kairos kairos_sim kairos_cli
+cmake --build "$build" -j"$(nproc)" --target kairos kairos_sim kairos_harness kairos_cli
 cmake --install "$build" --prefix "$prefix"
 
 echo "--- installed files"
@@ -35,6 +38,26 @@ env -i "$prefix/bin/kairos" --help >"$tmp/help.txt" ||
 head -3 "$tmp/help.txt"
 env -i "$prefix/bin/kairos" run "$root/scenarios/three-node.yaml" --seed 1 ||
   { echo "install-check: $prefix/bin/kairos run failed" >&2; exit 1; }
+
+# Three libraries, one direction of use: the simulator needs nothing but
+# libc (and libm/pthreads); the harness alone brings libyaml, jansson, libdl.
+echo "--- libkairos_sim links nothing of the harness"
+simlib=$(find "$prefix" -name 'libkairos_sim.so.0' -print -quit)
+harnesslib=$(find "$prefix" -name 'libkairos_harness.so.0' -print -quit)
+[[ -n "$simlib" && -n "$harnesslib" ]] ||
+  { echo "install-check: libkairos_sim.so.0 or libkairos_harness.so.0 not installed" >&2; exit 1; }
+# Captured first: with pipefail, grep -q ending early would fail the pipe.
+sim_ldd=$(ldd "$simlib") sim_undef=$(nm -D --undefined-only "$simlib") harness_ldd=$(ldd "$harnesslib")
+echo "$sim_ldd"
+if grep -Eq 'libyaml|libjansson|libdl\.|libhttp_parser' <<<"$sim_ldd"; then
+  echo "install-check: libkairos_sim links a harness or HTTP library" >&2; exit 1
+fi
+if grep -Eq ' (yaml_|json_|dlopen|dlsym|http_parser)' <<<"$sim_undef"; then
+  echo "install-check: libkairos_sim uses yaml/jansson/libdl/http_parser symbols" >&2
+  grep -E ' (yaml_|json_|dl|http_parser)' <<<"$sim_undef" >&2; exit 1
+fi
+grep -q 'libkairos_sim' <<<"$harness_ldd" ||
+  { echo "install-check: libkairos_harness does not link libkairos_sim" >&2; exit 1; }
 
 # pkg-config finds the .pc files wherever GNUInstallDirs put the libraries.
 pc=$(find "$prefix" -name kairos.pc -print -quit)
@@ -58,6 +81,14 @@ for pkg in kairos kairos-sim; do
 done
 pkg-config --cflags kairos-sim | grep -q -- '-DKAIROS_SIM' ||
   { echo "install-check: kairos-sim.pc lacks -DKAIROS_SIM" >&2; exit 1; }
+# A user's own scenario runner through kairos-harness.pc.
+printf '%s\n' '#include <kairos/scenario.h>' \
+  'int main(int argc, char **argv) { return kr_scenario_main(argc, argv); }' >"$tmp/runner.c"
+# shellcheck disable=SC2046
+"$cc" -std=c11 -Wall -Wextra -Werror -o "$tmp/runner-pc" "$tmp/runner.c" \
+  $(pkg-config --cflags --libs kairos-harness)
+echo "kairos-harness: $(pkg-config --cflags --libs kairos-harness)"
+"$tmp/runner-pc" run "$root/scenarios/three-node.yaml" --seed 1
 "$tmp/pingpong-pc-kairos"
 "$tmp/pingpong-pc-kairos-sim" 1
 
@@ -73,11 +104,14 @@ add_executable(pingpong_real pingpong.c)
 target_link_libraries(pingpong_real PRIVATE kairos::kairos)
 add_executable(pingpong_sim pingpong.c)
 target_link_libraries(pingpong_sim PRIVATE kairos::kairos_sim)
+kairos_add_scenario_runner(my_runner runner.c)
 EOF
+cp "$tmp/runner.c" "$proj/"
 cmake -S "$proj" -B "$proj/build" -DCMAKE_PREFIX_PATH="$prefix" -DCMAKE_C_COMPILER="$cc"
 cmake --build "$proj/build" -j"$(nproc)"
 "$proj/build/pingpong_real"
 "$proj/build/pingpong_sim" 2
+"$proj/build/my_runner" run "$root/scenarios/three-node.yaml" --seed 1
 
 echo "--- add_subdirectory(kairos) in a parent project, without cmocka"
 bash "$root/tests/test_subproject.sh" "$root" "$tmp/subproject" --build

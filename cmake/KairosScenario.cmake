@@ -18,12 +18,14 @@
 #   kairos_add_scenario_runner(my-runner main.c my_types.c)
 #   # ./my-runner sweep my.yaml --seeds 1..1000
 #
-# The target links kairos::kairos_sim (which defines KAIROS_SIM); add more
-# with target_link_libraries(<target> PRIVATE ...) as usual.
+# The target links kairos::kairos_harness (the scenario harness, which brings
+# kairos::kairos_sim and its KAIROS_SIM); add more with
+# target_link_libraries(<target> PRIVATE ...) as usual. Inside this source
+# tree (add_subdirectory) the same function works on the build targets.
 function(kairos_add_scenario_runner target)
   if(ARGC LESS 2)
     message(FATAL_ERROR "kairos_add_scenario_runner(${target}): give at least one source file")
   endif()
   add_executable(${target} ${ARGN})
-  target_link_libraries(${target} PRIVATE kairos::kairos_sim)
+  target_link_libraries(${target} PRIVATE kairos::kairos_harness)
 endfunction()

@@ -9,7 +9,10 @@
 #   3. `kairos replay` of the first failing seed: the identical run, its
 #      event log, the same hash;
 #   4. `kairos run --report`: that run as a sequence diagram in
-#      reports/bank-race-seed-N.html (open it in a browser).
+#      reports/bank-race-seed-N.html (open it in a browser);
+#   5. a replicated write-ahead log whose backup acknowledges before it
+#      syncs: process crashes never find it, power-offs do, and the report
+#      of the failing run shows which unsynced write was lost.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -47,3 +50,20 @@ mkdir -p reports
 ./build/kairos run scenarios/bank-race.yaml --seed "$seed" \
   --trace "build/bank-race-seed-$seed.jsonl" --report "reports/bank-race-seed-$seed.html" || true
 echo "open reports/bank-race-seed-$seed.html to see the race"
+
+echo
+echo "== 5. a bug only a machine crash finds: scenarios/wal-*.yaml"
+./build/kairos sweep scenarios/wal-crash-only.yaml --seeds 1..1000 --jobs "$(nproc)" | grep -E "^(seeds run|faults|result)"
+set +e
+./build/kairos sweep scenarios/wal-ack-before-sync.yaml --seeds 1..1000 --jobs "$(nproc)" | tee build/demo-wal.txt | grep -E "^(seeds run|faults|result)|first seed"
+status=${PIPESTATUS[0]}
+set -e
+if [[ $status -ne 1 ]]; then
+  echo "demo: expected power-offs to find the lost acknowledged writes (exit 1), got exit $status" >&2
+  exit 1
+fi
+wal_seed=$(sed -n 's/.*first seed \([0-9]*\) .*/\1/p' build/demo-wal.txt | head -1)
+./build/kairos run scenarios/wal-ack-before-sync.yaml --seed "$wal_seed" \
+  --trace "build/wal-seed-$wal_seed.jsonl" --report "reports/wal-seed-$wal_seed.html" >/dev/null || true
+grep -h '"kind":"write-lost"' "build/wal-seed-$wal_seed.jsonl" | head -3 | sed -n 's/.*"time":\([0-9]*\).*"node":"\([^"]*\)".*"name":"\([^"]*\)".*/  lost at t=\1ns on \2: unsynced write \3/p'
+echo "open reports/wal-seed-$wal_seed.html to see the power-off and the lost write"

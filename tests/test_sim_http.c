@@ -62,6 +62,13 @@ static void get_reaches_the_route_in_process_context(void **state)
     f = kr_http_get("http://10.0.0.2:5050/nobody/hello");
     assert_int_equal(await_response(f)->status, 404);
     kr_future_unref(f);
+
+    /* Any case of scheme; the fragment is not sent. */
+    f = kr_http_get("HTTP://10.0.0.2:5050/web/hello?y=2#frag");
+    r = await_response(f);
+    assert_int_equal(r->status, 200);
+    assert_string_equal(r->body, "hello GET /hello q=y=2");
+    kr_future_unref(f);
 }
 
 static void bad_urls_and_unknown_nodes_fail(void **state)
@@ -70,6 +77,18 @@ static void bad_urls_and_unknown_nodes_fail(void **state)
     kr_future *f = kr_http_get("not a url");
     assert_int_equal(kr_future_state_of(f), KR_FAILED);
     kr_future_unref(f);
+    /* The simulator splits URLs itself (runtime/core/http_url.c). */
+    static const char *const bad[] = {
+        "ftp://10.0.0.2:5050/web/hello", "http://10.0.0.2/web/hello", "http://10.0.0.2:0/x",
+        "http://10.0.0.2:65536/x", "http://10.0.0.2:5050 /x", "http://:5050/x",
+        "http://10.0.0.2:50x0/x", "http://host.example:5050/x", "http://10.0.0.2:5050/a b",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        f = kr_http_get(bad[i]);
+        assert_int_equal(kr_future_state_of(f), KR_FAILED);
+        assert_non_null(strstr(kr_future_error(f), "bad URL"));
+        kr_future_unref(f);
+    }
     f = kr_http_get("http://10.9.9.9:1/x/y");
     assert_true(kr_future_await(f, KT_TIMEOUT));
     assert_int_equal(kr_future_state_of(f), KR_FAILED);

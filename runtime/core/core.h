@@ -332,6 +332,20 @@ void kr__http_handle(const kr__http_in *req, const kr__http_sink *sink);
 extern atomic_long kr__http_stat_connections; /* open inbound HTTP connections */
 extern atomic_long kr__http_stat_peers;       /* open outbound peer connections */
 
+/* A client URL "http://a.b.c.d:port/path?query#fragment" split in place
+ * (http_url.c): the scheme is http (any case), the host a dotted IPv4
+ * address, the port 1..65535 and required; path "/" and query "" when
+ * absent; the fragment is dropped. No spaces or control characters. Lengths
+ * index into the caller's string; KR_EINVAL (with *why) when malformed. The
+ * simulator's client uses it; the real one parses with http_parser. */
+typedef struct kr__url {
+    uint32_t ip;
+    uint16_t port;
+    const char *path, *query;
+    size_t path_len, query_len;
+} kr__url;
+int kr__url_split(const char *url, kr__url *out, const char **why);
+
 /* Frees a client's kr_http_response (the free_value of its future). */
 void kr__http_response_free(void *response);
 

@@ -60,6 +60,14 @@ static void destroy_managed(kr__proc *p)
         free(p);
 }
 
+void kr_process_discard(kr_process *p)
+{
+    if (!p)
+        return;
+    kr__handlers_free(kr__proc_of(p));
+    destroy_managed(kr__proc_of(p));
+}
+
 kr_pid kr_spawn(kr_process *process, bool manage)
 {
     if (!process) {

@@ -11,9 +11,6 @@
 #include "sim_internal.h"
 
 
-#include <http_parser.h>
-
-
 typedef struct http_call {
     kr_promise *promise;
     uint32_t from_ip, to_ip; /* from: 0 = outside every node */
@@ -114,15 +111,11 @@ static void deliver_request(void *ctx)
                            &(kr__http_sink){.respond = sim_respond, .conn = c});
 }
 
-static char *copy_part(const char *url, const struct http_parser_url *u, int field,
-                       const char *def)
+static char *copy_n(const char *text, size_t len)
 {
-    if (!(u->field_set & (1 << field)))
-        return kr__strdup(def);
-    size_t len = u->field_data[field].len;
     char *s = kr__malloc(len + 1);
     if (s) {
-        memcpy(s, url + u->field_data[field].off, len);
+        memcpy(s, text, len);
         s[len] = '\0';
     }
     return s;
@@ -142,23 +135,16 @@ static kr_future *request(const char *method, const char *url, const char *conte
     kr_promise *p = kr_promise_new();
     if (!p)
         return NULL;
-    struct http_parser_url u;
-    http_parser_url_init(&u);
-    if (!url || (!body && len) || http_parser_parse_url(url, strlen(url), 0, &u) != 0 ||
-        !(u.field_set & (1 << UF_HOST)) || !(u.field_set & (1 << UF_PORT)))
-        return failed(p, "bad URL (expected http://ip:port/path)");
-    char *host = copy_part(url, &u, UF_HOST, "");
-    uint32_t ip = 0;
-    int bad_host = !host || kr__ip_parse(host, &ip) != 0;
-    kr__free(host);
-    if (bad_host)
-        return failed(p, "bad URL host (expected a dotted IPv4 address)");
+    kr__url u;
+    const char *why = "bad URL (expected http://ip:port/path)";
+    if ((!body && len) || kr__url_split(url, &u, &why) != 0)
+        return failed(p, why);
     http_call *c = kr__calloc(1, sizeof *c);
     if (!c)
         return failed(p, "out of memory");
     kr_future *f = kr_promise_future(p);
     c->promise = p;
-    c->to_ip = ip;
+    c->to_ip = u.ip;
     c->to_port = u.port;
     kr__proc *self = kr__current_proc;
     if (self) { /* from inside a node: across the network from there */
@@ -166,8 +152,8 @@ static kr_future *request(const char *method, const char *url, const char *conte
         c->from_port = self->pid.port;
     }
     c->method = kr__strdup(method);
-    c->path = copy_part(url, &u, UF_PATH, "/");
-    c->query = copy_part(url, &u, UF_QUERY, "");
+    c->path = copy_n(u.path, u.path_len);
+    c->query = copy_n(u.query, u.query_len);
     c->content_type = content_type ? kr__strdup(content_type) : NULL;
     c->body = kr__malloc(len + 1);
     if (c->body && len)

@@ -402,6 +402,11 @@ static bool driving_thread(const char *what)
 
 bool kr_sim_step(void) { return driving_thread("kr_sim_step") && kr__sim_step_until(INT64_MAX); }
 
+bool kr_sim_step_until(kr_time horizon)
+{
+    return driving_thread("kr_sim_step_until") && kr__sim_step_until(horizon);
+}
+
 size_t kr_sim_run(size_t max_steps)
 {
     if (!driving_thread("kr_sim_run"))

@@ -42,6 +42,12 @@ KR_API void kr_process_init(kr_process *p, const char *id, const kr_process_ops 
  * installed on p; call kr_process_init again before retrying. */
 KR_API kr_pid kr_spawn(kr_process *p, bool manage);
 
+/* Frees p, prepared by kr_process_init but never spawned, as the runtime
+ * frees a managed process: the handlers installed on it, then its ops'
+ * destroy, or free(). For a constructor's result a caller decides not to
+ * spawn (the scenario harness after a bad argument). */
+KR_API void kr_process_discard(kr_process *p);
+
 /* This process' pid; valid before spawn too. */
 KR_API kr_pid kr_self(const kr_process *p);
 

@@ -136,6 +136,35 @@ KR_API void kr_sim_observe(kr_sim_observer fn, void *ctx);
 /* Virtual time since the simulation started (kr_clock_now minus the epoch). */
 KR_API kr_duration kr_sim_elapsed(void);
 
+/* ---- driving a run: what a harness needs beyond the calls above ----------
+ * The scenario harness (libkairos_harness, sim/harness) is built on these
+ * and the calls above only; a user's own driver may use them the same way.
+ * All run on the driving thread. */
+
+/* As kr_sim_step, but virtual time jumps at most to `horizon` (a
+ * kr_clock_now() value): false when nothing can run before it. */
+KR_API bool kr_sim_step_until(kr_time horizon);
+/* Runs fn(ctx) on the driving thread when virtual time reaches `at` (a
+ * kr_clock_now() value), as one scheduling choice among the others (a timer
+ * of no process); drop(ctx) instead (if not NULL) when the run ends first.
+ * False when out of memory or not running. */
+KR_API bool kr_sim_at(kr_time at, void (*fn)(void *ctx), void (*drop)(void *ctx), void *ctx);
+/* Adds an event of the driver's own ("stimulus", "check", ...) to the
+ * stream the observer sees: kind, node, process, name, from, to, body and
+ * len are taken from e; step, time and the decision are the current ones. */
+KR_API void kr_sim_note(const kr_sim_event *e);
+/* True while the process named by pid lives (not terminated, not crashed). */
+KR_API bool kr_sim_alive(kr_pid pid);
+/* A driver's own random stream: seeded from (seed, stream) as the
+ * simulator's streams are, so its draws repeat with the seed and never shift
+ * the simulator's. */
+typedef struct kr_sim_random {
+    uint64_t state[4];
+} kr_sim_random;
+KR_API void kr_sim_random_seed(kr_sim_random *r, uint64_t seed, uint64_t stream);
+/* Uniform in [0, n), n > 0. */
+KR_API uint64_t kr_sim_random_below(kr_sim_random *r, uint64_t n);
+
 #ifdef __cplusplus
 }
 #endif

@@ -4,9 +4,10 @@
  * grammar as every scenario field (kairos/parse.h). */
 #include "load_internal.h"
 
-#include <kairos/parse.h>
+#include <stdlib.h>
+#include <string.h>
 
-#include "internal.h"
+#include <kairos/parse.h>
 
 #include <errno.h>
 #include <stdarg.h>

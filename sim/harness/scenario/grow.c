@@ -1,8 +1,12 @@
-/* The harness' one growable-array helper (scenario_internal.h): the loader,
- * the runner and the reports grow their arrays through it. */
+/* Small services the harness provides itself rather than reach into the
+ * runtime's internals for (scenario_internal.h): its one growable-array
+ * helper (the loader, the runner and the reports grow their arrays through
+ * it) and its diagnostics. */
 #include "scenario_internal.h"
 
+#include <stdarg.h>
 #include <stdlib.h>
+#include <string.h>
 
 void *kr__sc_grow(void *items, size_t *cap, size_t len, size_t item_size, size_t first_cap)
 {
@@ -15,4 +19,17 @@ void *kr__sc_grow(void *items, size_t *cap, size_t len, size_t item_size, size_t
     if (grown)
         *cap = n;
     return grown;
+}
+
+void kr__sc_log(const char *fmt, ...)
+{
+    const char *quiet = getenv("KAIROS_LOG");
+    if (quiet && strcmp(quiet, "0") == 0)
+        return;
+    char line[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "kairos: %s\n", line);
 }

@@ -3,12 +3,11 @@
 #include "scenario_internal.h"
 #include "out_file.h"
 
-#include "internal.h"
-
 #include <errno.h>
 #include <inttypes.h>
 #include <jansson.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 struct sc_trace {
@@ -53,13 +52,13 @@ static void json_pid(FILE *out, kr_pid pid)
 sc_trace *kr__sc_trace_open(const char *path, const scenario *s, const sc_options *o, char *err,
                            size_t err_len)
 {
-    sc_trace *t = kr__calloc(1, sizeof *t);
+    sc_trace *t = calloc(1, sizeof *t);
     if (!t) {
         snprintf(err, err_len, "%s: out of memory", path);
         return NULL;
     }
     if (kr__out_open(&t->out, path, err, err_len) != 0) {
-        kr__free(t);
+        free(t);
         return NULL;
     }
     t->f = t->out.f;
@@ -158,7 +157,7 @@ int kr__sc_trace_close(sc_trace *t, const sc_result *r, char *err, size_t err_le
         fprintf(f, i ? ",[%u,%u]" : "[%u,%u]", r->decisions[i].options, r->decisions[i].chosen);
     fputs("]}\n", f);
     int rc = kr__out_commit(&t->out, true, err, err_len) == 0 ? 0 : KR_EIO;
-    kr__free(t);
+    free(t);
     return rc;
 }
 
@@ -194,7 +193,7 @@ static int read_header(json_t *h, sc_trace_info *out, char *err, size_t err_len,
             max = (size_t)v + 1;
     }
     if (max) {
-        out->skip_actions = kr__calloc(max, sizeof *out->skip_actions);
+        out->skip_actions = calloc(max, sizeof *out->skip_actions);
         if (!out->skip_actions)
             return KR_ENOMEM;
         out->n_skip = max;
@@ -209,7 +208,7 @@ static int read_schedule(json_t *s, sc_trace_info *out, char *err, size_t err_le
 {
     json_t *d = json_object_get(s, "decisions");
     size_t n = json_array_size(d);
-    out->schedule = n ? kr__malloc(n * sizeof *out->schedule) : NULL;
+    out->schedule = n ? malloc(n * sizeof *out->schedule) : NULL;
     if (n && !out->schedule)
         return KR_ENOMEM;
     for (size_t i = 0; i < n; i++) {
@@ -274,8 +273,8 @@ int kr__sc_trace_read(const char *path, sc_trace_info *out, char *err, size_t er
 
 void kr__sc_trace_info_free(sc_trace_info *t)
 {
-    kr__free(t->skip_actions);
-    kr__free(t->schedule);
+    free(t->skip_actions);
+    free(t->schedule);
     t->skip_actions = NULL;
     t->schedule = NULL;
 }

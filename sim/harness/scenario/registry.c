@@ -4,7 +4,8 @@
  * registries hold tens of entries. */
 #include "scenario_internal.h"
 
-#include "internal.h"
+#include <stdlib.h>
+#include <string.h>
 
 typedef struct sc_action_entry {
     char *type, *action;
@@ -37,7 +38,7 @@ static bool valid_name(const char *name)
 /* Grows *array (of `size`-byte items) to hold n + 1. */
 static bool grow(void **array, size_t n, size_t size)
 {
-    void *a = kr__realloc(*array, (n + 1) * size);
+    void *a = realloc(*array, (n + 1) * size);
     if (!a)
         return false;
     *array = a;
@@ -47,7 +48,7 @@ static bool grow(void **array, size_t n, size_t size)
 int kr_actor_register(const char *type, kr_actor_new_fn make, const char *help)
 {
     if (!valid_name(type) || !make) {
-        kr__log("kr_actor_register: invalid type name or NULL constructor");
+        kr__sc_log("kr_actor_register: invalid type name or NULL constructor");
         return KR_EINVAL;
     }
     if (kr__sc_type(type))
@@ -55,12 +56,12 @@ int kr_actor_register(const char *type, kr_actor_new_fn make, const char *help)
     if (!grow((void **)&types, n_types, sizeof *types))
         return KR_ENOMEM;
     sc_type *t = &types[n_types];
-    t->name = kr__strdup(type);
-    t->help = kr__strdup(help ? help : "");
+    t->name = strdup(type);
+    t->help = strdup(help ? help : "");
     t->make = make;
     if (!t->name || !t->help) {
-        kr__free(t->name);
-        kr__free(t->help);
+        free(t->name);
+        free(t->help);
         return KR_ENOMEM;
     }
     n_types++;
@@ -76,12 +77,12 @@ int kr_action_register(const char *type, const char *action, kr_fn fn)
     if (!grow((void **)&actions, n_actions, sizeof *actions))
         return KR_ENOMEM;
     sc_action_entry *a = &actions[n_actions];
-    a->type = kr__strdup(type);
-    a->action = kr__strdup(action);
+    a->type = strdup(type);
+    a->action = strdup(action);
     a->fn = fn;
     if (!a->type || !a->action) {
-        kr__free(a->type);
-        kr__free(a->action);
+        free(a->type);
+        free(a->action);
         return KR_ENOMEM;
     }
     n_actions++;
@@ -97,12 +98,12 @@ int kr_invariant_register(const char *name, kr_invariant_fn check, const char *h
     if (!grow((void **)&invariants, n_invariants, sizeof *invariants))
         return KR_ENOMEM;
     sc_invariant_entry *v = &invariants[n_invariants];
-    v->name = kr__strdup(name);
-    v->help = kr__strdup(help ? help : "");
+    v->name = strdup(name);
+    v->help = strdup(help ? help : "");
     v->check = check;
     if (!v->name || !v->help) {
-        kr__free(v->name);
-        kr__free(v->help);
+        free(v->name);
+        free(v->help);
         return KR_ENOMEM;
     }
     n_invariants++;

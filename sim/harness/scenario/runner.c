@@ -8,12 +8,10 @@
  * nothing is left, the time limit passes, or something fails. */
 #include "scenario_internal.h"
 
-#include "internal.h"
-#include "prng.h"
-#include "sim_internal.h"
-
 #include <inttypes.h>
 #include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
 
 typedef struct live_proc {
     kr_process *p;
@@ -71,11 +69,11 @@ static void count(counters *c, const char *name)
             return;
         }
     }
-    counter *grown = kr__grow(c->items, &c->cap, c->len, sizeof *grown, 16);
+    counter *grown = kr__sc_grow(c->items, &c->cap, c->len, sizeof *grown, 16);
     if (!grown)
         return;
     c->items = grown;
-    char *copy = kr__strdup(name);
+    char *copy = strdup(name);
     if (copy)
         c->items[c->len++] = (counter){copy, 1};
 }
@@ -91,8 +89,8 @@ static uint64_t count_of(const counters *c, const char *name)
 static void counters_free(counters *c)
 {
     for (size_t i = 0; i < c->len; i++)
-        kr__free(c->items[i].name);
-    kr__free(c->items);
+        free(c->items[i].name);
+    free(c->items);
     memset(c, 0, sizeof *c);
 }
 
@@ -108,7 +106,7 @@ void kr_sc_each(const char *type, void (*fn)(kr_process *p, const char *type, vo
         if (type && strcmp(type, l->type) != 0)
             continue;
         kr_pid pid = l->pid;
-        if (kr__table_state(&pid) == KR__PID_ALIVE) /* crashed ones are gone */
+        if (kr_sim_alive(pid)) /* crashed ones are gone */
             fn(l->p, l->type, ctx);
     }
 }
@@ -139,7 +137,7 @@ static void fail(const char *signature, const char *fmt, ...)
     vsnprintf(failure, sizeof failure, fmt, ap);
     va_end(ap);
     record_failure(signature, failure);
-    kr__sim_emit("check", "", "", R.r->failure, KR_PID_NONE, KR_PID_NONE, NULL, 0);
+    kr_sim_note(&(kr_sim_event){.kind = "check", .name = R.r->failure});
 }
 
 /* A kr_check that failed in actor code: the simulator already traced it. */
@@ -208,24 +206,13 @@ static void observe(const kr_sim_event *e, void *ctx)
 
 static void remember(kr_process *p, const char *type, kr_pid pid)
 {
-    live_proc *grown = kr__grow(R.live, &R.cap_live, R.n_live, sizeof *grown, 16);
+    live_proc *grown = kr__sc_grow(R.live, &R.cap_live, R.n_live, sizeof *grown, 16);
     if (!grown) {
         setup_error("out of memory");
         return;
     }
     R.live = grown;
     R.live[R.n_live++] = (live_proc){p, type, pid};
-}
-
-/* Frees a process a constructor returned but the runner will not spawn,
- * as the runtime frees a managed process: its destroy, or free(). */
-static void destroy_unspawned(kr_process *p)
-{
-    const kr_process_ops *ops = kr__proc_of(p)->ops;
-    if (ops && ops->destroy)
-        ops->destroy(p);
-    else
-        free(p);
 }
 
 static void start_node(const char *address, void *ctx)
@@ -244,7 +231,7 @@ static void start_node(const char *address, void *ctx)
         kr_process *p = t ? t->make(sp->id, &args) : NULL;
         if (!p || args.failed) {
             if (p) /* built despite a bad argument: not ours to run, ours to free */
-                destroy_unspawned(p);
+                kr_process_discard(p);
             if (args.failed)
                 setup_error("%s", why);
             else
@@ -253,7 +240,7 @@ static void start_node(const char *address, void *ctx)
             return;
         }
         if (R.dry) { /* checked, as a run would build it: not to be run */
-            destroy_unspawned(p);
+            kr_process_discard(p);
             continue;
         }
         kr_pid pid = kr_spawn(p, true);
@@ -301,29 +288,35 @@ static kr_duration fault_length(const sc_action *a)
     return a->kind == SC_CLOG || a->kind == SC_PAUSE ? a->duration : 0;
 }
 
+/* A scripted stimulus in the event stream, before it takes effect. */
+static void note_stimulus(const char *node, const char *process, const char *name, kr_pid to,
+                          const void *body, size_t len)
+{
+    kr_sim_note(&(kr_sim_event){.kind = "stimulus", .node = node, .process = process,
+                                .name = name, .to = to, .body = body, .len = len});
+}
+
 static void perform(const sc_action *a)
 {
     const scenario *s = R.s;
     switch (a->kind) {
     case SC_POST: {
         kr_pid to = target_pid(a->target);
-        kr__sim_emit("stimulus", s->nodes[s->procs[a->target].node].address, to.id, a->name,
-                     KR_PID_NONE, to, a->body, a->body_len);
+        note_stimulus(s->nodes[s->procs[a->target].node].address, to.id, a->name, to, a->body,
+                      a->body_len);
         kr_post(to, a->name, a->body ? a->body : "", a->body_len);
         break;
     }
     case SC_DISPATCH: {
         kr_pid to = target_pid(a->target);
         kr_fn fn = kr__sc_action(s->procs[a->target].type, a->name);
-        kr__sim_emit("stimulus", s->nodes[s->procs[a->target].node].address, to.id, a->name,
-                     KR_PID_NONE, to, NULL, 0);
+        note_stimulus(s->nodes[s->procs[a->target].node].address, to.id, a->name, to, NULL, 0);
         if (fn)
             kr_dispatch(to, fn, NULL, 0);
         break;
     }
     case SC_HTTP: {
-        kr__sim_emit("stimulus", s->nodes[a->node].address, "", a->path, KR_PID_NONE,
-                     KR_PID_NONE, a->body, a->body_len);
+        note_stimulus(s->nodes[a->node].address, "", a->path, KR_PID_NONE, a->body, a->body_len);
         kr_future_unref(http_request(a->node, a->method, a->path, a->body, a->body_len));
         break;
     }
@@ -379,13 +372,13 @@ static void schedule_action(timed *t)
     kr_time settled = at + fault_length(&t->action);
     if (is_fault(t->action.kind) && settled > R.last_fault)
         R.last_fault = settled;
-    if (t->batch && !kr__timer_add(at, fire_timed, NULL, t))
+    if (t->batch && !kr_sim_at(at, fire_timed, NULL, t))
         setup_error("out of memory scheduling actions");
 }
 
 /* Random faults: drawn up front from the seed's own stream, so the fault
  * plan of a seed does not depend on how its run unfolds. */
-static size_t plan_random_faults(timed *out, size_t max, kr__prng *rng)
+static size_t plan_random_faults(timed *out, size_t max, kr_sim_random *rng)
 {
     const sc_random_faults *f = &R.s->random_faults;
     size_t n_nodes = R.s->n_nodes, n = 0;
@@ -408,24 +401,24 @@ static size_t plan_random_faults(timed *out, size_t max, kr__prng *rng)
         return 0;
     kr_duration span = f->every_max - f->every_min;
     for (kr_duration t = f->every_min; t <= f->until && n + 2 <= max;) {
-        const char *kind = kinds[kr__prng_below(rng, n_kinds)];
+        const char *kind = kinds[kr_sim_random_below(rng, n_kinds)];
         kr_duration heal = f->heal_min +
-                           (kr_duration)kr__prng_below(rng, (uint64_t)(f->heal_max - f->heal_min) + 1);
+                           (kr_duration)kr_sim_random_below(rng, (uint64_t)(f->heal_max - f->heal_min) + 1);
         sc_action a = {.at = t, .pos = f->pos};
         sc_action undo = {.at = t + heal, .pos = f->pos};
         if (strcmp(kind, "partition") == 0) {
             /* A random non-trivial split: node i goes left on bit i. */
-            size_t *left = kr__malloc(n_nodes * sizeof *left), *right = kr__malloc(n_nodes * sizeof *right);
+            size_t *left = malloc(n_nodes * sizeof *left), *right = malloc(n_nodes * sizeof *right);
             if (!left || !right) {
-                kr__free(left);
-                kr__free(right);
+                free(left);
+                free(right);
                 break;
             }
             a.kind = SC_PARTITION;
             a.side_a = left;
             a.side_b = right;
             if (f->nodes) { /* limited: one chosen node cut off from the rest */
-                size_t alone = allowed[kr__prng_below(rng, n_allowed)];
+                size_t alone = allowed[kr_sim_random_below(rng, n_allowed)];
                 for (size_t i = 0; i < n_nodes; i++) {
                     if (i == alone)
                         left[a.na++] = i;
@@ -434,7 +427,7 @@ static size_t plan_random_faults(timed *out, size_t max, kr__prng *rng)
                 }
             } else {
                 uint64_t mask =
-                    1 + kr__prng_below(rng, (UINT64_C(1) << (n_nodes > 20 ? 20 : n_nodes)) - 2);
+                    1 + kr_sim_random_below(rng, (UINT64_C(1) << (n_nodes > 20 ? 20 : n_nodes)) - 2);
                 for (size_t i = 0; i < n_nodes; i++) {
                     if (i < 64 && (mask >> i) & 1)
                         left[a.na++] = i;
@@ -446,21 +439,21 @@ static size_t plan_random_faults(timed *out, size_t max, kr__prng *rng)
             out[n++] = (timed){a, true, 1};
         } else if (strcmp(kind, "crash") == 0 || strcmp(kind, "power_off") == 0) {
             a.kind = kind[0] == 'c' ? SC_CRASH : SC_POWER_OFF;
-            a.node = allowed[kr__prng_below(rng, n_allowed)];
+            a.node = allowed[kr_sim_random_below(rng, n_allowed)];
             undo.kind = SC_RESTART;
             undo.node = a.node;
             out[n++] = (timed){a, false, 1};
         } else {
             a.kind = SC_CLOG;
-            a.from_node = allowed[kr__prng_below(rng, n_allowed)];
-            a.to_node = (a.from_node + 1 + kr__prng_below(rng, n_nodes - 1)) % n_nodes;
+            a.from_node = allowed[kr_sim_random_below(rng, n_allowed)];
+            a.to_node = (a.from_node + 1 + kr_sim_random_below(rng, n_nodes - 1)) % n_nodes;
             a.duration = heal; /* a clog ends by itself: no undo */
             out[n++] = (timed){a, false, 1};
         }
         /* A clog ends by itself; without `restart`, a node stays down. */
         if (a.kind != SC_CLOG && (f->restart || a.kind == SC_PARTITION))
             out[n++] = (timed){undo, false, 1};
-        t += f->every_min + (span > 0 ? (kr_duration)kr__prng_below(rng, (uint64_t)span + 1) : 0);
+        t += f->every_min + (span > 0 ? (kr_duration)kr_sim_random_below(rng, (uint64_t)span + 1) : 0);
     }
     return n;
 }
@@ -487,7 +480,7 @@ static void start_nodes(void)
             kr_sim_disk_faults(n->address, &n->disk);
         if (n->start == 0 || R.dry)
             kr_sim_on_start(n->address, start_node, (void *)(uintptr_t)i);
-        else if (!kr__timer_add(R.epoch + n->start, join_node, NULL, (void *)(uintptr_t)i))
+        else if (!kr_sim_at(R.epoch + n->start, join_node, NULL, (void *)(uintptr_t)i))
             setup_error("out of memory scheduling node '%s'", n->name);
     }
 }
@@ -498,7 +491,7 @@ static bool build_timeline(void)
     size_t max_random = 0;
     if (s->random_faults.enabled && !R.o->no_random_faults)
         max_random = 2048;
-    R.timeline = kr__calloc(s->n_actions + max_random + 1, sizeof *R.timeline);
+    R.timeline = calloc(s->n_actions + max_random + 1, sizeof *R.timeline);
     if (!R.timeline)
         return false;
     size_t n = 0, batch_head = 0;
@@ -515,8 +508,8 @@ static bool build_timeline(void)
         }
     }
     if (max_random) {
-        kr__prng rng;
-        kr__prng_seed(&rng, R.o->seed, 0x52616e64466c74ull); /* "RandFlt" */
+        kr_sim_random rng;
+        kr_sim_random_seed(&rng, R.o->seed, 0x52616e64466c74ull); /* "RandFlt" */
         n += plan_random_faults(R.timeline + n, max_random, &rng);
     }
     R.n_timeline = n;
@@ -663,7 +656,7 @@ static void run_loop(void)
                  (double)kr_sim_elapsed() / 1e9);
             break;
         }
-        bool stepped = kr__sim_step_until(end);
+        bool stepped = kr_sim_step_until(end);
         const char *failure = kr_sim_failure(); /* a kr_check, or a replay misfit */
         if (failure) {
             char sig[160];
@@ -693,7 +686,7 @@ static void collect_probe(const char *name, uint64_t hits, void *ctx)
 {
     sc_result *r = ctx;
     if (r->n_probes < SC_PROBES_MAX) {
-        r->probe_names[r->n_probes] = kr__strdup(name);
+        r->probe_names[r->n_probes] = strdup(name);
         r->probe_hits[r->n_probes++] = hits;
     }
 }
@@ -704,7 +697,7 @@ static void collect_result(sc_result *r)
     r->steps = kr_sim_steps();
     r->time = kr_sim_elapsed();
     size_t n = kr_sim_decisions(NULL, 0);
-    r->decisions = n ? kr__malloc(n * sizeof *r->decisions) : NULL;
+    r->decisions = n ? malloc(n * sizeof *r->decisions) : NULL;
     if (r->decisions) {
         kr_sim_decisions((uint32_t(*)[2])(void *)r->decisions, n);
         r->n_decisions = n;
@@ -716,12 +709,12 @@ static void reset_run(void)
 {
     for (size_t i = 0; i < R.n_timeline; i++) {
         if (R.timeline[i].owns_sides) {
-            kr__free(R.timeline[i].action.side_a);
-            kr__free(R.timeline[i].action.side_b);
+            free(R.timeline[i].action.side_a);
+            free(R.timeline[i].action.side_b);
         }
     }
-    kr__free(R.timeline);
-    kr__free(R.live);
+    free(R.timeline);
+    free(R.live);
     counters_free(&R.delivered);
     memset(&R, 0, sizeof R);
 }
@@ -799,7 +792,7 @@ void kr__sc_result_free(sc_result *r)
     if (!r)
         return;
     for (size_t i = 0; i < r->n_probes; i++)
-        kr__free(r->probe_names[i]);
-    kr__free(r->decisions);
+        free(r->probe_names[i]);
+    free(r->decisions);
     memset(r, 0, sizeof *r);
 }

@@ -159,6 +159,10 @@ typedef struct scenario {
  * leaving items and *cap as they were. */
 void *kr__sc_grow(void *items, size_t *cap, size_t len, size_t item_size, size_t first_cap);
 
+/* grow.c: a diagnostic on stderr, "kairos: ..." as the runtime writes
+ * them (KAIROS_LOG=0 silences both). */
+void kr__sc_log(const char *fmt, ...) KR_PRINTF(1, 2);
+
 /* The entry points below are exported (KR_API) for the tests and the fuzz
  * target; they are not part of the public API. */
 

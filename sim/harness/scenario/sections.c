@@ -377,7 +377,7 @@ static int read_fault_nodes(sc_load *l, const sc_value *v, void *base, const sc_
     if (!r->nodes)
         return kr__sc_fail_nomem(l);
     for (size_t i = 0; i < v->n; i++) {
-        size_t node;
+        size_t node = 0;
         if ((rc = kr__sc_get_node_ref(l, v->items[i], "faults: random: nodes", &node)))
             return rc;
         if (r->nodes[node])
