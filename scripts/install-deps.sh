@@ -14,6 +14,8 @@ packages=(
   lcov             # coverage report
   libhttp-parser-dev
   libjansson-dev
+  libprotobuf-c-dev    # typed protobuf messages (the kairos_protobuf add-on)
+  protobuf-c-compiler  # protoc-c, for the add-on's tests and the kv_service example
 )
 
 # --ci: also what only CI needs: Chromium for the report's browser test and

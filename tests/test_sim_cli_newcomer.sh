@@ -5,8 +5,9 @@
 # Each section names the defect it guards; every check here failed before
 # its fix.
 set -u
-K=${1:?usage: test_sim_cli_newcomer.sh KAIROS SOURCE_DIR}
-SRC=${2:?usage: test_sim_cli_newcomer.sh KAIROS SOURCE_DIR}
+K=${1:?usage: test_sim_cli_newcomer.sh KAIROS SOURCE_DIR PLUGIN.so}
+SRC=${2:?usage: test_sim_cli_newcomer.sh KAIROS SOURCE_DIR PLUGIN.so}
+PLUGIN=${3:?usage: test_sim_cli_newcomer.sh KAIROS SOURCE_DIR PLUGIN.so}
 K=$(cd "$(dirname "$K")" && pwd)/$(basename "$K")
 D=$SRC/tests/scenarios/cli
 BANK=$SRC/scenarios/bank-race.yaml
@@ -92,6 +93,60 @@ expect 2 "replay --trace whose scenario is gone" -- \
     bash -c 'cd "$1" && "$2" replay --trace ../moved/t.jsonl' _ "$T/elsewhere" "$K"
 has "$T/err" "cannot find the trace's scenario 'scen/p.yaml' \(looked for .*/proj/scen/p\.yaml, \.\./moved/scen/p\.yaml, scen/p\.yaml\); name it: .* replay SCENARIO\.yaml --trace \.\./moved/t\.jsonl" \
     "says what is missing and where it looked"
+
+# ---- 6. the run report's replay hint is a command that works -----------------------
+# The commands sit in the report's data ("replay":{"seed":...,"trace":...});
+# each is run as written, from where the report was made.
+seed_cmd() { sed -n 's/.*"replay":{"seed":"\([^"]*\)".*/\1/p' "$1" | head -1; }
+trace_cmd() { sed -n 's/.*"replay":{"seed":"[^"]*","trace":"\([^"]*\)"}.*/\1/p' "$1" | head -1; }
+run_hint() { # run_hint DIR COMMAND: runs it in DIR, output in $T/out, $T/err
+    (cd "$1" && bash -c "$2") >"$T/out" 2>"$T/err"
+}
+"$K" sweep "$BANK" --seeds 1..300 --jobs 2 >"$T/out" 2>"$T/err"
+fseed=$(sed -n 's/^ *first seed \([0-9]*\) .*/\1/p' "$T/out" | head -1)
+[ -n "$fseed" ] || fail "no failing seed of bank-race in 1..300"
+R6=$T/r6
+mkdir -p "$R6" "$T/tmp6"
+expect 1 "run --report of failing seed $fseed (temporary trace)" -- \
+    env TMPDIR="$T/tmp6" bash -c 'cd "$1" && "$2" run "$3" --seed "$4" --report r1.html' _ "$R6" "$K" "$BANK" "$fseed"
+hash=$(sed -n 's/.*hash \(0x[0-9a-f]*\).*/\1/p' "$T/out" | head -1)
+hasnt "$R6/r1.html" "$T/tmp6" "the report names no temporary trace"
+cmd=$(seed_cmd "$R6/r1.html")
+case "$cmd" in "$K replay "*) pass "seed hint names the program that ran: $cmd" ;;
+    *) fail "seed hint does not start with '$K replay': '$cmd'" ;; esac
+[ -z "$(trace_cmd "$R6/r1.html")" ] && pass "no trace hint for a temporary trace" ||
+    fail "a trace hint for a temporary trace: $(trace_cmd "$R6/r1.html")"
+run_hint "$R6" "$cmd"
+[ $? -eq 1 ] && grep -q "hash $hash .*FAIL" "$T/out" && pass "the seed hint replays the run ($hash)" ||
+    { fail "the seed hint '$cmd' did not replay hash $hash"; head -3 "$T/out"; }
+
+expect 1 "run --trace --report" -- bash -c 'cd "$1" && "$2" run "$3" --seed "$4" --trace t.jsonl --report r2.html' \
+    _ "$R6" "$K" "$BANK" "$fseed"
+cmd=$(trace_cmd "$R6/r2.html")
+case "$cmd" in "$K replay "*" --trace t.jsonl") pass "trace hint: $cmd" ;;
+    *) fail "no trace hint naming t.jsonl: '$cmd'" ;; esac
+run_hint "$R6" "$cmd"
+[ $? -eq 1 ] && grep -q "hash $hash matches the trace" "$T/out" && pass "the trace hint follows the trace" ||
+    { fail "the trace hint '$cmd' did not follow the trace"; head -3 "$T/out"; }
+
+expect 0 "report of a trace" -- bash -c 'cd "$1" && "$2" report t.jsonl -o r4.html' _ "$R6" "$K"
+[ -z "$(seed_cmd "$R6/r4.html")" ] && pass "report of a (maybe shrunk) trace: no seed hint" ||
+    fail "report of a trace offers a seed hint: $(seed_cmd "$R6/r4.html")"
+cmd=$(trace_cmd "$R6/r4.html")
+run_hint "$R6" "$cmd"
+[ $? -eq 1 ] && grep -q "hash $hash matches the trace" "$T/out" && pass "report's trace hint works: $cmd" ||
+    { fail "report's trace hint '$cmd' did not follow the trace"; head -3 "$T/out"; }
+
+# A user's runner (another argv[0]) with --load: the hint names both.
+mkdir -p "$T/bin"
+ln -s "$K" "$T/bin/my-runner"
+expect 0 "a user's runner with --load, --report" -- \
+    bash -c 'cd "$1" && "$2" --load "$3" run "$4" --seed 1 --report r3.html' _ "$R6" "$T/bin/my-runner" "$PLUGIN" "$D/crashy.yaml"
+cmd=$(seed_cmd "$R6/r3.html")
+case "$cmd" in "$T/bin/my-runner --load $PLUGIN replay "*) pass "hint names the runner and its --load" ;;
+    *) fail "hint does not name the runner and --load: '$cmd'" ;; esac
+run_hint "$R6" "$cmd"
+[ $? -eq 0 ] && grep -q "PASS" "$T/out" && pass "the runner's hint runs" || { fail "'$cmd' failed"; head -3 "$T/err"; }
 
 echo "$failures failure(s)"
 [ "$failures" -eq 0 ]

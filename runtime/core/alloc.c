@@ -3,25 +3,22 @@
  * out-of-memory paths return KR_ENOMEM and leak nothing. */
 #include "internal.h"
 
-static atomic_long fail_countdown = -1; /* < 0: never fail */
-static atomic_bool failing;             /* the countdown ran out */
-
 void kr_testing_fail_alloc_after(long n)
 {
-    atomic_store(&failing, false);
-    atomic_store(&fail_countdown, n);
+    atomic_store(&kr__core.alloc.failing, false);
+    atomic_store(&kr__core.alloc.fail_countdown, n);
 }
 
 static bool should_fail(void)
 {
-    if (atomic_load_explicit(&failing, memory_order_relaxed))
+    if (atomic_load_explicit(&kr__core.alloc.failing, memory_order_relaxed))
         return true;
-    long c = atomic_load_explicit(&fail_countdown, memory_order_relaxed);
+    long c = atomic_load_explicit(&kr__core.alloc.fail_countdown, memory_order_relaxed);
     if (c < 0)
         return false;
-    if (atomic_fetch_sub(&fail_countdown, 1) > 0)
+    if (atomic_fetch_sub(&kr__core.alloc.fail_countdown, 1) > 0)
         return false;
-    atomic_store(&failing, true); /* from now on, until reset */
+    atomic_store(&kr__core.alloc.failing, true); /* from now on, until reset */
     return true;
 }
 

@@ -9,19 +9,15 @@
 
 KR__TLS kr__tcounters *kr__tcount;
 
-static _Atomic(kr__tcounters *) blocks;
-static pthread_key_t exit_key;
-static pthread_once_t key_once = PTHREAD_ONCE_INIT;
-
 static void release_block(void *b) { atomic_store(&((kr__tcounters *)b)->in_use, false); }
 
-static void make_key(void) { pthread_key_create(&exit_key, release_block); }
+static void make_key(void) { pthread_key_create(&kr__core.counters.exit_key, release_block); }
 
 kr__tcounters *kr__tcount_attach(void)
 {
-    pthread_once(&key_once, make_key);
+    pthread_once(&kr__core.counters.key_once, make_key);
     kr__tcounters *t;
-    for (t = atomic_load(&blocks); t; t = t->next) {
+    for (t = atomic_load(&kr__core.counters.blocks); t; t = t->next) {
         bool free_block = false;
         if (atomic_compare_exchange_strong(&t->in_use, &free_block, true))
             break;
@@ -31,11 +27,11 @@ kr__tcounters *kr__tcount_attach(void)
         if (!t)
             return NULL;
         atomic_init(&t->in_use, true);
-        t->next = atomic_load(&blocks);
-        while (!atomic_compare_exchange_weak(&blocks, &t->next, t))
+        t->next = atomic_load(&kr__core.counters.blocks);
+        while (!atomic_compare_exchange_weak(&kr__core.counters.blocks, &t->next, t))
             ;
     }
-    if (pthread_setspecific(exit_key, t) != 0) {
+    if (pthread_setspecific(kr__core.counters.exit_key, t) != 0) {
         atomic_store(&t->in_use, false);
         return NULL;
     }
@@ -48,7 +44,7 @@ void kr__counters_reset(void)
     atomic_uint_fast64_t *c = (atomic_uint_fast64_t *)&kr__stats;
     for (size_t i = 0; i < KR__NCOUNTERS; i++)
         atomic_store(&c[i], 0);
-    for (kr__tcounters *t = atomic_load(&blocks); t; t = t->next)
+    for (kr__tcounters *t = atomic_load(&kr__core.counters.blocks); t; t = t->next)
         for (size_t i = 0; i < KR__NCOUNTERS; i++)
             atomic_store_explicit(&t->v[i], 0, memory_order_relaxed);
 }
@@ -56,7 +52,7 @@ void kr__counters_reset(void)
 uint64_t kr__counter_total(size_t index)
 {
     uint64_t sum = atomic_load((atomic_uint_fast64_t *)&kr__stats + index);
-    for (kr__tcounters *t = atomic_load(&blocks); t; t = t->next)
+    for (kr__tcounters *t = atomic_load(&kr__core.counters.blocks); t; t = t->next)
         sum += atomic_load_explicit(&t->v[index], memory_order_relaxed);
     return sum;
 }

@@ -37,7 +37,7 @@
 #define SLAB_BLOCKS 256
 #define FREE_BATCH 32
 
-typedef struct pool pool;
+typedef struct kr__pool pool;
 
 typedef struct block {
     alignas(16) pool *owner; /* NULL: kr__malloc'd */
@@ -49,12 +49,12 @@ typedef struct slab {
     struct slab *next;
 } slab;
 
-struct pool {
+struct kr__pool {
     block *local;              /* owner only */
     _Atomic(block *) remote;   /* any thread pushes */
     slab *slabs;               /* owner only (or the detacher) */
     size_t total;              /* blocks carved */
-    struct pool *next_parked;
+    struct kr__pool *next_parked;
 };
 
 static KR__TLS pool *my_pool;
@@ -62,18 +62,16 @@ static KR__TLS pool *my_pool;
 static KR__TLS pool *batch_owner;
 static KR__TLS block *batch_head, *batch_tail;
 static KR__TLS unsigned batch_len;
-static pthread_mutex_t parked_lock = PTHREAD_MUTEX_INITIALIZER;
-static pool *parked;
 
 void kr__event_pool_attach(void)
 {
     if (!POOLING || my_pool)
         return;
-    pthread_mutex_lock(&parked_lock);
-    pool *p = parked;
+    pthread_mutex_lock(&kr__core.events.parked_lock);
+    pool *p = kr__core.events.parked;
     if (p)
-        parked = p->next_parked;
-    pthread_mutex_unlock(&parked_lock);
+        kr__core.events.parked = p->next_parked;
+    pthread_mutex_unlock(&kr__core.events.parked_lock);
     if (!p)
         p = calloc(1, sizeof *p);
     my_pool = p; /* NULL (no memory): this thread just mallocs */
@@ -125,10 +123,10 @@ void kr__event_pool_detach(void)
         free(p);
         return;
     }
-    pthread_mutex_lock(&parked_lock);
-    p->next_parked = parked;
-    parked = p;
-    pthread_mutex_unlock(&parked_lock);
+    pthread_mutex_lock(&kr__core.events.parked_lock);
+    p->next_parked = kr__core.events.parked;
+    kr__core.events.parked = p;
+    pthread_mutex_unlock(&kr__core.events.parked_lock);
 }
 
 static block *pool_take(pool *p)

@@ -167,16 +167,11 @@ long kr__base64_decode(const char *s, size_t len, unsigned char *out)
 
 /* ---- node-wide settings: realms, delegate (the firewall: http_firewall.c) - */
 
-typedef struct realm {
+typedef struct kr__realm {
     char *name;
     bool (*check)(const char *user, const char *password, void *ctx);
     void *ctx;
 } realm;
-
-static pthread_mutex_t settings_lock = PTHREAD_MUTEX_INITIALIZER;
-static realm *realms;
-static size_t realm_count;
-static char delegate_id[KR_ID_MAX + 1];
 
 int kr_http_authenticator(const char *name,
                           bool (*check)(const char *user, const char *password, void *ctx),
@@ -185,44 +180,45 @@ int kr_http_authenticator(const char *name,
     if (!name || !*name)
         return KR_EINVAL;
     int rc = 0;
-    pthread_mutex_lock(&settings_lock);
+    pthread_mutex_lock(&kr__core.http.settings_lock);
     size_t i = 0;
-    while (i < realm_count && strcmp(realms[i].name, name) != 0)
+    while (i < kr__core.http.realm_count && strcmp(kr__core.http.realms[i].name, name) != 0)
         i++;
     if (!check) {
-        if (i < realm_count) {
-            kr__free(realms[i].name);
-            realms[i] = realms[--realm_count];
+        if (i < kr__core.http.realm_count) {
+            kr__free(kr__core.http.realms[i].name);
+            kr__core.http.realms[i] = kr__core.http.realms[--kr__core.http.realm_count];
         }
-    } else if (i < realm_count) {
-        realms[i].check = check;
-        realms[i].ctx = ctx;
+    } else if (i < kr__core.http.realm_count) {
+        kr__core.http.realms[i].check = check;
+        kr__core.http.realms[i].ctx = ctx;
     } else {
-        realm *grown = kr__realloc(realms, (realm_count + 1) * sizeof *grown);
+        realm *grown =
+            kr__realloc(kr__core.http.realms, (kr__core.http.realm_count + 1) * sizeof *grown);
         char *copy = grown ? kr__strdup(name) : NULL;
         if (grown)
-            realms = grown;
+            kr__core.http.realms = grown;
         if (!copy)
             rc = KR_ENOMEM;
         else
-            realms[realm_count++] = (realm){copy, check, ctx};
+            kr__core.http.realms[kr__core.http.realm_count++] = (realm){copy, check, ctx};
     }
-    pthread_mutex_unlock(&settings_lock);
+    pthread_mutex_unlock(&kr__core.http.settings_lock);
     return rc;
 }
 
 void kr_http_delegate(kr_pid pid)
 {
-    pthread_mutex_lock(&settings_lock);
-    snprintf(delegate_id, sizeof delegate_id, "%s", pid.id);
-    pthread_mutex_unlock(&settings_lock);
+    pthread_mutex_lock(&kr__core.http.settings_lock);
+    snprintf(kr__core.http.delegate_id, sizeof kr__core.http.delegate_id, "%s", pid.id);
+    pthread_mutex_unlock(&kr__core.http.settings_lock);
 }
 
 static void delegate_get(char *out)
 {
-    pthread_mutex_lock(&settings_lock);
-    memcpy(out, delegate_id, sizeof delegate_id);
-    pthread_mutex_unlock(&settings_lock);
+    pthread_mutex_lock(&kr__core.http.settings_lock);
+    memcpy(out, kr__core.http.delegate_id, sizeof kr__core.http.delegate_id);
+    pthread_mutex_unlock(&kr__core.http.settings_lock);
 }
 
 /* ---- routes --------------------------------------------------------------- */
@@ -241,7 +237,6 @@ typedef struct routes {
 
 /* Writers are a process' own initialize (or code before spawn); readers are
  * the owner's serve and /help from the I/O side. */
-static pthread_rwlock_t routes_lock = PTHREAD_RWLOCK_INITIALIZER;
 
 /* "/a/b/" and "a/b" both name "/a/b"; "/" is "". */
 static char *normalize_route(const char *path)
@@ -291,7 +286,7 @@ int kr_route_auth(kr_process *self, const char *path, const char *realm_name, co
     }
     kr__proc *p = kr__proc_of(self);
     int rc = 0;
-    pthread_rwlock_wrlock(&routes_lock);
+    pthread_rwlock_wrlock(&kr__core.http.routes_lock);
     routes *r = p->routes;
     if (find_route(r, n.path, strlen(n.path))) {
         rc = KR_EEXIST;
@@ -309,7 +304,7 @@ int kr_route_auth(kr_process *self, const char *path, const char *realm_name, co
     }
     if (rc == 0)
         r->items[r->len++] = n;
-    pthread_rwlock_unlock(&routes_lock);
+    pthread_rwlock_unlock(&kr__core.http.routes_lock);
     if (rc != 0)
         route_free(&n);
     return rc;
@@ -322,10 +317,10 @@ int kr_route(kr_process *self, const char *path, const char *help, kr_http_fn fn
 
 void kr__http_routes_free(kr__proc *p)
 {
-    pthread_rwlock_wrlock(&routes_lock);
+    pthread_rwlock_wrlock(&kr__core.http.routes_lock);
     routes *r = p->routes;
     p->routes = NULL;
-    pthread_rwlock_unlock(&routes_lock);
+    pthread_rwlock_unlock(&kr__core.http.routes_lock);
     for (size_t i = 0; r && i < r->len; i++)
         route_free(&r->items[i]);
     kr__free(r);
@@ -369,11 +364,11 @@ bool kr__http_route_endpoint(const char *id, const char *rest, kr__sb *out)
     kr__proc *p = kr__table_acquire(pid);
     if (!p)
         return false;
-    pthread_rwlock_rdlock(&routes_lock);
+    pthread_rwlock_rdlock(&kr__core.http.routes_lock);
     route *hit = match_route(p->routes, rest);
     if (hit)
         kr__sb_printf(out, "/%s%s", id, hit->path);
-    pthread_rwlock_unlock(&routes_lock);
+    pthread_rwlock_unlock(&kr__core.http.routes_lock);
     kr__table_release(p);
     return hit != NULL;
 }
@@ -558,13 +553,13 @@ static bool authenticate(kr_http_reply *r, const char *realm_name)
 {
     bool (*check)(const char *, const char *, void *) = NULL;
     void *ctx = NULL;
-    pthread_mutex_lock(&settings_lock);
-    for (size_t i = 0; i < realm_count; i++)
-        if (strcmp(realms[i].name, realm_name) == 0) {
-            check = realms[i].check;
-            ctx = realms[i].ctx;
+    pthread_mutex_lock(&kr__core.http.settings_lock);
+    for (size_t i = 0; i < kr__core.http.realm_count; i++)
+        if (strcmp(kr__core.http.realms[i].name, realm_name) == 0) {
+            check = kr__core.http.realms[i].check;
+            ctx = kr__core.http.realms[i].ctx;
         }
-    pthread_mutex_unlock(&settings_lock);
+    pthread_mutex_unlock(&kr__core.http.settings_lock);
     const char *auth = kr_http_header(&r->req, "Authorization");
     if (!check || !auth || strncasecmp(auth, "Basic ", 6) != 0)
         return false; /* no authenticator: fail closed */
@@ -593,13 +588,13 @@ void kr__http_serve(kr__proc *p, kr__event *e)
     kr_http_reply *r = event_reply(e);
     kr_http_fn fn = NULL;
     const char *realm_name = NULL;
-    pthread_rwlock_rdlock(&routes_lock);
+    pthread_rwlock_rdlock(&kr__core.http.routes_lock);
     route *hit = match_route(p->routes, r->req.path);
     if (hit) {
         fn = hit->fn;
         realm_name = hit->realm; /* only this process' cleanup frees it */
     }
-    pthread_rwlock_unlock(&routes_lock);
+    pthread_rwlock_unlock(&kr__core.http.routes_lock);
     if (!fn) {
         static const char msg[] = "Not Found";
         reply_send(r, 404, "text/plain", NULL, msg, sizeof msg - 1);
@@ -694,7 +689,7 @@ static void help_item(kr__proc *p, void *ctx)
     if (w->only_id && strcmp(w->only_id, p->pid.id) != 0)
         return;
     size_t in_process = 0;
-    pthread_rwlock_rdlock(&routes_lock);
+    pthread_rwlock_rdlock(&kr__core.http.routes_lock);
     routes *r = p->routes;
     for (size_t i = 0; r && i < r->len; i++) {
         route *rt = &r->items[i];
@@ -705,7 +700,7 @@ static void help_item(kr__proc *p, void *ctx)
     }
     if (in_process)
         kr__sb_puts(w->b, "]}");
-    pthread_rwlock_unlock(&routes_lock);
+    pthread_rwlock_unlock(&kr__core.http.routes_lock);
     if (w->only_id)
         w->queued = 1; /* found the process */
 }

@@ -7,6 +7,104 @@
 
 #include "core.h"
 
+#include <pthread.h>
+
+/* ---- the core's state ------------------------------------------------------
+ * Every mutable file-scope variable of runtime/core/ in one struct, one
+ * part per file, so what a file owns, what guards it and what a reset puts
+ * back is visible in one place. The seam's variables (kr__is_running,
+ * kr__finalizing, kr__local_ip/port, kr__stats, the HTTP gauges) are in
+ * core.h, where backends see them; thread-local fast paths (the current
+ * process, per-thread counters, event pools, the send cache) stay
+ * thread-local in their files; the files other parts own (future*.c,
+ * http_firewall.c, storage.c, parse.c) keep theirs. Fields are plain and
+ * accessed directly (kr__core.table.live): no indirection on hot paths.
+ * Parts start on their own cache lines. Locks are statically initialized
+ * (runtime.c) and never reset; kr__core_reset puts the data back. */
+#define KR__CHUNKS_MAX 2048 /* process table chunks: 8M processes */
+
+typedef struct kr__core_state {
+    /* table.c: slot chunks are published once (atomics, read without a
+     * lock on every lookup); the rest under lock, live read as a hint. */
+    struct {
+        _Atomic(struct kr__slot *) chunks[KR__CHUNKS_MAX];
+        pthread_mutex_t lock;
+        uint32_t slots_used; /* high-water mark */
+        uint32_t *free_slots; /* LIFO stack of released slots */
+        size_t free_len, free_cap;
+        atomic_size_t live;
+        /* id -> slot map: open addressing, linear probing */
+        struct kr__table_entry *map;
+        size_t map_cap, map_len;
+    } table;
+    /* timer.c: under lock. */
+    alignas(64) struct {
+        pthread_mutex_t lock;
+        kr__timer **heap;
+        size_t heap_len, heap_cap;
+        uint64_t next_seq;
+        kr__timer **by_id; /* open addressing on seq; NULL = empty */
+        size_t by_id_cap;
+    } timers;
+    /* testing.c: filtering is read on every serve; the rest under the
+     * recursive lock (made once by lock_once). */
+    alignas(64) struct {
+        atomic_bool filtering;
+        pthread_mutex_t lock;
+        pthread_once_t lock_once;
+        struct kr__expectation *expectations, **expectations_tail;
+        bool (*user_filter)(const kr_event *e, void *ctx);
+        void *user_ctx;
+    } testing;
+    /* pid.c: prefixes under lock; the "" prefix is one atomic counter. */
+    alignas(64) struct {
+        pthread_mutex_t lock;
+        struct kr__id_counter *counters;
+        atomic_uint_fast64_t anon_last;
+    } ids;
+    /* link.c: guards every process' link list. */
+    alignas(64) struct {
+        pthread_mutex_t lock;
+    } links;
+    /* event.c: pools of exited threads, under parked_lock. */
+    alignas(64) struct {
+        pthread_mutex_t parked_lock;
+        struct kr__pool *parked;
+    } events;
+    /* counters.c: every thread's block (a lock-free list, never freed);
+     * exit_key made once. */
+    alignas(64) struct {
+        _Atomic(kr__tcounters *) blocks;
+        pthread_key_t exit_key;
+        pthread_once_t key_once;
+    } counters;
+    /* alloc.c: kr_testing_fail_alloc_after's countdown (< 0: never fail). */
+    alignas(64) struct {
+        atomic_long fail_countdown;
+        atomic_bool failing; /* the countdown ran out */
+    } alloc;
+    /* http_route.c: realms and the delegate under settings_lock; every
+     * process' routes under routes_lock (writers: the owner's initialize). */
+    alignas(64) struct {
+        pthread_mutex_t settings_lock;
+        struct kr__realm *realms;
+        size_t realm_count;
+        char delegate_id[KR_ID_MAX + 1];
+        pthread_rwlock_t routes_lock;
+    } http;
+    /* probe.c: under lock, in first-hit order. */
+    alignas(64) struct {
+        pthread_mutex_t lock;
+        struct kr__probe *items;
+        size_t len, cap;
+    } probes;
+} kr__core_state;
+
+extern kr__core_state kr__core;
+/* Puts back every part's data (counters, probes, ids, and the table,
+ * timers and expectations that kr_finalize already emptied); kr_init. */
+void kr__core_reset(void);
+
 /* ---- allocation (alloc.c) ---------------------------------------------- */
 /* kr_testing_fail_alloc_after's countdown, for allocators that bypass
  * kr__malloc (the event pools): true when this allocation must fail. */
@@ -99,7 +197,6 @@ kr_future *kr__future_chain(const char *who, kr__chain_kind kind, kr_future *f, 
                             kr_then_fn fn, const void *arg, size_t len);
 
 /* ---- filter and expectations (testing.c) -------------------------------- */
-extern atomic_bool kr__filtering;
 /* True if e must be dropped unserved (it is still owned by the caller). */
 bool kr__filter_drops(kr__proc *p, kr__event *e);
 void kr__testing_reset(void);

@@ -15,8 +15,6 @@ struct kr__links {
     kr_pid linkers[];
 };
 
-static pthread_mutex_t links_lock = PTHREAD_MUTEX_INITIALIZER;
-
 void kr__send_exited(kr_pid to, kr_pid who)
 {
     kr__event *e = kr__event_new(KR__EV_EXITED, 0, 0);
@@ -95,21 +93,21 @@ void kr_link(kr_process *self, kr_pid to)
 
 bool kr__link_add(kr_pid linker, kr_pid to)
 {
-    pthread_mutex_lock(&links_lock);
+    pthread_mutex_lock(&kr__core.links.lock);
     kr__proc *target = kr__table_acquire(to);
     bool linked = target && add_linker(target, linker);
     if (target)
         kr__table_release(target);
-    pthread_mutex_unlock(&links_lock);
+    pthread_mutex_unlock(&kr__core.links.lock);
     return linked;
 }
 
 void kr__links_notify(kr__proc *p)
 {
-    pthread_mutex_lock(&links_lock);
+    pthread_mutex_lock(&kr__core.links.lock);
     kr__links *l = p->links;
     p->links = NULL;
-    pthread_mutex_unlock(&links_lock);
+    pthread_mutex_unlock(&kr__core.links.lock);
     /* kr__table_close already stopped acquires, so no new linker can be
      * added to p after this point; late links get exited at once. */
     for (uint32_t i = 0; l && i < l->len; i++)

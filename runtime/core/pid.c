@@ -98,50 +98,46 @@ int kr_pid_parse(const char *s, kr_pid *out)
  * run names its processes the same way every time. The "" prefix (every
  * unnamed process) is one atomic counter; other prefixes are few and live
  * in a list under a lock. */
-typedef struct id_counter {
-    struct id_counter *next;
+typedef struct kr__id_counter {
+    struct kr__id_counter *next;
     uint64_t last;
     char prefix[];
 } id_counter;
 
-static pthread_mutex_t ids_lock = PTHREAD_MUTEX_INITIALIZER;
-static id_counter *ids;
-static atomic_uint_fast64_t anon_last; /* the "" prefix */
-
 void kr__ids_reset(void)
 {
-    pthread_mutex_lock(&ids_lock);
-    while (ids) {
-        id_counter *c = ids;
-        ids = c->next;
+    pthread_mutex_lock(&kr__core.ids.lock);
+    while (kr__core.ids.counters) {
+        id_counter *c = kr__core.ids.counters;
+        kr__core.ids.counters = c->next;
         kr__free(c);
     }
-    atomic_store(&anon_last, 0);
-    pthread_mutex_unlock(&ids_lock);
+    atomic_store(&kr__core.ids.anon_last, 0);
+    pthread_mutex_unlock(&kr__core.ids.lock);
 }
 
 static uint64_t next_id_number(const char *prefix)
 {
     if (!*prefix)
-        return atomic_fetch_add_explicit(&anon_last, 1, memory_order_relaxed) + 1;
-    pthread_mutex_lock(&ids_lock);
-    id_counter *c = ids;
+        return atomic_fetch_add_explicit(&kr__core.ids.anon_last, 1, memory_order_relaxed) + 1;
+    pthread_mutex_lock(&kr__core.ids.lock);
+    id_counter *c = kr__core.ids.counters;
     while (c && strcmp(c->prefix, prefix) != 0)
         c = c->next;
     if (!c) {
         size_t n = strlen(prefix) + 1;
         c = kr__malloc(sizeof *c + n);
         if (!c) {
-            pthread_mutex_unlock(&ids_lock);
+            pthread_mutex_unlock(&kr__core.ids.lock);
             return 0;
         }
         memcpy(c->prefix, prefix, n);
         c->last = 0;
-        c->next = ids;
-        ids = c;
+        c->next = kr__core.ids.counters;
+        kr__core.ids.counters = c;
     }
     uint64_t v = ++c->last;
-    pthread_mutex_unlock(&ids_lock);
+    pthread_mutex_unlock(&kr__core.ids.lock);
     return v;
 }
 

@@ -8,21 +8,17 @@
 
 #include <pthread.h>
 
-typedef struct probe {
+typedef struct kr__probe {
     char *name;
     uint64_t hits;
 } probe;
 
-static pthread_mutex_t probes_lock = PTHREAD_MUTEX_INITIALIZER;
-static probe *probes;
-static size_t probes_len, probes_cap;
-
 /* Under probes_lock. */
 static probe *find(const char *name)
 {
-    for (size_t i = 0; i < probes_len; i++)
-        if (strcmp(probes[i].name, name) == 0)
-            return &probes[i];
+    for (size_t i = 0; i < kr__core.probes.len; i++)
+        if (strcmp(kr__core.probes.items[i].name, name) == 0)
+            return &kr__core.probes.items[i];
     return NULL;
 }
 
@@ -33,27 +29,28 @@ static probe *find_or_add(const char *name)
     probe *p = find(name);
     if (p)
         return p;
-    probe *grown = kr__grow(probes, &probes_cap, probes_len, sizeof *grown, 16);
+    probe *grown = kr__grow(kr__core.probes.items, &kr__core.probes.cap, kr__core.probes.len,
+                            sizeof *grown, 16);
     char *copy = grown ? kr__strdup(name) : NULL;
     if (grown)
-        probes = grown;
+        kr__core.probes.items = grown;
     if (!copy) {
         kr__log("kr_probe: out of memory: a hit of \"%s\" is not counted", name);
         return NULL;
     }
-    probes[probes_len] = (probe){copy, 0};
-    return &probes[probes_len++];
+    kr__core.probes.items[kr__core.probes.len] = (probe){copy, 0};
+    return &kr__core.probes.items[kr__core.probes.len++];
 }
 
 void kr_probe(const char *name)
 {
     if (!name)
         return;
-    pthread_mutex_lock(&probes_lock);
+    pthread_mutex_lock(&kr__core.probes.lock);
     probe *p = find_or_add(name);
     if (p)
         p->hits++;
-    pthread_mutex_unlock(&probes_lock);
+    pthread_mutex_unlock(&kr__core.probes.lock);
     if (p)
         kr__backend_probe_hit(name);
 }
@@ -62,10 +59,10 @@ uint64_t kr_probe_count(const char *name)
 {
     if (!name)
         return 0;
-    pthread_mutex_lock(&probes_lock);
+    pthread_mutex_lock(&kr__core.probes.lock);
     probe *p = find(name);
     uint64_t hits = p ? p->hits : 0;
-    pthread_mutex_unlock(&probes_lock);
+    pthread_mutex_unlock(&kr__core.probes.lock);
     return hits;
 }
 
@@ -73,19 +70,19 @@ void kr_probe_each(void (*fn)(const char *name, uint64_t hits, void *ctx), void 
 {
     if (!fn)
         return;
-    pthread_mutex_lock(&probes_lock);
-    for (size_t i = 0; i < probes_len; i++)
-        fn(probes[i].name, probes[i].hits, ctx);
-    pthread_mutex_unlock(&probes_lock);
+    pthread_mutex_lock(&kr__core.probes.lock);
+    for (size_t i = 0; i < kr__core.probes.len; i++)
+        fn(kr__core.probes.items[i].name, kr__core.probes.items[i].hits, ctx);
+    pthread_mutex_unlock(&kr__core.probes.lock);
 }
 
 void kr__probes_reset(void)
 {
-    pthread_mutex_lock(&probes_lock);
-    for (size_t i = 0; i < probes_len; i++)
-        kr__free(probes[i].name);
-    kr__free(probes);
-    probes = NULL;
-    probes_len = probes_cap = 0;
-    pthread_mutex_unlock(&probes_lock);
+    pthread_mutex_lock(&kr__core.probes.lock);
+    for (size_t i = 0; i < kr__core.probes.len; i++)
+        kr__free(kr__core.probes.items[i].name);
+    kr__free(kr__core.probes.items);
+    kr__core.probes.items = NULL;
+    kr__core.probes.len = kr__core.probes.cap = 0;
+    pthread_mutex_unlock(&kr__core.probes.lock);
 }

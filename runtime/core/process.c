@@ -234,7 +234,8 @@ static bool serve_next(kr__proc *p)
         return false;
     }
     if (atomic_load_explicit(&p->purge, memory_order_acquire) > 0 ||
-        (atomic_load_explicit(&kr__filtering, memory_order_relaxed) && kr__filter_drops(p, e)))
+        (atomic_load_explicit(&kr__core.testing.filtering, memory_order_relaxed) &&
+         kr__filter_drops(p, e)))
         kr__event_drop(e);
     else {
         kr__backend_on_serve(p, e);

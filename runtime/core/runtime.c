@@ -11,6 +11,30 @@ uint32_t kr__local_ip;
 uint16_t kr__local_port;
 kr__counters kr__stats;
 
+kr__core_state kr__core = {
+    .table = {.lock = PTHREAD_MUTEX_INITIALIZER},
+    .timers = {.lock = PTHREAD_MUTEX_INITIALIZER, .next_seq = 1},
+    .testing = {.lock_once = PTHREAD_ONCE_INIT,
+                .expectations_tail = &kr__core.testing.expectations},
+    .ids = {.lock = PTHREAD_MUTEX_INITIALIZER},
+    .links = {.lock = PTHREAD_MUTEX_INITIALIZER},
+    .events = {.parked_lock = PTHREAD_MUTEX_INITIALIZER},
+    .counters = {.key_once = PTHREAD_ONCE_INIT},
+    .alloc = {.fail_countdown = -1},
+    .http = {.settings_lock = PTHREAD_MUTEX_INITIALIZER, .routes_lock = PTHREAD_RWLOCK_INITIALIZER},
+    .probes = {.lock = PTHREAD_MUTEX_INITIALIZER},
+};
+
+void kr__core_reset(void)
+{
+    kr__counters_reset();
+    kr__probes_reset();
+    kr__ids_reset();
+    kr__testing_reset();
+    kr__timers_clear();
+    kr__table_reset();
+}
+
 const char *kr_backend(void) { return kr__backend_name; }
 
 bool kr_running(void) { return atomic_load(&kr__is_running); }
@@ -69,8 +93,6 @@ static int resolve_config(const kr_config *in, kr__config *out)
     return 0;
 }
 
-static void reset_counters(void) { kr__counters_reset(); }
-
 int kr_init(const kr_config *cfg)
 {
     if (atomic_load(&kr__is_running)) {
@@ -83,9 +105,7 @@ int kr_init(const kr_config *cfg)
         rc = kr__backend_configure(cfg);
     if (rc != 0)
         return rc;
-    reset_counters();
-    kr__probes_reset();
-    kr__ids_reset();
+    kr__core_reset();
     kr__local_ip = c.ip;
     kr__local_port = c.port > 0 ? (uint16_t)c.port : 0;
     atomic_store(&kr__finalizing, false);

@@ -19,29 +19,19 @@
 #define SLOT_NONE UINT32_MAX
 #define CHUNK_BITS 12
 #define CHUNK_SLOTS (1u << CHUNK_BITS)
-#define CHUNKS_MAX 2048 /* 8M processes: a limit on everything */
 
-typedef struct slot {
+typedef struct kr__slot {
     _Atomic(kr__proc *) proc; /* NULL once closed */
     kr__proc *owner;          /* set until removed; table lock */
     _Atomic uint32_t gen;
     _Atomic uint32_t refs;
 } slot;
 
-static _Atomic(slot *) chunks[CHUNKS_MAX];
-static pthread_mutex_t table_lock = PTHREAD_MUTEX_INITIALIZER;
-static uint32_t slots_used;     /* high-water mark */
-static uint32_t *free_slots;    /* LIFO stack of released slots */
-static size_t free_len, free_cap;
-static atomic_size_t live;
-
 /* id -> slot map: open addressing, linear probing, backward-shift delete. */
-typedef struct entry {
+typedef struct kr__table_entry {
     uint64_t hash; /* 0 = empty */
     uint32_t slot;
 } entry;
-static entry *map;
-static size_t map_cap, map_len;
 
 /* Ids are unique per address (in the simulator many nodes share one
  * table), so the key is id plus address. */
@@ -58,9 +48,9 @@ static uint64_t hash_pid(const kr_pid *pid)
 
 static slot *slot_at(uint32_t s)
 {
-    if (s == SLOT_NONE || (s >> CHUNK_BITS) >= CHUNKS_MAX)
+    if (s == SLOT_NONE || (s >> CHUNK_BITS) >= KR__CHUNKS_MAX)
         return NULL;
-    slot *c = atomic_load_explicit(&chunks[s >> CHUNK_BITS], memory_order_acquire);
+    slot *c = atomic_load_explicit(&kr__core.table.chunks[s >> CHUNK_BITS], memory_order_acquire);
     return c ? &c[s & (CHUNK_SLOTS - 1)] : NULL;
 }
 
@@ -80,102 +70,104 @@ static inline bool same_pid(const kr_pid *a, const kr_pid *b)
 
 static long map_find(const kr_pid *pid, uint64_t h)
 {
-    if (map_cap == 0)
+    if (kr__core.table.map_cap == 0)
         return -1;
-    for (size_t i = h & (map_cap - 1);; i = (i + 1) & (map_cap - 1)) {
-        if (map[i].hash == 0)
+    for (size_t i = h & (kr__core.table.map_cap - 1);; i = (i + 1) & (kr__core.table.map_cap - 1)) {
+        if (kr__core.table.map[i].hash == 0)
             return -1;
-        if (map[i].hash == h && same_pid(&slot_at(map[i].slot)->owner->pid, pid))
+        if (kr__core.table.map[i].hash == h &&
+            same_pid(&slot_at(kr__core.table.map[i].slot)->owner->pid, pid))
             return (long)i;
     }
 }
 
 static int map_grow(void)
 {
-    size_t cap = map_cap ? map_cap * 2 : 1024;
+    size_t cap = kr__core.table.map_cap ? kr__core.table.map_cap * 2 : 1024;
     entry *m = kr__calloc(cap, sizeof *m);
     if (!m)
         return KR_ENOMEM;
-    for (size_t i = 0; i < map_cap; i++) {
-        if (map[i].hash == 0)
+    for (size_t i = 0; i < kr__core.table.map_cap; i++) {
+        if (kr__core.table.map[i].hash == 0)
             continue;
-        size_t j = map[i].hash & (cap - 1);
+        size_t j = kr__core.table.map[i].hash & (cap - 1);
         while (m[j].hash)
             j = (j + 1) & (cap - 1);
-        m[j] = map[i];
+        m[j] = kr__core.table.map[i];
     }
-    kr__free(map);
-    map = m;
-    map_cap = cap;
+    kr__free(kr__core.table.map);
+    kr__core.table.map = m;
+    kr__core.table.map_cap = cap;
     return 0;
 }
 
 static void map_delete(size_t i)
 {
-    size_t mask = map_cap - 1;
-    map[i].hash = 0;
-    for (size_t j = (i + 1) & mask; map[j].hash; j = (j + 1) & mask) {
-        size_t home = map[j].hash & mask;
+    size_t mask = kr__core.table.map_cap - 1;
+    kr__core.table.map[i].hash = 0;
+    for (size_t j = (i + 1) & mask; kr__core.table.map[j].hash; j = (j + 1) & mask) {
+        size_t home = kr__core.table.map[j].hash & mask;
         /* Move j back into the hole at i if its home is not in (i, j]. */
         bool between = (i <= j) ? (home > i && home <= j) : (home > i || home <= j);
         if (!between) {
-            map[i] = map[j];
-            map[j].hash = 0;
+            kr__core.table.map[i] = kr__core.table.map[j];
+            kr__core.table.map[j].hash = 0;
             i = j;
         }
     }
-    map_len--;
+    kr__core.table.map_len--;
 }
 
 static int take_slot(uint32_t *out)
 {
-    if (free_len > 0) {
-        *out = free_slots[--free_len];
+    if (kr__core.table.free_len > 0) {
+        *out = kr__core.table.free_slots[--kr__core.table.free_len];
         return 0;
     }
-    uint32_t s = slots_used;
-    if ((s >> CHUNK_BITS) >= CHUNKS_MAX)
+    uint32_t s = kr__core.table.slots_used;
+    if ((s >> CHUNK_BITS) >= KR__CHUNKS_MAX)
         return KR_ENOSPC;
     if ((s & (CHUNK_SLOTS - 1)) == 0) {
         slot *c = kr__calloc(CHUNK_SLOTS, sizeof *c);
         if (!c)
             return KR_ENOMEM;
-        atomic_store_explicit(&chunks[s >> CHUNK_BITS], c, memory_order_release);
+        atomic_store_explicit(&kr__core.table.chunks[s >> CHUNK_BITS], c, memory_order_release);
     }
-    slots_used++;
+    kr__core.table.slots_used++;
     *out = s;
     return 0;
 }
 
 static int give_back_slot(uint32_t s)
 {
-    uint32_t *f = kr__grow(free_slots, &free_cap, free_len, sizeof *f, 256);
+    uint32_t *f = kr__grow(kr__core.table.free_slots, &kr__core.table.free_cap,
+                           kr__core.table.free_len, sizeof *f, 256);
     if (!f)
         return KR_ENOMEM; /* the slot just stays unused */
-    free_slots = f;
-    free_slots[free_len++] = s;
+    kr__core.table.free_slots = f;
+    kr__core.table.free_slots[kr__core.table.free_len++] = s;
     return 0;
 }
 
 int kr__table_insert(kr__proc *p)
 {
     uint64_t h = hash_pid(&p->pid);
-    pthread_mutex_lock(&table_lock);
+    pthread_mutex_lock(&kr__core.table.lock);
     int rc = 0;
     uint32_t s;
     if (map_find(&p->pid, h) >= 0)
         rc = KR_EEXIST;
-    else if ((map_len + 1) * 2 > map_cap)
+    else if ((kr__core.table.map_len + 1) * 2 > kr__core.table.map_cap)
         rc = map_grow();
     if (rc == 0)
         rc = take_slot(&s);
     if (rc == 0) {
         slot *sl = slot_at(s);
-        size_t i = h & (map_cap - 1);
-        while (map[i].hash)
-            i = (i + 1) & (map_cap - 1);
-        map[i] = (entry){.hash = h, .slot = s};
-        map_len++;
+        size_t i = h & (kr__core.table.map_cap - 1);
+        while (kr__core.table.map[i].hash)
+            i = (i + 1) & (kr__core.table.map_cap - 1);
+        kr__core.table.map[i] = (entry){.hash = h, .slot = s};
+        kr__core.table.map_len++;
         sl->owner = p;
         uint32_t gen = atomic_load(&sl->gen) + 1;
         if (gen == 0)
@@ -184,9 +176,9 @@ int kr__table_insert(kr__proc *p)
         p->pid.kr_slot = s;
         p->pid.kr_gen = gen;
         atomic_store(&sl->proc, p);
-        atomic_fetch_add(&live, 1);
+        atomic_fetch_add(&kr__core.table.live, 1);
     }
-    pthread_mutex_unlock(&table_lock);
+    pthread_mutex_unlock(&kr__core.table.lock);
     return rc;
 }
 
@@ -195,13 +187,13 @@ static bool resolve(kr_pid *pid)
 {
     if (pid->kr_slot != SLOT_NONE && slot_at(pid->kr_slot))
         return true;
-    pthread_mutex_lock(&table_lock);
+    pthread_mutex_lock(&kr__core.table.lock);
     long i = map_find(pid, hash_pid(pid));
     if (i >= 0) {
-        pid->kr_slot = map[i].slot;
-        pid->kr_gen = atomic_load(&slot_at(map[i].slot)->gen);
+        pid->kr_slot = kr__core.table.map[i].slot;
+        pid->kr_gen = atomic_load(&slot_at(kr__core.table.map[i].slot)->gen);
     }
-    pthread_mutex_unlock(&table_lock);
+    pthread_mutex_unlock(&kr__core.table.lock);
     return i >= 0;
 }
 
@@ -325,7 +317,7 @@ void kr__table_remove(kr__proc *p)
 {
     uint32_t s = p->pid.kr_slot;
     uint64_t h = hash_pid(&p->pid); /* outside the lock */
-    pthread_mutex_lock(&table_lock);
+    pthread_mutex_lock(&kr__core.table.lock);
     long i = map_find(&p->pid, h);
     if (i >= 0)
         map_delete((size_t)i);
@@ -333,8 +325,8 @@ void kr__table_remove(kr__proc *p)
     sl->owner = NULL;
     atomic_fetch_add(&sl->gen, 1); /* stale pids stop matching */
     give_back_slot(s);
-    atomic_fetch_sub(&live, 1);
-    pthread_mutex_unlock(&table_lock);
+    atomic_fetch_sub(&kr__core.table.live, 1);
+    pthread_mutex_unlock(&kr__core.table.lock);
 }
 
 bool kr__table_alive(kr_pid pid)
@@ -355,32 +347,33 @@ kr__pid_state kr__table_state(kr_pid *pid)
     return pid->kr_gen != 0 && (int32_t)(gen - pid->kr_gen) > 0 ? KR__PID_ENDED : KR__PID_UNKNOWN;
 }
 
-size_t kr__table_live(void) { return atomic_load(&live); }
+size_t kr__table_live(void) { return atomic_load(&kr__core.table.live); }
 
 void kr__table_each(void (*fn)(kr__proc *p, void *ctx), void *ctx)
 {
-    pthread_mutex_lock(&table_lock);
-    for (uint32_t s = 0; s < slots_used; s++) {
+    pthread_mutex_lock(&kr__core.table.lock);
+    for (uint32_t s = 0; s < kr__core.table.slots_used; s++) {
         slot *sl = slot_at(s);
         if (sl->owner)
             fn(sl->owner, ctx);
     }
-    pthread_mutex_unlock(&table_lock);
+    pthread_mutex_unlock(&kr__core.table.lock);
 }
 
 void kr__table_reset(void)
 {
-    pthread_mutex_lock(&table_lock);
-    for (size_t c = 0; c < CHUNKS_MAX; c++) {
-        slot *chunk = atomic_exchange(&chunks[c], NULL);
+    pthread_mutex_lock(&kr__core.table.lock);
+    for (size_t c = 0; c < KR__CHUNKS_MAX; c++) {
+        slot *chunk = atomic_exchange(&kr__core.table.chunks[c], NULL);
         kr__free(chunk);
     }
-    kr__free(map);
-    kr__free(free_slots);
-    map = NULL;
-    free_slots = NULL;
-    map_cap = map_len = free_len = free_cap = 0;
-    slots_used = 0;
-    atomic_store(&live, 0);
-    pthread_mutex_unlock(&table_lock);
+    kr__free(kr__core.table.map);
+    kr__free(kr__core.table.free_slots);
+    kr__core.table.map = NULL;
+    kr__core.table.free_slots = NULL;
+    kr__core.table.map_cap = kr__core.table.map_len = kr__core.table.free_len =
+        kr__core.table.free_cap = 0;
+    kr__core.table.slots_used = 0;
+    atomic_store(&kr__core.table.live, 0);
+    pthread_mutex_unlock(&kr__core.table.lock);
 }

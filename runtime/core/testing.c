@@ -9,12 +9,10 @@
 
 #include <pthread.h>
 
-atomic_bool kr__filtering;
-
 typedef enum { EXPECT_MESSAGE, EXPECT_DROP_ONE, EXPECT_DROP_ALL, EXPECT_DISPATCH, EXPECT_EXITED } expect_kind;
 
-typedef struct expectation {
-    struct expectation *next;
+typedef struct kr__expectation {
+    struct kr__expectation *next;
     expect_kind kind;
     char *name;       /* NULL = any */
     kr_pid from, to;  /* KR_PID_NONE = any */
@@ -22,28 +20,26 @@ typedef struct expectation {
     kr_promise *done; /* NULL for DROP_ALL */
 } expectation;
 
-static pthread_mutex_t lock;
-static pthread_once_t lock_once = PTHREAD_ONCE_INIT;
-static expectation *expectations, **expectations_tail = &expectations;
-static bool (*user_filter)(const kr_event *e, void *ctx);
-static void *user_ctx;
-
 static void init_lock(void)
 {
     pthread_mutexattr_t a;
     pthread_mutexattr_init(&a);
     pthread_mutexattr_settype(&a, PTHREAD_MUTEX_RECURSIVE);
-    pthread_mutex_init(&lock, &a);
+    pthread_mutex_init(&kr__core.testing.lock, &a);
     pthread_mutexattr_destroy(&a);
 }
 
 static void lock_filters(void)
 {
-    pthread_once(&lock_once, init_lock);
-    pthread_mutex_lock(&lock);
+    pthread_once(&kr__core.testing.lock_once, init_lock);
+    pthread_mutex_lock(&kr__core.testing.lock);
 }
 
-static void update_flag(void) { atomic_store(&kr__filtering, user_filter || expectations); }
+static void update_flag(void)
+{
+    atomic_store(&kr__core.testing.filtering,
+                 kr__core.testing.user_filter || kr__core.testing.expectations);
+}
 
 kr_event_kind kr_event_kind_of(const kr_event *e)
 {
@@ -70,10 +66,10 @@ void *kr_event_function(const kr_event *e)
 void kr_filter_install(bool (*drop)(const kr_event *e, void *ctx), void *ctx)
 {
     lock_filters();
-    user_filter = drop;
-    user_ctx = drop ? ctx : NULL;
+    kr__core.testing.user_filter = drop;
+    kr__core.testing.user_ctx = drop ? ctx : NULL;
     update_flag();
-    pthread_mutex_unlock(&lock);
+    pthread_mutex_unlock(&kr__core.testing.lock);
 }
 
 static bool pid_matches(kr_pid want, kr_pid got)
@@ -123,8 +119,8 @@ static void unlink_expectation(expectation **link)
 {
     expectation *x = *link;
     *link = x->next;
-    if (expectations_tail == &x->next)
-        expectations_tail = link;
+    if (kr__core.testing.expectations_tail == &x->next)
+        kr__core.testing.expectations_tail = link;
 }
 
 static void free_expectation(expectation *x)
@@ -143,7 +139,7 @@ bool kr__filter_drops(kr__proc *p, kr__event *e)
     lock_filters();
     bool drop = false;
     expectation *fired = NULL;
-    for (expectation **link = &expectations; *link;) {
+    for (expectation **link = &kr__core.testing.expectations; *link;) {
         expectation *x = *link;
         if (!matches(x, &view)) {
             link = &x->next;
@@ -159,10 +155,10 @@ bool kr__filter_drops(kr__proc *p, kr__event *e)
         drop = x->kind == EXPECT_DROP_ONE;
         break;
     }
-    if (!drop && user_filter)
-        drop = user_filter(&view, user_ctx);
+    if (!drop && kr__core.testing.user_filter)
+        drop = kr__core.testing.user_filter(&view, kr__core.testing.user_ctx);
     update_flag();
-    pthread_mutex_unlock(&lock);
+    pthread_mutex_unlock(&kr__core.testing.lock);
     if (fired) {
         void *value = NULL;
         void (*free_value)(void *) = NULL;
@@ -200,10 +196,10 @@ static kr_future *expect(expect_kind kind, const char *name, kr_pid from, kr_pid
         f = kr_promise_future(x->done);
     }
     lock_filters();
-    *expectations_tail = x;
-    expectations_tail = &x->next;
+    *kr__core.testing.expectations_tail = x;
+    kr__core.testing.expectations_tail = &x->next;
     update_flag();
-    pthread_mutex_unlock(&lock);
+    pthread_mutex_unlock(&kr__core.testing.lock);
     return f;
 }
 
@@ -239,11 +235,11 @@ kr_future *kr_expect_exited(kr_pid from, kr_pid to)
 void kr_expect_clear(void)
 {
     lock_filters();
-    expectation *all = expectations;
-    expectations = NULL;
-    expectations_tail = &expectations;
+    expectation *all = kr__core.testing.expectations;
+    kr__core.testing.expectations = NULL;
+    kr__core.testing.expectations_tail = &kr__core.testing.expectations;
     update_flag();
-    pthread_mutex_unlock(&lock);
+    pthread_mutex_unlock(&kr__core.testing.lock);
     while (all) {
         expectation *next = all->next;
         free_expectation(all); /* pending futures become abandoned */

@@ -17,13 +17,6 @@ struct kr__timer {
     void *ctx;
 };
 
-static pthread_mutex_t timers_lock = PTHREAD_MUTEX_INITIALIZER;
-static kr__timer **heap;
-static size_t heap_len, heap_cap;
-static uint64_t next_seq = 1;
-static kr__timer **by_id; /* open addressing on seq; NULL = empty */
-static size_t by_id_cap;
-
 static bool before(const kr__timer *a, const kr__timer *b)
 {
     return a->deadline != b->deadline ? a->deadline < b->deadline : a->seq < b->seq;
@@ -31,15 +24,15 @@ static bool before(const kr__timer *a, const kr__timer *b)
 
 static void heap_set(size_t i, kr__timer *t)
 {
-    heap[i] = t;
+    kr__core.timers.heap[i] = t;
     t->heap_index = i;
 }
 
 static void sift_up(size_t i)
 {
-    kr__timer *t = heap[i];
-    while (i > 0 && before(t, heap[(i - 1) / 2])) {
-        heap_set(i, heap[(i - 1) / 2]);
+    kr__timer *t = kr__core.timers.heap[i];
+    while (i > 0 && before(t, kr__core.timers.heap[(i - 1) / 2])) {
+        heap_set(i, kr__core.timers.heap[(i - 1) / 2]);
         i = (i - 1) / 2;
     }
     heap_set(i, t);
@@ -47,16 +40,17 @@ static void sift_up(size_t i)
 
 static void sift_down(size_t i)
 {
-    kr__timer *t = heap[i];
+    kr__timer *t = kr__core.timers.heap[i];
     for (;;) {
         size_t c = 2 * i + 1;
-        if (c >= heap_len)
+        if (c >= kr__core.timers.heap_len)
             break;
-        if (c + 1 < heap_len && before(heap[c + 1], heap[c]))
+        if (c + 1 < kr__core.timers.heap_len &&
+            before(kr__core.timers.heap[c + 1], kr__core.timers.heap[c]))
             c++;
-        if (!before(heap[c], t))
+        if (!before(kr__core.timers.heap[c], t))
             break;
-        heap_set(i, heap[c]);
+        heap_set(i, kr__core.timers.heap[c]);
         i = c;
     }
     heap_set(i, t);
@@ -65,44 +59,48 @@ static void sift_down(size_t i)
 static void heap_remove(kr__timer *t)
 {
     size_t i = t->heap_index;
-    kr__timer *last = heap[--heap_len];
-    if (i < heap_len) {
+    kr__timer *last = kr__core.timers.heap[--kr__core.timers.heap_len];
+    if (i < kr__core.timers.heap_len) {
         heap_set(i, last);
         sift_down(i);
         sift_up(last->heap_index);
     }
 }
 
-static size_t id_home(uint64_t id) { return (size_t)(id * 0x9E3779B97F4A7C15ull) & (by_id_cap - 1); }
+static size_t id_home(uint64_t id)
+{
+    return (size_t)(id * 0x9E3779B97F4A7C15ull) & (kr__core.timers.by_id_cap - 1);
+}
 
 static void id_insert(kr__timer *t)
 {
     size_t i = id_home(t->seq);
-    while (by_id[i])
-        i = (i + 1) & (by_id_cap - 1);
-    by_id[i] = t;
+    while (kr__core.timers.by_id[i])
+        i = (i + 1) & (kr__core.timers.by_id_cap - 1);
+    kr__core.timers.by_id[i] = t;
 }
 
 static long id_find(uint64_t id)
 {
-    if (by_id_cap == 0)
+    if (kr__core.timers.by_id_cap == 0)
         return -1;
-    for (size_t i = id_home(id); by_id[i]; i = (i + 1) & (by_id_cap - 1))
-        if (by_id[i]->seq == id)
+    for (size_t i = id_home(id); kr__core.timers.by_id[i];
+         i = (i + 1) & (kr__core.timers.by_id_cap - 1))
+        if (kr__core.timers.by_id[i]->seq == id)
             return (long)i;
     return -1;
 }
 
 static void id_delete(size_t i)
 {
-    size_t mask = by_id_cap - 1;
-    by_id[i] = NULL;
-    for (size_t j = (i + 1) & mask; by_id[j]; j = (j + 1) & mask) {
-        size_t home = id_home(by_id[j]->seq);
+    size_t mask = kr__core.timers.by_id_cap - 1;
+    kr__core.timers.by_id[i] = NULL;
+    for (size_t j = (i + 1) & mask; kr__core.timers.by_id[j]; j = (j + 1) & mask) {
+        size_t home = id_home(kr__core.timers.by_id[j]->seq);
         bool between = (i <= j) ? (home > i && home <= j) : (home > i || home <= j);
         if (!between) {
-            by_id[i] = by_id[j];
-            by_id[j] = NULL;
+            kr__core.timers.by_id[i] = kr__core.timers.by_id[j];
+            kr__core.timers.by_id[j] = NULL;
             i = j;
         }
     }
@@ -111,20 +109,21 @@ static void id_delete(size_t i)
 /* Keeps room for one more timer in the heap and the id map. */
 static int reserve(void)
 {
-    kr__timer **h = kr__grow(heap, &heap_cap, heap_len, sizeof *h, 64);
+    kr__timer **h = kr__grow(kr__core.timers.heap, &kr__core.timers.heap_cap,
+                             kr__core.timers.heap_len, sizeof *h, 64);
     if (!h)
         return KR_ENOMEM;
-    heap = h;
-    if ((heap_len + 1) * 2 > by_id_cap) {
-        size_t cap = by_id_cap ? by_id_cap * 2 : 128;
+    kr__core.timers.heap = h;
+    if ((kr__core.timers.heap_len + 1) * 2 > kr__core.timers.by_id_cap) {
+        size_t cap = kr__core.timers.by_id_cap ? kr__core.timers.by_id_cap * 2 : 128;
         kr__timer **m = kr__calloc(cap, sizeof *m);
         if (!m)
             return KR_ENOMEM;
-        kr__free(by_id);
-        by_id = m;
-        by_id_cap = cap;
-        for (size_t i = 0; i < heap_len; i++)
-            id_insert(heap[i]);
+        kr__free(kr__core.timers.by_id);
+        kr__core.timers.by_id = m;
+        kr__core.timers.by_id_cap = cap;
+        for (size_t i = 0; i < kr__core.timers.heap_len; i++)
+            id_insert(kr__core.timers.heap[i]);
     }
     return 0;
 }
@@ -139,19 +138,19 @@ kr_timer kr__timer_add(kr_time deadline, void (*fn)(void *ctx), void (*drop)(voi
     t->fn = fn;
     t->drop = drop;
     t->ctx = ctx;
-    pthread_mutex_lock(&timers_lock);
+    pthread_mutex_lock(&kr__core.timers.lock);
     if (reserve() != 0) {
-        pthread_mutex_unlock(&timers_lock);
+        pthread_mutex_unlock(&kr__core.timers.lock);
         kr__free(t);
         return 0;
     }
-    t->seq = next_seq++;
-    heap_set(heap_len++, t);
-    sift_up(heap_len - 1);
+    t->seq = kr__core.timers.next_seq++;
+    heap_set(kr__core.timers.heap_len++, t);
+    sift_up(kr__core.timers.heap_len - 1);
     id_insert(t);
-    bool earliest = heap[0] == t;
+    bool earliest = kr__core.timers.heap[0] == t;
     kr_timer id = t->seq; /* t may fire and be freed once unlocked */
-    pthread_mutex_unlock(&timers_lock);
+    pthread_mutex_unlock(&kr__core.timers.lock);
     KR__COUNT(timers_created);
     if (earliest)
         kr__backend_timers_changed();
@@ -160,17 +159,17 @@ kr_timer kr__timer_add(kr_time deadline, void (*fn)(void *ctx), void (*drop)(voi
 
 kr_time kr__timers_next_deadline(void)
 {
-    pthread_mutex_lock(&timers_lock);
-    kr_time d = heap_len ? heap[0]->deadline : INT64_MAX;
-    pthread_mutex_unlock(&timers_lock);
+    pthread_mutex_lock(&kr__core.timers.lock);
+    kr_time d = kr__core.timers.heap_len ? kr__core.timers.heap[0]->deadline : INT64_MAX;
+    pthread_mutex_unlock(&kr__core.timers.lock);
     return d;
 }
 
 size_t kr__timers_pending(void)
 {
-    pthread_mutex_lock(&timers_lock);
-    size_t n = heap_len;
-    pthread_mutex_unlock(&timers_lock);
+    pthread_mutex_lock(&kr__core.timers.lock);
+    size_t n = kr__core.timers.heap_len;
+    pthread_mutex_unlock(&kr__core.timers.lock);
     return n;
 }
 
@@ -184,26 +183,27 @@ static void unlink_timer(kr__timer *t)
 
 kr__timer *kr__timers_pop_due(kr_time now, size_t (*choose)(size_t n))
 {
-    pthread_mutex_lock(&timers_lock);
+    pthread_mutex_lock(&kr__core.timers.lock);
     kr__timer *t = NULL;
-    if (heap_len && heap[0]->deadline <= now) {
-        t = heap[0];
+    if (kr__core.timers.heap_len && kr__core.timers.heap[0]->deadline <= now) {
+        t = kr__core.timers.heap[0];
         if (choose) {
             /* The ties at the earliest deadline, in creation order: collect
              * them by popping, pick one, push the rest back unchanged. */
             kr__timer *ties[64];
             size_t n = 0;
-            while (heap_len && n < 64 && heap[0]->deadline == t->deadline) {
-                ties[n] = heap[0];
-                heap_remove(heap[0]);
+            while (kr__core.timers.heap_len && n < 64 &&
+                   kr__core.timers.heap[0]->deadline == t->deadline) {
+                ties[n] = kr__core.timers.heap[0];
+                heap_remove(kr__core.timers.heap[0]);
                 n++;
             }
             size_t pick = n > 1 ? choose(n) : 0;
             for (size_t i = 0; i < n; i++) {
                 if (i == pick)
                     continue;
-                heap_set(heap_len++, ties[i]);
-                sift_up(heap_len - 1);
+                heap_set(kr__core.timers.heap_len++, ties[i]);
+                sift_up(kr__core.timers.heap_len - 1);
             }
             t = ties[pick];
             long i = id_find(t->seq);
@@ -213,7 +213,7 @@ kr__timer *kr__timers_pop_due(kr_time now, size_t (*choose)(size_t n))
             unlink_timer(t);
         }
     }
-    pthread_mutex_unlock(&timers_lock);
+    pthread_mutex_unlock(&kr__core.timers.lock);
     return t;
 }
 
@@ -226,12 +226,12 @@ void kr__timer_fire(kr__timer *t)
 
 bool kr_timer_cancel(kr_timer id)
 {
-    pthread_mutex_lock(&timers_lock);
+    pthread_mutex_lock(&kr__core.timers.lock);
     long i = id_find(id);
-    kr__timer *t = i >= 0 ? by_id[i] : NULL;
+    kr__timer *t = i >= 0 ? kr__core.timers.by_id[i] : NULL;
     if (t)
         unlink_timer(t);
-    pthread_mutex_unlock(&timers_lock);
+    pthread_mutex_unlock(&kr__core.timers.lock);
     if (!t)
         return false;
     KR__COUNT(timers_cancelled);
@@ -244,25 +244,26 @@ bool kr_timer_cancel(kr_timer id)
 void kr__timers_clear(void)
 {
     for (;;) {
-        pthread_mutex_lock(&timers_lock);
-        kr__timer *t = heap_len ? heap[heap_len - 1] : NULL;
+        pthread_mutex_lock(&kr__core.timers.lock);
+        kr__timer *t =
+            kr__core.timers.heap_len ? kr__core.timers.heap[kr__core.timers.heap_len - 1] : NULL;
         if (t)
             unlink_timer(t);
-        pthread_mutex_unlock(&timers_lock);
+        pthread_mutex_unlock(&kr__core.timers.lock);
         if (!t)
             break;
         if (t->drop)
             t->drop(t->ctx);
         kr__free(t);
     }
-    pthread_mutex_lock(&timers_lock);
-    kr__free(heap);
-    kr__free(by_id);
-    heap = NULL;
-    by_id = NULL;
-    heap_len = heap_cap = by_id_cap = 0;
-    next_seq = 1;
-    pthread_mutex_unlock(&timers_lock);
+    pthread_mutex_lock(&kr__core.timers.lock);
+    kr__free(kr__core.timers.heap);
+    kr__free(kr__core.timers.by_id);
+    kr__core.timers.heap = NULL;
+    kr__core.timers.by_id = NULL;
+    kr__core.timers.heap_len = kr__core.timers.heap_cap = kr__core.timers.by_id_cap = 0;
+    kr__core.timers.next_seq = 1;
+    pthread_mutex_unlock(&kr__core.timers.lock);
 }
 
 /* kr_delay: a timer whose firing dispatches fn to the target. */

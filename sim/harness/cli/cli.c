@@ -304,7 +304,8 @@ static int parse_command(cli_opts *o, const cli_cmd *c, int argc, char **argv, i
 static bool reports_available(unsigned cmd)
 {
 #if CLI_HAVE_REPORT
-    return cmd == C_SWEEP ? kr__report_sweep != NULL : kr__report_run != NULL;
+    return cmd == C_SWEEP ? kr__report_sweep != NULL && kr__report_run_replay != NULL
+                          : kr__report_run_replay != NULL;
 #else
     (void)cmd;
     return false;
@@ -436,19 +437,24 @@ bool cli_temp_path(char *buf, size_t n)
     return true;
 }
 
-int cli_report_run(const cli_opts *o, const char *trace, const char *html)
+int cli_report_run(const cli_opts *o, const char *trace, const char *html, const char *seed_cmd,
+                   const char *trace_cmd, bool temp)
 {
 #if CLI_HAVE_REPORT
     char err[1024] = "";
-    if (!kr__report_run)
+    if (!kr__report_run_replay)
         return cli_error(o, "--report: reports not available in this build");
-    if (kr__report_run(trace, html, err, sizeof err) != 0)
+    kr__report_replay replay = {seed_cmd, trace_cmd, temp};
+    if (kr__report_run_replay(trace, html, &replay, err, sizeof err) != 0)
         return cli_error(o, "report %s: %s", html, err[0] ? err : "failed");
     printf("report: %s\n", html);
     return CLI_OK;
 #else
     (void)trace;
     (void)html;
+    (void)seed_cmd;
+    (void)trace_cmd;
+    (void)temp;
     return cli_error(o, "--report: reports not available in this build");
 #endif
 }
@@ -458,11 +464,11 @@ static int status_exit(sc_status st)
     return st == SC_PASS ? CLI_OK : st == SC_FAIL ? CLI_FAILED : CLI_BAD_INPUT;
 }
 
-/* Writes the report of a finished run; `temp` is removed afterwards. A
- * trace that could not be written (r->trace_error) is exit 2, report or
- * not. */
+/* Writes the report of a finished run, offering the replay commands that
+ * work (NULL: none); `temp` is removed afterwards. A trace that could not
+ * be written (r->trace_error) is exit 2, report or not. */
 static int finish_report(const cli_opts *o, const sc_result *r, const char *trace, bool temp,
-                         int status)
+                         int status, const char *seed_cmd, const char *trace_cmd)
 {
     if (r->trace_error[0]) {
         if (temp)
@@ -471,7 +477,7 @@ static int finish_report(const cli_opts *o, const sc_result *r, const char *trac
     }
     if (!o->report)
         return status;
-    int rc = cli_report_run(o, trace, o->report);
+    int rc = cli_report_run(o, trace, o->report, seed_cmd, trace_cmd, temp);
     if (temp)
         remove(trace);
     return rc ? rc : status;
@@ -496,7 +502,10 @@ static int cmd_report(const cli_opts *o)
 {
     if (!o->out)
         return cli_usage_error(o, "missing -o OUT.html");
-    return cli_report_run(o, o->file, o->out);
+    /* The trace may be a shrunk one: only following it replays it. */
+    char cmd[2048];
+    cli_replay_trace_cmd(o, NULL, o->file, cmd, sizeof cmd);
+    return cli_report_run(o, o->file, o->out, NULL, cmd, false);
 }
 
 static int cmd_types(const cli_opts *o)
@@ -525,14 +534,17 @@ static int cmd_run(const cli_opts *o)
     sc_result r;
     cli_run_one(s, &so, &r);
     cli_print_pct_steps(stdout, o, s);
-    char cmd[2048];
+    char cmd[2048], trace_cmd[2048];
     cli_replay_seed_cmd(o, s, so.seed, cmd, sizeof cmd);
     cli_print_result(stdout, &r, so.strategy, cmd);
     if (o->trace && r.status != SC_ERROR && !r.trace_error[0])
         printf("trace: %s\n", o->trace);
+    if (o->trace)
+        cli_replay_trace_cmd(o, o->file, o->trace, trace_cmd, sizeof trace_cmd);
     rc = status_exit(r.status);
     if (r.status != SC_ERROR)
-        rc = finish_report(o, &r, so.trace_path, temp[0] != '\0', rc);
+        rc = finish_report(o, &r, so.trace_path, temp[0] != '\0', rc, cmd,
+                           o->trace ? trace_cmd : NULL);
     else if (temp[0])
         remove(temp);
     kr__sc_result_free(&r);
@@ -671,11 +683,11 @@ static int replay_trace(cli_opts *o)
         cli_run_one(s, &so, &r);
         fflush(stdout);
         char cmd[2048];
-        cli_replay_trace_cmd(o, o->trace, cmd, sizeof cmd);
+        cli_replay_trace_cmd(o, o->file, o->trace, cmd, sizeof cmd);
         cli_print_result(stdout, &r, so.strategy, cmd);
         rc = report_trace_replay(&r, &ti);
         if (temp[0] && r.status != SC_ERROR)
-            rc = finish_report(o, &r, temp, true, rc);
+            rc = finish_report(o, &r, temp, true, rc, NULL, cmd);
         kr__sc_result_free(&r);
     }
     if (temp[0])
@@ -709,7 +721,7 @@ static int replay_seed(const cli_opts *o)
     cli_print_result(stdout, &r, so.strategy, cmd);
     rc = status_exit(r.status);
     if (temp[0] && r.status != SC_ERROR)
-        rc = finish_report(o, &r, temp, true, rc);
+        rc = finish_report(o, &r, temp, true, rc, cmd, NULL);
     else if (temp[0])
         remove(temp);
     kr__sc_result_free(&r);

@@ -15,7 +15,7 @@
 #include "../report/report.h"
 #define CLI_HAVE_REPORT 1
 /* Weak: a build whose report sources lack one still links, and says so. */
-#pragma weak kr__report_run
+#pragma weak kr__report_run_replay
 #pragma weak kr__report_sweep
 #endif
 #endif
@@ -76,8 +76,10 @@ void cli_print_pct_steps(FILE *f, const cli_opts *o, const scenario *s);
  * --pct-steps K]". */
 void cli_replay_seed_cmd(const cli_opts *o, const scenario *s, uint64_t seed, char *buf,
                          size_t n);
-/* "PROG [--load L]... replay FILE --trace T". */
-void cli_replay_trace_cmd(const cli_opts *o, const char *trace, char *buf, size_t n);
+/* "PROG [--load L]... replay [FILE] --trace T" (FILE NULL: the trace's
+ * own scenario). */
+void cli_replay_trace_cmd(const cli_opts *o, const char *file, const char *trace, char *buf,
+                          size_t n);
 /* "kairos CMD: message" on stderr; returns CLI_BAD_INPUT. */
 int cli_error(const cli_opts *o, const char *fmt, ...) KR_PRINTF(2, 3);
 /* The same plus a hint at --help (usage errors). */
@@ -95,8 +97,11 @@ void cli_run_one(const scenario *s, const sc_options *so, sc_result *r);
  * failure, the check, step, virtual time and `replay_cmd`. */
 void cli_print_result(FILE *out, const sc_result *r, const char *strategy,
                       const char *replay_cmd);
-/* Writes an HTML run report from a trace (CLI_OK or CLI_BAD_INPUT). */
-int cli_report_run(const cli_opts *o, const char *trace, const char *html);
+/* Writes an HTML run report from a trace (CLI_OK or CLI_BAD_INPUT) that
+ * offers these replay commands (NULL: none); `temp`: the trace is a
+ * temporary file, not to be named in the report. */
+int cli_report_run(const cli_opts *o, const char *trace, const char *html, const char *seed_cmd,
+                   const char *trace_cmd, bool temp);
 /* A temporary file name for a trace; false on failure. */
 bool cli_temp_path(char *buf, size_t n);
 

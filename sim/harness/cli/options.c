@@ -137,10 +137,12 @@ void cli_replay_seed_cmd(const cli_opts *o, const scenario *s, uint64_t seed, ch
     }
 }
 
-void cli_replay_trace_cmd(const cli_opts *o, const char *trace, char *buf, size_t n)
+void cli_replay_trace_cmd(const cli_opts *o, const char *file, const char *trace, char *buf,
+                          size_t n)
 {
     replay_prefix(o, buf, n);
-    cli_append_arg(buf, n, o->file);
+    if (file)
+        cli_append_arg(buf, n, file);
     cli_append_arg(buf, n, "--trace");
     cli_append_arg(buf, n, trace);
 }

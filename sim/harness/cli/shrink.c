@@ -388,7 +388,7 @@ static int write_result(shrinker *k, const run_size *before)
         return cli_error(k->o, "%s", trace_error);
     if (!same)
         return cli_error(k->o, "the shrunk run did not reproduce when written to %s", out);
-    cli_replay_trace_cmd(k->o, out, cmd, sizeof cmd);
+    cli_replay_trace_cmd(k->o, k->o->file, out, cmd, sizeof cmd);
     printf("shrunk trace: %s (fails with: %s)\n", out, k->signature);
     printf("replay: %s\n", cmd);
     return CLI_FAILED;

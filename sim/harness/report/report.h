@@ -20,6 +20,7 @@
 
 #include <kairos/common.h>
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #ifdef __cplusplus
@@ -28,6 +29,18 @@ extern "C" {
 
 KR_API int kr__report_run(const char *trace_path, const char *html_path, char *err,
                           size_t err_len);
+
+/* The commands a run report offers to replay its run, as the program that
+ * made it would run them (its argv[0], its --load options): NULL for none.
+ * trace_cmd only when the trace outlives the report's making (not a
+ * temporary file). kr__report_run offers none: it cannot know them. */
+typedef struct kr__report_replay {
+    const char *seed_cmd;  /* the same run by seed */
+    const char *trace_cmd; /* follows the trace exactly */
+    bool temporary_trace;  /* trace_path is deleted after: do not name it */
+} kr__report_replay;
+KR_API int kr__report_run_replay(const char *trace_path, const char *html_path,
+                                 const kr__report_replay *replay, char *err, size_t err_len);
 KR_API int kr__report_sweep(const char *sweep_jsonl_path, const char *html_path, char *err,
                             size_t err_len);
 

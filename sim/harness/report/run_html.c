@@ -141,6 +141,14 @@ void kr__rp_run_write_data(FILE *out, const rp_run *r)
         fputs("null", out);
     fputs(",\n\"trace\":", out);
     kr__rp_json_str(out, r->trace_path ? r->trace_path : "", r->trace_path ? strlen(r->trace_path) : 0);
+    /* What replays the run: commands that work, or "" (none offered). */
+    const char *seed = r->replay_seed ? r->replay_seed : "";
+    const char *trace = r->replay_trace ? r->replay_trace : "";
+    fputs(",\n\"replay\":{\"seed\":", out);
+    kr__rp_json_str(out, seed, strlen(seed));
+    fputs(",\"trace\":", out);
+    kr__rp_json_str(out, trace, strlen(trace));
+    putc('}', out);
     fprintf(out, ",\n\"schedule_len\":%zu,\"fail\":%ld,\n\"nodes\":[", r->schedule_len,
             r->fail_ev);
     for (size_t i = 0; i < r->n_nodes; i++)
@@ -233,6 +241,12 @@ static void write_page(FILE *out, const rp_run *r)
 
 int kr__report_run(const char *trace_path, const char *html_path, char *err, size_t err_len)
 {
+    return kr__report_run_replay(trace_path, html_path, NULL, err, err_len);
+}
+
+int kr__report_run_replay(const char *trace_path, const char *html_path,
+                          const kr__report_replay *replay, char *err, size_t err_len)
+{
     if (!trace_path || !html_path) {
         kr__rp_err(err, err_len, "report: no trace or output path");
         return KR_EINVAL;
@@ -242,6 +256,12 @@ int kr__report_run(const char *trace_path, const char *html_path, char *err, siz
     if (rc)
         return rc;
     r.trace_path = trace_path;
+    if (replay) {
+        r.replay_seed = replay->seed_cmd;
+        r.replay_trace = replay->trace_cmd;
+        if (replay->temporary_trace) /* gone once the report is made */
+            r.trace_path = NULL;
+    }
     rp_file o;
     rc = kr__rp_create(&o, html_path, err, err_len);
     if (!rc) {

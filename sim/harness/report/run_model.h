@@ -56,6 +56,7 @@ typedef struct rp_fault {
 typedef struct rp_run {
     json_t *header, *result; /* kept as read (NULL when missing) */
     const char *trace_path;  /* the trace it was read from (borrowed) */
+    const char *replay_seed, *replay_trace; /* replay commands, or NULL (borrowed) */
     size_t schedule_len;
     rp_strs str;
     int *node_name, *node_addr; /* string indexes */

@@ -570,6 +570,17 @@
   }
 
   /* ---- title, filters ------------------------------------------------------------- */
+  /* The replay commands the program that made the report recorded: they name
+   * that program (a user's runner too), its --load options, and a trace only
+   * when it still exists. None recorded, none shown. */
+  function replayHint() {
+    var rp = D.replay || {}, parts = [];
+    if (rp.seed) parts.push('<code id="replay-seed">' + esc(rp.seed) + '</code>');
+    if (rp.trace) parts.push((rp.seed ? 'or, following this trace exactly: ' : 'following this trace exactly: ') +
+      '<code id="replay-trace">' + esc(rp.trace) + '</code>');
+    return parts.length ? '<span class="replay">replay: ' + parts.join(' ') + '</span>' : '';
+  }
+
   function renderTitle() {
     var status = R.status || 'incomplete';
     var probes = R.probes ? Object.keys(R.probes).map(function (p) { return p + ' \u00d7' + R.probes[p]; }).join(', ') : '';
@@ -585,10 +596,7 @@
       b.hidden = false;
       b.innerHTML = '<b>\u2716 ' + esc(R.signature || 'failure') + '</b> ' + esc(R.failure || (FAIL >= 0 ? str(E.n[FAIL]) : '')) +
         (FAIL >= 0 ? ' <span class="where">at step ' + E.s[FAIL] + ', ' + fmtTime(E.t[FAIL]) + '</span> <button type="button" id="goto-failure">Show</button>' : '') +
-        '<span class="replay">replay: <code>kairos replay ' + esc(H.scenario || 'SCENARIO') + ' --seed ' + esc(H.seed) +
-        (H.strategy ? ' --strategy ' + esc(H.strategy) : '') + '</code>' +
-        (D.trace ? ' or, following this trace exactly: <code>kairos replay --trace ' + esc(D.trace) + '</code>' : '') +
-        '</span>';
+        replayHint();
       var g = $('goto-failure');
       if (g) g.addEventListener('click', function () { select(FAIL, true); });
     }
