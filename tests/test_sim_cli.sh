@@ -9,6 +9,7 @@ K=${1:?usage: test_sim_cli.sh KAIROS SOURCE_DIR}
 SRC=${2:?usage: test_sim_cli.sh KAIROS SOURCE_DIR}
 D=$SRC/tests/scenarios/cli
 PLUGIN=${3:-}
+EXEC_TARGET=${4:-}
 BANK=$SRC/scenarios/bank-race.yaml
 T=$(mktemp -d "${TMPDIR:-/tmp}/kairos-cli-test.XXXXXX")
 trap 'rm -rf "$T"' EXIT
@@ -124,6 +125,30 @@ done
 sort "$T/shards" | cmp -s - "$T/seeds1" && pass "shards 1/3..3/3 together are the whole sweep" ||
     fail "the union of the shards differs from the whole sweep"
 grep -q '"seed":2,' "$T/s1.jsonl" && pass "seed 2 is in shard 2/3" || true
+# kairos merge: the shards' summaries give the whole sweep's summary and report.
+expect 1 "merge of three shards (a failure found)" -- \
+    "$K" merge "$T/s3.jsonl" "$T/s1.jsonl" "$T/s2.jsonl" --jsonl "$T/merged.jsonl"
+grep -v '^results: ' "$T/out" | sed -n '/^failure signatures/,/^result:/p' >"$T/merged_sum"
+sed -n '/^failure signatures/,/^result:/p' "$T/summary1" >"$T/single_sum"
+cmp -s "$T/merged_sum" "$T/single_sum" && pass "merged summary = the single sweep's" ||
+    { fail "merged summary differs"; diff "$T/single_sum" "$T/merged_sum" | head; }
+has "$T/out" "^seeds run: 400, passed" "merge counts every seed"
+seed_lines "$T/merged.jsonl" | cmp -s - "$T/seeds1" && pass "merged seed lines = the single sweep's" ||
+    fail "merged seed lines differ from the single sweep"
+[ "$(grep '"type":"summary"' "$T/merged.jsonl" | sed 's/"wall_ns":[0-9]*,//')" = \
+  "$(grep '"type":"summary"' "$T/j1.jsonl" | sed 's/"wall_ns":[0-9]*,//')" ] &&
+    pass "merged summary line = the single sweep's (but wall time)" || fail "merged summary line differs"
+expect 1 "merge --report" -- "$K" merge "$T/s1.jsonl" "$T/s2.jsonl" "$T/s3.jsonl" --report "$T/merged.html"
+expect 1 "single sweep --report" -- "$K" sweep "$BANK" --seeds 1..400 --jobs 2 --report "$T/single.html"
+diff <(grep -v 'id="stat-rate"' "$T/single.html") <(grep -v 'id="stat-rate"' "$T/merged.html") >/dev/null &&
+    pass "merged report = the single sweep's report (but seeds/s)" || fail "merged report differs"
+expect 2 "merge: a shard given twice" -- "$K" merge "$T/s1.jsonl" "$T/s1.jsonl"
+has "$T/err" "given twice" "merge names the repeated shard"
+expect 2 "merge: shards of different sweeps" -- "$K" merge "$T/s1.jsonl" "$T/j1.jsonl"
+expect 2 "merge: not a summary" -- "$K" merge "$BANK"
+expect 2 "merge: nothing to merge" -- "$K" merge
+expect 1 "merge: a missing shard still merges" -- "$K" merge "$T/s1.jsonl" "$T/s2.jsonl"
+has "$T/err" "shard 3/3 is missing" "merge warns about the missing shard"
 expect 1 "sweep --check-determinism" -- "$K" sweep "$BANK" --seeds 1..200 --check-determinism --jobs 2
 has "$T/out" "determinism: every seed ran twice; same trace hashes" "determinism check passes"
 expect 0 "sweep of a passing scenario" -- "$K" sweep "$D/pass.yaml" --jobs 2 --check-determinism
@@ -193,6 +218,38 @@ has "$T/out" "^pct: depth 3, k = 77 steps \(--pct-steps\)" "--pct-steps override
 expect 2 "--pct-steps 0 is refused" -- "$K" sweep "$BANK" --seeds 1..5 --pct-steps 0
 expect 0 "pos sweeps the safe bank" -- "$K" sweep "$SRC/scenarios/bank-safe.yaml" --seeds 1..100 --strategy pos
 expect 1 "pos finds the bank race" -- "$K" sweep "$BANK" --seeds 1..300 --strategy pos
+
+# ---- sweep --exec: a C test program per seed ---------------------------------------------
+if [ -n "$EXEC_TARGET" ]; then
+    expect 1 "sweep --exec finds the failing seeds" -- \
+        "$K" sweep --seeds 1..40 --jobs 2 --jsonl "$T/exec.jsonl" --exec "$EXEC_TARGET" plain
+    has "$T/out" "^seeds run: 40 of 40, passed 32, failed 8" "--exec counts 5 check and 3 exit failures"
+    has "$T/out" "^  5 x check exec_target.c:[0-9]+" "--exec names the kr_check"
+    has "$T/out" "first seed 7: .*seed 7 is a multiple of 7" "--exec reports the check's message"
+    has "$T/out" "^  3 x exit 3" "--exec names the exit status"
+    has "$T/out" "first seed 11: eleven divides seed 11" "--exec shows the program's last line"
+    has "$T/out" "replay: KAIROS_SEED=7 .*exec_target plain" "--exec prints the replay command"
+    KAIROS_SEED=7 "$EXEC_TARGET" plain >/dev/null 2>&1; rc=$?
+    [ "$rc" -eq 1 ] && pass "the replay command fails again" || fail "replay of seed 7: exit $rc"
+    expect 0 "sweep --exec of passing seeds" -- "$K" sweep --seeds 1..6 --exec "$EXEC_TARGET"
+    has "$T/out" "^result: PASS" "--exec passing result"
+    expect 1 "sweep --exec: a crashing program" -- "$K" sweep --seeds 1..6 --exec "$EXEC_TARGET" crash
+    has "$T/out" "^  1 x signal 6" "--exec names the signal"
+    : >"$T/exec_shards"
+    for k in 1 2; do
+        expect 1 "sweep --exec --shard $k/2" -- \
+            "$K" sweep --seeds 1..40 --shard "$k/2" --jsonl "$T/exec$k.jsonl" --exec "$EXEC_TARGET" plain
+    done
+    expect 1 "merge of --exec shards" -- "$K" merge "$T/exec1.jsonl" "$T/exec2.jsonl" --jsonl "$T/exec_m.jsonl"
+    seed_lines "$T/exec_m.jsonl" | cmp -s - <(seed_lines "$T/exec.jsonl") &&
+        pass "merged --exec shards = the whole --exec sweep" || fail "merged --exec shards differ"
+    expect 1 "sweep --exec --strategy pct" -- \
+        "$K" sweep --seeds 1..14 --strategy pct --pct-steps 50 --exec "$EXEC_TARGET"
+    has "$T/out" "replay: KAIROS_SEED=7 KAIROS_STRATEGY=pct KAIROS_PCT_STEPS=50 " \
+        "--exec passes the strategy on and records it"
+    expect 2 "sweep --exec of a missing program" -- "$K" sweep --seeds 1..2 --exec /nonexistent/prog
+    expect 2 "sweep --exec without a program" -- "$K" sweep --seeds 1..2 --exec
+fi
 
 echo "$failures failure(s)"
 [ "$failures" -eq 0 ]

@@ -23,7 +23,8 @@ enum {
     C_CHECK = 1 << 4,
     C_TYPES = 1 << 5,
     C_REPORT = 1 << 6,
-    C_ALL = 0x7f,
+    C_MERGE = 1 << 7,
+    C_ALL = 0xff,
 };
 
 typedef struct cli_flag {
@@ -41,12 +42,13 @@ static const cli_flag flags[] = {
     {"--pct-depth", true, C_RUN | C_SWEEP | C_REPLAY | C_SHRINK},
     {"--pct-steps", true, C_RUN | C_SWEEP | C_REPLAY | C_SHRINK},
     {"--trace", true, C_RUN | C_REPLAY},
-    {"--report", true, C_RUN | C_SWEEP | C_REPLAY},
+    {"--report", true, C_RUN | C_SWEEP | C_REPLAY | C_MERGE},
     {"--jobs", true, C_SWEEP},
     {"--shard", true, C_SWEEP},
     {"--stop-after-failures", true, C_SWEEP},
     {"--check-determinism", false, C_SWEEP},
-    {"--jsonl", true, C_SWEEP},
+    {"--jsonl", true, C_SWEEP | C_MERGE},
+    {"--exec", true, C_SWEEP},
     {"--out", true, C_SHRINK | C_REPORT},
     {"-o", true, C_REPORT},
     {"--budget", true, C_SHRINK},
@@ -105,6 +107,9 @@ static const cli_cmd commands[] = {
      "  --stop-after-failures K  schedule no new seeds after K failures\n" STRATEGY_HELP
      "  --check-determinism run every seed twice; a trace hash difference fails\n"
      "  --jsonl OUT         write one JSON line per seed (seed, status, hash, ...)\n"
+     "  --exec PROG [ARGS]  instead of a scenario, run a test program once per seed\n"
+     "                      with KAIROS_SEED=N (the rest of the line is its own);\n"
+     "                      a seed fails on a failed kr_check or a non-zero exit\n"
      "  --report OUT.html   write an HTML report (and OUT.jsonl next to it)\n" COMMON_HELP
      "Results are the same for every --jobs value. A progress bar goes to stderr\n"
      "on a terminal, plain progress lines otherwise; the summary to stdout.\n"
@@ -148,6 +153,18 @@ static const cli_cmd commands[] = {
      "self-contained HTML file: a sequence diagram of the run.\n\n"
      "  -o, --out OUT.html  the report to write\n" COMMON_HELP
      "Exit status: 0 written, 2 bad input (unreadable or malformed trace).\n"},
+    {"merge", C_MERGE, cli_merge, false,
+     "usage: kairos merge A.jsonl B.jsonl ... [--jsonl OUT.jsonl] [--report OUT.html]\n"
+     "Merges the --jsonl summaries of the shards of one sweep (kairos sweep\n"
+     "--shard K/N --jsonl ...) into one summary and one report, as one machine\n"
+     "sweeping every seed would have written them (only wall-clock fields\n"
+     "differ). The shards must share scenario, seeds, strategy, PCT depth and k,\n"
+     "and their count N; a missing shard is a warning, a repeated one an error.\n\n"
+     "  --jsonl OUT         write the merged summary\n"
+     "  --report OUT.html   write the sweep report (and OUT.html.jsonl unless\n"
+     "                      --jsonl is given)\n" COMMON_HELP
+     "Exit status: 0 all passed, 1 a failure (or a required probe never hit),\n"
+     "2 bad input.\n"},
     {"types", C_TYPES, cmd_types, false,
      "usage: kairos types\n"
      "Lists the registered actor types, their actions, and the invariants.\n\n" COMMON_HELP},
@@ -262,6 +279,12 @@ static int parse_command(cli_opts *o, const cli_cmd *c, int argc, char **argv, i
     bool options_done = false;
     for (; i < argc; i++) {
         const char *a = argv[i];
+        if ((options_done || a[0] != '-' || a[1] == '\0') && c->bit == C_MERGE) {
+            if (o->n_inputs == CLI_INPUTS_MAX)
+                return cli_usage_error(o, "at most %d summaries", CLI_INPUTS_MAX);
+            o->inputs[o->n_inputs++] = a;
+            continue;
+        }
         if (options_done || a[0] != '-' || a[1] == '\0') {
             if (o->file)
                 return cli_usage_error(o, "unexpected argument '%s'", a);
@@ -294,6 +317,13 @@ static int parse_command(cli_opts *o, const cli_cmd *c, int argc, char **argv, i
         } else if (eq) {
             return cli_usage_error(o, "%s takes no value", f->name);
         }
+        if (strcmp(f->name, "--exec") == 0) {
+            /* The program and every argument after it are the test's. */
+            if (eq)
+                return cli_usage_error(o, "--exec: give the program as the next argument");
+            o->exec_argv = &argv[i];
+            return 0;
+        }
         int rc = set_flag(o, f->name, v);
         if (rc)
             return rc;
@@ -315,7 +345,7 @@ static bool reports_available(unsigned cmd)
 /* Cross-flag rules that the table cannot say. */
 static int validate(const cli_opts *o, const cli_cmd *c)
 {
-    if (c->needs_file && !o->file)
+    if (c->needs_file && !o->file && !o->exec_argv)
         return cli_usage_error(o, "missing scenario FILE");
     if (c->bit == C_TYPES && o->file)
         return cli_usage_error(o, "unexpected argument '%s'", o->file);
