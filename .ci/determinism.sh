@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Determinism across compilers and optimisation levels: the same scenario
 # and seed must give the same trace hash whichever build runs it. Sweeps the
-# shipped scenarios with the `kairos` of each build directory given, the
+# shipped scenarios with the `kairos-examples` runner (kairos plus the
+# example actors) of each build directory given, the
 # ping-pong demo and the harsh-world demo (every fault of issue 12 enabled:
 # power-off, crash, clock skew/drift/jump, pause, one-way cut, disk
 # faults), and compares every seed's hash.
@@ -31,7 +32,7 @@ for run in "bank-race random" "bank-race pct" "bank-race pos" "bank-race fifo" \
   scenario=scenarios/$base.yaml
   for dir in "$@"; do
     name=$(basename "$dir")
-    "$dir/kairos" sweep "$scenario" --seeds 1..300 --jobs 2 --strategy "$strategy" \
+    "$dir/examples/kairos-examples" sweep "$scenario" --seeds 1..300 --jobs 2 --strategy "$strategy" \
       --jsonl "$tmp/$name.jsonl" >/dev/null 2>&1 || true
     hashes "$tmp/$name.jsonl" >"$tmp/$name.hashes"
     [[ $(wc -l <"$tmp/$name.hashes") -eq 300 ]] || { echo "FAIL: $dir: expected 300 seeds" >&2; status=1; }

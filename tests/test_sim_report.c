@@ -437,14 +437,27 @@ static void sweep_report(void **state)
     assert_int_equal(kr__report_sweep("/nonexistent.jsonl", hp, err, sizeof err), KR_EIO);
 }
 
-static void assets_are_current(void **state)
+/* The report embeds assets/ as they are now: the build generates the C
+ * strings from them (embed.sh), so an edited asset is in the next report. */
+static void assets_are_embedded_from_the_tree(void **state)
 {
     (void)state;
-#ifdef KT_EMBED_SH
-    assert_int_equal(system("sh " KT_EMBED_SH " --check"), 0);
-#else
-    skip();
-#endif
+    static const char *const assets[] = {"run.css", "run.js"};
+    char hp[512];
+    char *html = render_run(TRACE, hp, sizeof hp);
+    for (size_t i = 0; i < sizeof assets / sizeof *assets; i++) {
+        char path[512];
+        snprintf(path, sizeof path, "%s/%s", KT_REPORT_ASSETS, assets[i]);
+        char *text = read_file(path);
+        /* Every non-empty line of the asset, in the page. */
+        for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
+            if (!strstr(html, line))
+                print_error("%s: line not in the report: %s\n", assets[i], line);
+            assert_non_null(strstr(html, line));
+        }
+        free(text);
+    }
+    free(html);
 }
 
 static int setup(void **state)
@@ -472,7 +485,7 @@ int main(void)
         cmocka_unit_test(run_report_failure_without_check),
         cmocka_unit_test(run_report_errors),
         cmocka_unit_test(sweep_report),
-        cmocka_unit_test(assets_are_current),
+        cmocka_unit_test(assets_are_embedded_from_the_tree),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

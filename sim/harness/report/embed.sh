@@ -1,11 +1,11 @@
 #!/bin/sh
-# Regenerates assets.c from assets/*.{css,js}: the report's inline CSS and
-# JavaScript as C strings. Run after editing anything in assets/:
-#   sh sim/harness/report/embed.sh          # rewrite assets.c
-#   sh sim/harness/report/embed.sh --check  # fail if assets.c is stale (CI, tests)
+# Writes the report's inline CSS and JavaScript (assets/*.{css,js}) as C
+# strings: the build runs it (CMake, into the build directory) whenever an
+# asset changes, so the generated file is never committed.
+#   sh sim/harness/report/embed.sh OUT.c
 set -eu
 dir=$(cd "$(dirname "$0")" && pwd)
-out="$dir/assets.c"
+out=${1:?usage: embed.sh OUT.c}
 tmp=$(mktemp)
 trap 'rm -f "$tmp"' EXIT
 
@@ -29,11 +29,4 @@ emit() { # file symbol
     emit sweep.css kr__rp_sweep_css
 } >"$tmp"
 
-if [ "${1:-}" = "--check" ]; then
-    if ! cmp -s "$tmp" "$out"; then
-        echo "sim/harness/report/assets.c is stale: run sh sim/harness/report/embed.sh" >&2
-        exit 1
-    fi
-    exit 0
-fi
 cp "$tmp" "$out"
