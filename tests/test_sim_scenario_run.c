@@ -311,6 +311,85 @@ static kr_process *no_make(const char *id, const kr_sc_args *a)
     return NULL;
 }
 
+/* ---- invariants at a chosen frequency ---------------------------------------- */
+
+static uint64_t counting_calls;
+
+static bool counting(char *why, size_t n)
+{
+    (void)why;
+    (void)n;
+    counting_calls++;
+    return true;
+}
+
+/* Runs ECHO_NODES with a partition and a heal, the counting invariant
+ * checked as `every` says (NULL: the plain list form). */
+static uint64_t invariant_calls(const char *every, uint64_t *steps)
+{
+    char yaml[2048];
+    char inv[128];
+    if (every)
+        snprintf(inv, sizeof inv, "invariants: {check: [test-counting], every: %s}\n", every);
+    else
+        snprintf(inv, sizeof inv, "invariants: [test-counting]\n");
+    snprintf(yaml, sizeof yaml,
+             "%s"
+             "script:\n"
+             "  - {at: 2ms, partition: [server]}\n"
+             "  - {at: 40ms, heal: true}\n"
+             "%s",
+             ECHO_NODES, inv);
+    scenario *s = load_text("every", yaml);
+    counting_calls = 0;
+    sc_result r = run(s, 5);
+    assert_int_equal(r.status, SC_PASS);
+    *steps = r.steps;
+    kr__sc_result_free(&r);
+    kr__sc_free(s);
+    return counting_calls;
+}
+
+static void invariants_run_as_often_as_asked(void **state)
+{
+    (void)state;
+    int rc = kr_invariant_register("test-counting", counting, "counts");
+    assert_true(rc == 0 || rc == KR_EEXIST);
+    uint64_t steps, plain = invariant_calls(NULL, &steps);
+    assert_int_equal(plain, steps); /* after every step */
+    uint64_t every_step = invariant_calls("step", &steps);
+    assert_int_equal(every_step, steps);
+    uint64_t every_4 = invariant_calls("4", &steps);
+    /* steps/4, plus after each of the 2 faults, plus the end */
+    assert_in_range(every_4, steps / 4 + 1, steps / 4 + 3);
+    uint64_t at_end = invariant_calls("end", &steps);
+    assert_int_equal(at_end, 3); /* after the partition, after the heal, at the end */
+    print_message("steps %llu: every step %llu, every 4 %llu, end %llu\n", (unsigned long long)steps, (unsigned long long)every_step, (unsigned long long)every_4, (unsigned long long)at_end);
+    assert_true(every_4 < steps);
+}
+
+static void end_only_invariants_still_catch_what_persists(void **state)
+{
+    (void)state;
+    char yaml[2048];
+    snprintf(yaml, sizeof yaml,
+             "%s"
+             "script:\n"
+             "  - {at: 1ms, post: inc, to: relay}\n"
+             "  - {at: 1ms, post: inc, to: relay}\n"
+             "  - {at: 1ms, post: inc, to: relay}\n"
+             "  - {at: 1ms, post: inc, to: relay}\n"
+             "invariants: {check: [counter-at-most], every: end}\n",
+             ECHO_NODES);
+    scenario *s = load_text("over-end", yaml);
+    sc_result r = run(s, 1);
+    assert_int_equal(r.status, SC_FAIL);
+    assert_string_equal(r.signature, "invariant counter-at-most");
+    assert_int_equal(r.fail_step, r.steps); /* found at the end, not when it broke */
+    kr__sc_result_free(&r);
+    kr__sc_free(s);
+}
+
 static void registry_refuses_bad_names_and_duplicates(void **state)
 {
     (void)state;
@@ -540,6 +619,8 @@ int main(void)
         cmocka_unit_test(arguments_use_the_one_grammar), /* after: registers arg-reader */
         cmocka_unit_test(same_time_actions_run_in_file_order),
         cmocka_unit_test(probe_events_carry_the_node),
+        cmocka_unit_test(invariants_run_as_often_as_asked),
+        cmocka_unit_test(end_only_invariants_still_catch_what_persists),
     };
     int rc = KT_RUN(tests);
     char cmd[128];

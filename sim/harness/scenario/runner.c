@@ -55,6 +55,7 @@ static struct run {
     bool dry; /* kr__sc_check_args: build each process, spawn none */
     kr_time last_fault; /* absolute; liveness counts from here */
     bool liveness_met;
+    bool fault_done; /* a fault ran since the invariants were last checked */
     char error[512];
     bool error_set;
 } R;
@@ -299,6 +300,8 @@ static void note_stimulus(const char *node, const char *process, const char *nam
 static void perform(const sc_action *a)
 {
     const scenario *s = R.s;
+    if (is_fault(a->kind))
+        R.fault_done = true;
     switch (a->kind) {
     case SC_POST: {
         kr_pid to = target_pid(a->target);
@@ -534,6 +537,19 @@ static void check_invariants(void)
     }
 }
 
+/* Whether this step's state is one the scenario's `every` checks: every
+ * step, every N-th step, and with N or `end` also right after a fault. */
+static bool invariants_due(void)
+{
+    uint64_t every = R.s->invariants_every;
+    if (every == SC_INVARIANTS_EVERY_STEP)
+        return true;
+    bool due = R.fault_done || (every != SC_INVARIANTS_AT_END && kr_sim_steps() % every == 0);
+    if (due)
+        R.fault_done = false;
+    return due;
+}
+
 static void check_liveness(bool at_end)
 {
     const scenario *s = R.s;
@@ -676,9 +692,13 @@ static void run_loop(void)
         }
         if (!stepped)
             break; /* nothing left before the time limit */
-        check_invariants();
+        if (invariants_due())
+            check_invariants();
         check_liveness(false);
     }
+    /* The end state, when not every step's was checked. */
+    if (R.s->invariants_every != SC_INVARIANTS_EVERY_STEP && R.r->status == SC_PASS)
+        check_invariants();
 }
 
 /* The run's probes (counted by the runtime since this run's kr_init). */

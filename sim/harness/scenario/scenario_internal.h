@@ -17,6 +17,9 @@ typedef struct sc_pos {
 
 /* A YAML node kept for actor arguments (kr_sc_args reads these). */
 typedef enum { SC_SCALAR, SC_LIST, SC_MAP } sc_kind;
+#define SC_INVARIANTS_EVERY_STEP 0
+#define SC_INVARIANTS_AT_END UINT64_MAX
+
 typedef struct sc_value {
     sc_kind kind;
     sc_pos pos;
@@ -131,7 +134,10 @@ typedef struct scenario {
     sc_action *actions; /* sorted by `at`, file order among equal times */
     size_t n_actions;
     sc_random_faults random_faults;
-    char **invariants; /* checked after every step */
+    char **invariants; /* checked as invariants_every says */
+    /* SC_INVARIANTS_EVERY_STEP (0), every N steps (and at faults and the
+     * end), or SC_INVARIANTS_AT_END (at faults and the end only). */
+    uint64_t invariants_every;
     sc_pos *invariant_pos;
     size_t n_invariants;
     sc_expect *expects; /* checked at the end */

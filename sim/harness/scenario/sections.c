@@ -466,11 +466,47 @@ int kr__sc_read_names(sc_load *l, const sc_value *v, const char *what, bool inva
     return rc ? rc : kr__sc_read_list(l, v, what, SC_NAMES_MAX, what, NULL, 0, read_name, &in);
 }
 
+/* `every: step` (the default), a whole number of steps N >= 1, or `end`
+ * (only at the end of the run and right after each fault). */
+static int read_invariants_every(sc_load *l, const sc_value *v, scenario *s)
+{
+    int rc = kr__sc_want_text(l, v, "every");
+    if (rc)
+        return rc;
+    if (strcmp(v->text, "step") == 0) {
+        s->invariants_every = SC_INVARIANTS_EVERY_STEP;
+        return 0;
+    }
+    if (strcmp(v->text, "end") == 0) {
+        s->invariants_every = SC_INVARIANTS_AT_END;
+        return 0;
+    }
+    if (v->text[0] < '0' || v->text[0] > '9')
+        return kr__sc_fail(l, v->pos, "every must be step, end or a number of steps, not '%.64s'",
+                           v->text);
+    return kr__sc_get_uint(l, v, "every", 1, 1000000000, &s->invariants_every);
+}
+
+/* A list of names (checked after every step), or a mapping
+ * {check: [names], every: step | N | end}. */
 static int read_invariants(sc_load *l, const sc_value *v, void *base, const sc_field *f)
 {
+    (void)f;
     scenario *s = base;
-    return kr__sc_read_names(l, v, "invariants", true, &s->invariants, &s->invariant_pos,
-                             &s->n_invariants);
+    if (v->kind != SC_MAP)
+        return kr__sc_read_names(l, v, "invariants", true, &s->invariants, &s->invariant_pos,
+                                 &s->n_invariants);
+    for (size_t i = 0; i < v->n; i++)
+        if (strcmp(v->keys[i], "check") && strcmp(v->keys[i], "every"))
+            return kr__sc_fail(l, v->key_pos[i],
+                               "unknown key '%.64s' in invariants (allowed: check, every)",
+                               v->keys[i]);
+    const sc_value *check = kr__sc_field(v, "check"), *every = kr__sc_field(v, "every");
+    if (!check)
+        return kr__sc_missing(l, v, "check", "invariants");
+    int rc = kr__sc_read_names(l, check, "invariants", true, &s->invariants, &s->invariant_pos,
+                               &s->n_invariants);
+    return rc || !every ? rc : read_invariants_every(l, every, s);
 }
 
 static int read_require(sc_load *l, const sc_value *v, void *base, const sc_field *f)
