@@ -3,9 +3,10 @@
 #   (default: pingpong pingpong-dispatch fanout ring spawn timers idle
 #    http remote-w1 remote-w100)
 #
-# Builds Kairos (Release, in $BENCH_BUILD_DIR, default build-bench/) and the
-# CAF/Erlang peers with their own build script (../shared/peers/build.sh,
-# which installs libcaf-dev, erlang-nox and g++ if missing), then runs, for
+# Installs what is missing (scripts/install-deps.sh --bench: libcaf-dev,
+# erlang-nox, g++, wrk), builds Kairos (Release, in $BENCH_BUILD_DIR, default
+# build-bench/) and the CAF/Erlang peers of bench/peers/ (bench/peers/build.sh,
+# into $BENCH_BUILD_DIR/peers), then runs, for
 # ROUNDS rounds (default 3) and per benchmark: kairos-bench (real), the peers
 # (CAF, then Erlang), kairos-bench-sim; plus sim-events once per round.
 # Every run is its own OS process, so peak RSS is per benchmark as for the
@@ -48,9 +49,11 @@ raw=$BENCH_BUILD_DIR/compare.txt
 if [ "${TABLE_ONLY:-0}" = 1 ]; then
   : # re-print the tables of an existing $raw without running anything
 else
+# KAIROS_SKIP_DEPS=1: the caller installed them (or cannot: not root).
+[ "${KAIROS_SKIP_DEPS:-0}" = 1 ] || "$KAIROS_ROOT/scripts/install-deps.sh" --bench >&2
 bench_build_kairos
-[ -n "$PEERS_DIR" ] && [ -x "$PEERS_DIR/build.sh" ] ||
-  { echo "compare.sh: peers not found (set PEERS_DIR)" >&2; exit 1; }
+[ -x "$PEERS_DIR/build.sh" ] && [ -x "$PEERS_DIR/run.sh" ] ||
+  { echo "compare.sh: no peer benchmarks in $PEERS_DIR (build.sh, run.sh)" >&2; exit 1; }
 export PEERS_BUILD_DIR=${PEERS_BUILD_DIR:-$BENCH_BUILD_DIR/peers}
 "$PEERS_DIR/build.sh" >&2
 

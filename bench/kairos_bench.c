@@ -1,5 +1,5 @@
 /* kairos-bench: Kairos' micro-benchmarks, in the format of the CAF/Erlang
- * peers (/work/shared/peers), one line per benchmark:
+ * peers (bench/peers/), one line per benchmark:
  *   bench=NAME runtime=kairos-real n=N seconds=S rate=R rss_mb=M
  *
  * The same sources build kairos-bench (real backend) and kairos-bench-sim

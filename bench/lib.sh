@@ -4,8 +4,9 @@
 
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 KAIROS_ROOT=$(cd "$BENCH_DIR/.." && pwd)
-# The peers live next to the checkout (../shared/peers); PEERS_DIR overrides.
-PEERS_DIR=${PEERS_DIR:-$(cd "$KAIROS_ROOT/../shared/peers" 2>/dev/null && pwd || true)}
+# The CAF and Erlang peer benchmarks (bench/peers/: build.sh, run.sh);
+# PEERS_DIR may point at another set with the same two scripts.
+PEERS_DIR=${PEERS_DIR:-$BENCH_DIR/peers}
 BENCH_BUILD_DIR=${BENCH_BUILD_DIR:-$KAIROS_ROOT/build-bench}
 KAIROS_BENCH=$BENCH_BUILD_DIR/bench/kairos-bench
 KAIROS_BENCH_SIM=$BENCH_BUILD_DIR/bench/kairos-bench-sim

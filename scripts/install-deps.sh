@@ -20,12 +20,18 @@ packages=(
 
 # --ci: also what only CI needs: Chromium for the report's browser test and
 # clang's sanitizer/fuzzer runtime for the libFuzzer stage.
-if [[ ${1:-} == --ci ]]; then
-  packages+=(chromium libclang-rt-14-dev)
-elif [[ $# -gt 0 ]]; then
-  echo "usage: install-deps.sh [--ci]" >&2
-  exit 2
-fi
+# --bench: also what bench/compare.sh needs: the peers' runtimes (CAF for
+# C++, built with g++; Erlang/OTP) and wrk for the HTTP benchmark.
+for flag in "$@"; do
+  case $flag in
+    --ci) packages+=(chromium libclang-rt-14-dev) ;;
+    --bench) packages+=(g++ libcaf-dev erlang-nox wrk) ;;
+    *)
+      echo "usage: install-deps.sh [--ci] [--bench]" >&2
+      exit 2
+      ;;
+  esac
+done
 
 if ! command -v dpkg-query >/dev/null 2>&1 || ! command -v apt-get >/dev/null 2>&1; then
   echo "install-deps.sh: not a Debian-like system; install these yourself: ${packages[*]}" >&2

@@ -86,14 +86,23 @@ static void exercise(void)
     kr_wait(pb, KR_MSEC(20));
 }
 
+/* Far more allocations than exercise() makes (about 45 today): a
+ * sweep that reaches it never saw a complete run, which is a failure. */
+#define OOM_SWEEP_CAP 1000
+
 static void every_allocation_can_fail(void **state)
 {
     (void)state;
-    for (long n = 0; n < 120; n++) {
+    bool complete = false;
+    long n;
+    for (n = 0; n < OOM_SWEEP_CAP && !complete; n++) {
         kr_config c = kt_config();
         assert_int_equal(kr_init(&c), 0);
         kr_testing_fail_alloc_after(n);
         exercise();
+        /* No allocation failed: n is past the last one exercise() makes,
+         * so every earlier n failed a different one. Stop after this run. */
+        complete = !kr_testing_alloc_failed();
         kr_testing_fail_alloc_after(-1);
         kr_finalize(); /* frees everything, even after failures */
         /* Working again (on sim a failed allocation in the decision log
@@ -109,6 +118,10 @@ static void every_allocation_can_fail(void **state)
         kr_future_unref(f);
         kr_finalize();
     }
+    print_message("out-of-memory sweep: n = 0..%ld, %s\n", n - 1,
+                  complete ? "the last run saw no injected failure"
+                           : "cap reached: every run saw an injected failure");
+    assert_true(complete);
 }
 
 int main(void)

@@ -339,14 +339,22 @@ static void completion_races_complete_once_and_call_back_once(void **state)
 }
 
 static kr_pid waited_pid;
-static atomic_int waits_true, waiters_started;
+static atomic_int waits_true, waiters_started, waiters_blocked;
+static atomic_bool terminate_sent;
 
 static void *waiter(void *arg)
 {
     (void)arg;
     atomic_fetch_add(&waiters_started, 1);
-    if (kr_wait(waited_pid, KT_TIMEOUT))
+    /* Blocked: in kr_wait before the terminate was sent (read right before
+     * the call), woken with true after it. A waiter that only arrives once
+     * the process is gone returns true too, but does not count. */
+    bool before = !atomic_load(&terminate_sent);
+    if (kr_wait(waited_pid, KT_TIMEOUT)) {
         atomic_fetch_add(&waits_true, 1);
+        if (before && atomic_load(&terminate_sent))
+            atomic_fetch_add(&waiters_blocked, 1);
+    }
     return NULL;
 }
 
@@ -358,6 +366,8 @@ static void many_threads_wait_for_one_process(void **state)
     waited_pid = kr_spawn(&p, false);
     atomic_store(&waits_true, 0);
     atomic_store(&waiters_started, 0);
+    atomic_store(&waiters_blocked, 0);
+    atomic_store(&terminate_sent, false);
     pthread_t th[THREADS];
     for (int t = 0; t < THREADS; t++)
         assert_int_equal(pthread_create(&th[t], NULL, waiter, NULL), 0);
@@ -367,10 +377,12 @@ static void many_threads_wait_for_one_process(void **state)
      * unknown pid and rightly return false). */
     struct timespec ts = {0, 100 * 1000 * 1000};
     nanosleep(&ts, NULL);
+    atomic_store(&terminate_sent, true);
     kr_terminate(waited_pid, false);
     for (int t = 0; t < THREADS; t++)
         pthread_join(th[t], NULL);
     assert_int_equal(atomic_load(&waits_true), THREADS);
+    assert_int_equal(atomic_load(&waiters_blocked), THREADS);
 }
 
 int main(void)

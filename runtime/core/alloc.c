@@ -9,6 +9,8 @@ void kr_testing_fail_alloc_after(long n)
     atomic_store(&kr__core.alloc.fail_countdown, n);
 }
 
+bool kr_testing_alloc_failed(void) { return atomic_load(&kr__core.alloc.failing); }
+
 static bool should_fail(void)
 {
     if (atomic_load_explicit(&kr__core.alloc.failing, memory_order_relaxed))

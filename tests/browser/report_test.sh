@@ -3,16 +3,19 @@
 # DOM (lanes, arrows, the highlighted failure, filters, details) and saves
 # screenshots. Registered as the ctest `report_browser` (label: browser).
 #
-#   tests/browser/report_test.sh GEN_TRACE [SCREENSHOT_DIR]
+#   tests/browser/report_test.sh GEN_TRACE SCREENSHOT_DIR
 #
+# SCREENSHOT_DIR is in the build tree (ctest passes build/tests/screenshots):
+# nothing is written into the source tree, which the last check verifies.
 # GEN_TRACE is the tests/gen_trace program (writes traces, renders reports).
 # Exit 77 (ctest: skipped) only when no chromium is installed.
 # KAIROS_REPORT_BIG=N also times an N-event report (default 100000; 0: skip).
 set -euo pipefail
 
-gen=${1:?usage: report_test.sh GEN_TRACE [SCREENSHOT_DIR]}
+gen=${1:?usage: report_test.sh GEN_TRACE SCREENSHOT_DIR}
+shots=${2:?usage: report_test.sh GEN_TRACE SCREENSHOT_DIR}
 here=$(cd "$(dirname "$0")" && pwd)
-shots=${2:-$here/../../reports/screenshots}
+src=$(cd "$here/../.." && pwd)
 big=${KAIROS_REPORT_BIG:-100000}
 
 chrome=""
@@ -26,6 +29,7 @@ fi
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
+touch "$work/started"
 mkdir -p "$shots"
 
 browser() { # args...: one headless Chromium run, quiet, fresh profile
@@ -89,5 +93,16 @@ if [ "$big" -gt 0 ]; then
     t1=$(date +%s%N)
     echo "chromium start + load + checks + exit: $(( (t1 - t0) / 1000000 )) ms wall"
     browser --virtual-time-budget=3000 --screenshot="$shots/run-report-100k.png" "file://$work/big.html" >/dev/null
+fi
+
+# None of this test's screenshots went into the source tree (build trees,
+# build*/, aside; only .png files, so other tests running alongside do not
+# matter).
+written=$(find "$src" -path "$src/build*" -prune -o -path "$src/.git" -prune -o \
+    -type f -name '*.png' -newer "$work/started" -print | head -5)
+if [ -n "$written" ]; then
+    echo "FAIL: the browser test wrote into the source tree:"
+    printf '%s\n' "$written"
+    exit 1
 fi
 echo "PASS"

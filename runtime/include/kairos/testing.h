@@ -57,6 +57,10 @@ KR_API void kr_expect_clear(void);
  * KR_ENOMEM, KR_PID_NONE, NULL or an abandoned/failed future, and leak
  * nothing. */
 KR_API void kr_testing_fail_alloc_after(long n);
+/* True if an allocation was made to fail since the last
+ * kr_testing_fail_alloc_after: a sweep over n is complete once a run sees
+ * none (n exceeds every allocation the run makes). */
+KR_API bool kr_testing_alloc_failed(void);
 
 /* Counters since kr_init, for tests and /metrics. */
 typedef struct kr_stats {
