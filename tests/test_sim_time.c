@@ -116,6 +116,20 @@ static void a_drifting_clock_gains_in_proportion_and_fires_timers_by_it(void **s
     assert_true(gained > 0 && gained == (kr_duration)(0.25 * (double)kr_sim_elapsed() + 0.5));
 }
 
+/* A far deadline on a skewed clock neither overflows nor fires early. */
+static void far_deadlines_on_a_skewed_clock_stay_far(void **state)
+{
+    (void)state;
+    static clocked b;
+    kr_pid pb = spawn_clocked(B, &b, "b");
+    kr_sim_run(0);
+    assert_int_equal(kr_sim_clock_skew(B, -KR_SIM_CLOCK_OFFSET_MAX, 0.25), 0);
+    kr_duration d = INT64_MAX - 1;
+    kr_dispatch(pb, arm_timer, &d, sizeof d);
+    kr_sim_run(1000);
+    assert_int_equal(b.fired, 0);
+}
+
 static void a_clock_jump_forward_fires_new_timers_by_the_new_clock(void **state)
 {
     (void)state;
@@ -137,6 +151,8 @@ static void bad_clock_settings_are_refused(void **state)
     assert_int_equal(kr_sim_clock_skew(A, 0, -0.7), KR_EINVAL);
     assert_int_equal(kr_sim_clock_skew(A, 0, 0.0 / 0.0), KR_EINVAL);
     assert_int_equal(kr_sim_clock_skew("nope", 0, 0), KR_EFORMAT);
+    assert_int_equal(kr_sim_clock_skew(A, KR_SIM_CLOCK_OFFSET_MAX + 1, 0), KR_ERANGE);
+    assert_int_equal(kr_sim_clock_skew(A, -KR_SIM_CLOCK_OFFSET_MAX - 1, 0), KR_ERANGE);
     assert_int_equal(kr_sim_pause(A, -1), KR_EINVAL);
     assert_int_equal(kr_sim_pause("nope", 1), KR_EFORMAT);
     assert_int_equal(kr_sim_cut(A, A), KR_EINVAL);
@@ -223,6 +239,7 @@ int main(void)
         KT_TEST(a_skewed_node_reads_its_own_clock),
         KT_TEST(a_drifting_clock_gains_in_proportion_and_fires_timers_by_it),
         KT_TEST(a_clock_jump_forward_fires_new_timers_by_the_new_clock),
+        KT_TEST(far_deadlines_on_a_skewed_clock_stay_far),
         KT_TEST(bad_clock_settings_are_refused),
         KT_TEST(a_one_way_cut_drops_one_direction_until_healed),
         KT_TEST(a_cut_breaks_remote_links_in_both_directions),

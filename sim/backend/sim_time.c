@@ -40,9 +40,11 @@ kr_time kr__backend_deadline(kr_time local)
     if (n->clock_offset == 0 && n->clock_drift == 0)
         return local;
     /* Solve local = t + offset + drift * (t - epoch) for the virtual t,
-     * rounded up so a timer never fires before its node's clock says. */
-    double since = (double)(local - n->clock_offset - KR__SIM_EPOCH) / (1.0 + n->clock_drift);
-    if (since >= 9.0e18)
+     * rounded up so a timer never fires before its node's clock says; in
+     * double, so no far deadline overflows. */
+    double since = ((double)local - (double)n->clock_offset - (double)KR__SIM_EPOCH) /
+                   (1.0 + n->clock_drift);
+    if (since >= 9.0e18 - (double)KR__SIM_EPOCH)
         return INT64_MAX;
     if (since <= 0)
         return kr__sim.now;
@@ -56,6 +58,8 @@ int kr_sim_clock_skew(const char *address, kr_duration offset, double drift)
 {
     if (!(drift > -0.5 && drift < 0.5)) /* NaN too */
         return KR_EINVAL;
+    if (offset > KR_SIM_CLOCK_OFFSET_MAX || offset < -KR_SIM_CLOCK_OFFSET_MAX)
+        return KR_ERANGE; /* clocks a century off would overflow time */
     int err;
     long i = kr__sim_node_get(address, true, &err);
     if (i < 0)

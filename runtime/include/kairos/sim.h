@@ -95,7 +95,9 @@ KR_API int kr_sim_failure_detection(kr_duration d);
  * since the simulation started, and timers they set (kr_delay,
  * kr_future_after, HTTP timeouts) fire by that clock. Calling it again
  * mid-run is a clock jump (timers already set keep their virtual-time
- * deadlines). */
+ * deadlines, as relative timers on a monotonic clock would). |offset| at
+ * most 100 years (KR_ERANGE). */
+#define KR_SIM_CLOCK_OFFSET_MAX ((kr_duration)100 * 365 * 86400 * 1000000000LL) /* KR_ERANGE past */
 KR_API int kr_sim_clock_skew(const char *address, kr_duration offset, double drift);
 /* Cuts one direction: messages from -> to are dropped (and remote links
  * between the two report exited) until kr_sim_heal. */

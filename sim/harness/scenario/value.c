@@ -277,6 +277,8 @@ int kr__sc_get_signed_duration(sc_load *l, const sc_value *v, const char *what, 
     rest.len = v->len - negative;
     if ((rc = kr__sc_get_duration(l, &rest, what, out)))
         return rc;
+    if (*out > KR_SIM_CLOCK_OFFSET_MAX)
+        return kr__sc_fail(l, v->pos, "%s %s is more than 100 years", what, v->text);
     if (negative)
         *out = -*out;
     return 0;
