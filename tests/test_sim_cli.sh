@@ -124,6 +124,30 @@ done
 sort "$T/shards" | cmp -s - "$T/seeds1" && pass "shards 1/3..3/3 together are the whole sweep" ||
     fail "the union of the shards differs from the whole sweep"
 grep -q '"seed":2,' "$T/s1.jsonl" && pass "seed 2 is in shard 2/3" || true
+# kairos merge: the shards' summaries give the whole sweep's summary and report.
+expect 1 "merge of three shards (a failure found)" -- \
+    "$K" merge "$T/s3.jsonl" "$T/s1.jsonl" "$T/s2.jsonl" --jsonl "$T/merged.jsonl"
+grep -v '^results: ' "$T/out" | sed -n '/^failure signatures/,/^result:/p' >"$T/merged_sum"
+sed -n '/^failure signatures/,/^result:/p' "$T/summary1" >"$T/single_sum"
+cmp -s "$T/merged_sum" "$T/single_sum" && pass "merged summary = the single sweep's" ||
+    { fail "merged summary differs"; diff "$T/single_sum" "$T/merged_sum" | head; }
+has "$T/out" "^seeds run: 400, passed" "merge counts every seed"
+seed_lines "$T/merged.jsonl" | cmp -s - "$T/seeds1" && pass "merged seed lines = the single sweep's" ||
+    fail "merged seed lines differ from the single sweep"
+[ "$(grep '"type":"summary"' "$T/merged.jsonl" | sed 's/"wall_ns":[0-9]*,//')" = \
+  "$(grep '"type":"summary"' "$T/j1.jsonl" | sed 's/"wall_ns":[0-9]*,//')" ] &&
+    pass "merged summary line = the single sweep's (but wall time)" || fail "merged summary line differs"
+expect 1 "merge --report" -- "$K" merge "$T/s1.jsonl" "$T/s2.jsonl" "$T/s3.jsonl" --report "$T/merged.html"
+expect 1 "single sweep --report" -- "$K" sweep "$BANK" --seeds 1..400 --jobs 2 --report "$T/single.html"
+diff <(grep -v 'id="stat-rate"' "$T/single.html") <(grep -v 'id="stat-rate"' "$T/merged.html") >/dev/null &&
+    pass "merged report = the single sweep's report (but seeds/s)" || fail "merged report differs"
+expect 2 "merge: a shard given twice" -- "$K" merge "$T/s1.jsonl" "$T/s1.jsonl"
+has "$T/err" "given twice" "merge names the repeated shard"
+expect 2 "merge: shards of different sweeps" -- "$K" merge "$T/s1.jsonl" "$T/j1.jsonl"
+expect 2 "merge: not a summary" -- "$K" merge "$BANK"
+expect 2 "merge: nothing to merge" -- "$K" merge
+expect 1 "merge: a missing shard still merges" -- "$K" merge "$T/s1.jsonl" "$T/s2.jsonl"
+has "$T/err" "shard 3/3 is missing" "merge warns about the missing shard"
 expect 1 "sweep --check-determinism" -- "$K" sweep "$BANK" --seeds 1..200 --check-determinism --jobs 2
 has "$T/out" "determinism: every seed ran twice; same trace hashes" "determinism check passes"
 expect 0 "sweep of a passing scenario" -- "$K" sweep "$D/pass.yaml" --jobs 2 --check-determinism

@@ -23,7 +23,8 @@ enum {
     C_CHECK = 1 << 4,
     C_TYPES = 1 << 5,
     C_REPORT = 1 << 6,
-    C_ALL = 0x7f,
+    C_MERGE = 1 << 7,
+    C_ALL = 0xff,
 };
 
 typedef struct cli_flag {
@@ -41,12 +42,12 @@ static const cli_flag flags[] = {
     {"--pct-depth", true, C_RUN | C_SWEEP | C_REPLAY | C_SHRINK},
     {"--pct-steps", true, C_RUN | C_SWEEP | C_REPLAY | C_SHRINK},
     {"--trace", true, C_RUN | C_REPLAY},
-    {"--report", true, C_RUN | C_SWEEP | C_REPLAY},
+    {"--report", true, C_RUN | C_SWEEP | C_REPLAY | C_MERGE},
     {"--jobs", true, C_SWEEP},
     {"--shard", true, C_SWEEP},
     {"--stop-after-failures", true, C_SWEEP},
     {"--check-determinism", false, C_SWEEP},
-    {"--jsonl", true, C_SWEEP},
+    {"--jsonl", true, C_SWEEP | C_MERGE},
     {"--out", true, C_SHRINK | C_REPORT},
     {"-o", true, C_REPORT},
     {"--budget", true, C_SHRINK},
@@ -148,6 +149,18 @@ static const cli_cmd commands[] = {
      "self-contained HTML file: a sequence diagram of the run.\n\n"
      "  -o, --out OUT.html  the report to write\n" COMMON_HELP
      "Exit status: 0 written, 2 bad input (unreadable or malformed trace).\n"},
+    {"merge", C_MERGE, cli_merge, false,
+     "usage: kairos merge A.jsonl B.jsonl ... [--jsonl OUT.jsonl] [--report OUT.html]\n"
+     "Merges the --jsonl summaries of the shards of one sweep (kairos sweep\n"
+     "--shard K/N --jsonl ...) into one summary and one report, as one machine\n"
+     "sweeping every seed would have written them (only wall-clock fields\n"
+     "differ). The shards must share scenario, seeds, strategy, PCT depth and k,\n"
+     "and their count N; a missing shard is a warning, a repeated one an error.\n\n"
+     "  --jsonl OUT         write the merged summary\n"
+     "  --report OUT.html   write the sweep report (and OUT.html.jsonl unless\n"
+     "                      --jsonl is given)\n" COMMON_HELP
+     "Exit status: 0 all passed, 1 a failure (or a required probe never hit),\n"
+     "2 bad input.\n"},
     {"types", C_TYPES, cmd_types, false,
      "usage: kairos types\n"
      "Lists the registered actor types, their actions, and the invariants.\n\n" COMMON_HELP},
@@ -262,6 +275,12 @@ static int parse_command(cli_opts *o, const cli_cmd *c, int argc, char **argv, i
     bool options_done = false;
     for (; i < argc; i++) {
         const char *a = argv[i];
+        if ((options_done || a[0] != '-' || a[1] == '\0') && c->bit == C_MERGE) {
+            if (o->n_inputs == CLI_INPUTS_MAX)
+                return cli_usage_error(o, "at most %d summaries", CLI_INPUTS_MAX);
+            o->inputs[o->n_inputs++] = a;
+            continue;
+        }
         if (options_done || a[0] != '-' || a[1] == '\0') {
             if (o->file)
                 return cli_usage_error(o, "unexpected argument '%s'", a);

@@ -27,6 +27,7 @@
 enum { CLI_OK = 0, CLI_FAILED = 1, CLI_BAD_INPUT = 2 };
 
 #define CLI_LOADS_MAX 16
+#define CLI_INPUTS_MAX 4096
 
 /* Everything a subcommand was given on its command line. */
 typedef struct cli_opts {
@@ -52,6 +53,8 @@ typedef struct cli_opts {
     bool verbose; /* shrink: every candidate run */
     const char *loads[CLI_LOADS_MAX];
     size_t n_loads;
+    const char *inputs[CLI_INPUTS_MAX]; /* merge: the shards' summaries */
+    size_t n_inputs;
 } cli_opts;
 
 /* options.c */
@@ -72,6 +75,8 @@ uint64_t cli_pct_steps(const cli_opts *o, const scenario *s);
 bool cli_uses_pct_steps(const cli_opts *o, const scenario *s);
 /* "pct: depth D, k = K steps (where K comes from)" when the strategy is pct. */
 void cli_print_pct_steps(FILE *f, const cli_opts *o, const scenario *s);
+/* merge.c: kairos merge (one summary and report from a sweep's shards). */
+int cli_merge(const cli_opts *o);
 /* "PROG [--load L]... replay FILE --seed N --strategy S [--pct-depth D
  * --pct-steps K]". */
 void cli_replay_seed_cmd(const cli_opts *o, const scenario *s, uint64_t seed, char *buf,
