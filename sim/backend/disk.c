@@ -45,8 +45,15 @@ struct kr__sim_disk {
 struct kr_file {
     size_t node;
     uint32_t incarnation; /* of the node when opened */
+    kr_file *prev, *next; /* every open handle, so kr_finalize frees them */
     char name[KR_FILE_NAME_MAX + 1];
 };
+
+/* Handles not closed yet. A crashed process never closes its own (no
+ * finalize runs), and its owner may still close it later, so a crash only
+ * makes them fail (incarnation); kr_finalize frees what is left, as an OS
+ * closes a dead process' files. */
+static kr_file *open_handles;
 
 /* ---- files ------------------------------------------------------------------ */
 
@@ -161,6 +168,11 @@ int kr__backend_file_open(const char *name, bool create, kr_file **out)
     f->node = node;
     f->incarnation = n->incarnation;
     snprintf(f->name, sizeof f->name, "%s", name);
+    f->prev = NULL;
+    f->next = open_handles;
+    if (open_handles)
+        open_handles->prev = f;
+    open_handles = f;
     *out = f;
     return 0;
 }
@@ -297,7 +309,16 @@ int kr__backend_file_truncate(kr_file *h, uint64_t size)
     return 0;
 }
 
-void kr__backend_file_close(kr_file *h) { kr__free(h); }
+void kr__backend_file_close(kr_file *h)
+{
+    if (h->prev)
+        h->prev->next = h->next;
+    else
+        open_handles = h->next;
+    if (h->next)
+        h->next->prev = h->prev;
+    kr__free(h);
+}
 
 int kr__backend_file_remove(const char *name)
 {
@@ -413,6 +434,8 @@ void kr__sim_disk_power_loss(size_t node)
 
 void kr__sim_disks_reset(void)
 {
+    while (open_handles)
+        kr__backend_file_close(open_handles);
     for (size_t n = 0; n < KR_SIM_NODES_MAX; n++) {
         kr__sim_disk *d = kr__sim.nodes[n].disk;
         if (!d)

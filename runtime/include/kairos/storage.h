@@ -35,7 +35,9 @@ KR_API int kr_file_sync(kr_file *f);
 KR_API int kr_file_size(kr_file *f, uint64_t *size);
 KR_API int kr_file_truncate(kr_file *f, uint64_t size);
 /* NULL is ignored. A handle opened before its node crashed fails every
- * call with KR_ESTATE; it must still be closed. */
+ * call with KR_ESTATE; it may still be closed (sim: kr_finalize frees the
+ * handles nobody closed, as an OS closes a dead process' files; a handle is
+ * invalid after kr_finalize). */
 KR_API void kr_file_close(kr_file *f);
 /* Removes the file (durably). KR_ENOENT if missing. */
 KR_API int kr_file_remove(const char *name);

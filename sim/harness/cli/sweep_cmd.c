@@ -87,9 +87,9 @@ typedef struct sweep {
     /* tallies */
     uint64_t done, passed, failed, errors;
     sig_tally *sigs;
-    size_t n_sigs;
+    size_t n_sigs, cap_sigs;
     probe_tally *probes;
-    size_t n_probes;
+    size_t n_probes, cap_probes;
     uint64_t fault_hits[SC_FAULT_KINDS], fault_seeds[SC_FAULT_KINDS];
     FILE *jsonl; /* sweep summary being written (jsonl_out.f), or NULL */
     kr__out jsonl_out;
@@ -148,14 +148,11 @@ static void run_seed(const sweep *w, uint64_t seed, sc_result *r)
 /* Appends n bytes to a growing buffer; false when out of memory. */
 static bool put(char **buf, size_t *len, size_t *cap, const void *p, size_t n)
 {
-    if (*len + n > *cap) {
-        size_t c = (*len + n) * 2;
-        char *bigger = realloc(*buf, c);
-        if (!bigger)
-            return false;
-        *buf = bigger;
-        *cap = c;
-    }
+    void *grown = *buf;
+    bool ok = kr__sc_reserve(&grown, cap, *len + n, 1, 256);
+    *buf = grown;
+    if (!ok)
+        return false;
     memcpy(*buf + *len, p, n);
     *len += n;
     return true;
@@ -265,7 +262,7 @@ static void add_signature(sweep *w, uint64_t seed, const char *sig, const char *
         if (strcmp(w->sigs[i].signature, sig) == 0)
             t = &w->sigs[i];
     if (!t) {
-        sig_tally *bigger = realloc(w->sigs, (w->n_sigs + 1) * sizeof *bigger);
+        sig_tally *bigger = kr__sc_grow(w->sigs, &w->cap_sigs, w->n_sigs, sizeof *bigger, 8);
         if (!bigger)
             return;
         w->sigs = bigger;
@@ -290,7 +287,7 @@ static void add_probe(sweep *w, const char *name, uint64_t hits)
     while (j < w->n_probes && strcmp(w->probes[j].name, name) != 0)
         j++;
     if (j == w->n_probes) {
-        probe_tally *bigger = realloc(w->probes, (w->n_probes + 1) * sizeof *bigger);
+        probe_tally *bigger = kr__sc_grow(w->probes, &w->cap_probes, w->n_probes, sizeof *bigger, 8);
         char *copy = strdup(name);
         if (!bigger || !copy) {
             free(copy);
@@ -460,14 +457,11 @@ static void drain(sweep *w, worker *k)
 /* Reads what the worker sent; false at end of file. */
 static bool read_worker(sweep *w, worker *k)
 {
-    if (k->cap - k->len < 4096) {
-        size_t cap = k->cap ? k->cap * 2 : 65536;
-        char *bigger = realloc(k->buf, cap);
-        if (!bigger)
-            return false;
-        k->buf = bigger;
-        k->cap = cap;
-    }
+    void *grown = k->buf;
+    bool ok = kr__sc_reserve(&grown, &k->cap, k->len + 4096, 1, 65536);
+    k->buf = grown;
+    if (!ok)
+        return false;
     ssize_t n = read(k->fd, k->buf + k->len, k->cap - k->len);
     if (n < 0 && (errno == EINTR || errno == EAGAIN))
         return true;

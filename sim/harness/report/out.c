@@ -1,6 +1,8 @@
 /* Escaping for hand-written JSON and HTML; output files (through kr__out). */
 #include "report_internal.h"
 
+#include "grow.h"
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -155,14 +157,11 @@ long kr__rp_getline(FILE *in, char **buf, size_t *cap)
     size_t n = 0;
     int c;
     while ((c = getc(in)) != EOF) {
-        if (n + 2 > *cap) {
-            size_t ncap = *cap ? *cap * 2 : 4096;
-            char *nb = realloc(*buf, ncap);
-            if (!nb)
-                return -2;
-            *buf = nb;
-            *cap = ncap;
-        }
+        void *grown = *buf;
+        bool ok = kr__sc_reserve(&grown, cap, n + 2, 1, 4096);
+        *buf = grown;
+        if (!ok)
+            return -2;
         if (c == '\n')
             break;
         (*buf)[n++] = (char)c;

@@ -1,21 +1,23 @@
 /* Loads a run trace (sim/TRACE.md) into the report model. */
 #include "run_model.h"
 
+#include "grow.h"
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
+/* Room for one more item in arr (n used of cap), through the harness' one
+ * grow helper; KR_ENOMEM when out of memory. */
 #define GROW(arr, n, cap)                                                                  \
-    ((n) < (cap) ? 0 : grow((void **)&(arr), &(cap), sizeof *(arr)))
+    ((n) < (cap) ? 0 : grow((void **)&(arr), &(cap), (n), sizeof *(arr)))
 
-static int grow(void **arr, size_t *cap, size_t size)
+static int grow(void **arr, size_t *cap, size_t n, size_t size)
 {
-    size_t ncap = *cap ? *cap * 2 : 16;
-    void *p = realloc(*arr, ncap * size);
+    void *p = kr__sc_grow(*arr, cap, n, size, 16);
     if (!p)
         return KR_ENOMEM;
     *arr = p;
-    *cap = ncap;
     return 0;
 }
 
@@ -59,16 +61,12 @@ int kr__rp_intern(rp_strs *t, const char *s, size_t len)
             return i;
     }
     if (t->n == t->cap) {
-        size_t ncap = t->cap ? t->cap * 2 : 64;
-        char **ns = realloc(t->s, ncap * sizeof *ns);
-        if (ns)
-            t->s = ns;
-        size_t *nl = realloc(t->len, ncap * sizeof *nl);
-        if (nl)
-            t->len = nl;
-        if (!ns || !nl)
+        /* Parallel arrays: the capacity counts once both have it. */
+        size_t c1 = t->cap, c2 = t->cap;
+        if (grow((void **)&t->s, &c1, t->n, sizeof *t->s) ||
+            grow((void **)&t->len, &c2, t->n, sizeof *t->len))
             return -1;
-        t->cap = ncap;
+        t->cap = c1 < c2 ? c1 : c2;
     }
     char *copy = malloc(len + 1);
     if (!copy)
@@ -116,21 +114,16 @@ static int key_reserve(loader *L)
 {
     if (L->keys.n < L->key_cap)
         return 0;
-    size_t ncap = L->key_cap ? L->key_cap * 2 : 256;
-    int *kl = realloc(L->key_lane, ncap * sizeof *kl);
-    if (kl)
-        L->key_lane = kl;
-    rp_queue *s = realloc(L->sent, ncap * sizeof *s);
-    if (s)
-        L->sent = s;
-    rp_queue *a = realloc(L->arrived, ncap * sizeof *a);
-    if (a)
-        L->arrived = a;
-    if (!kl || !s || !a)
+    /* Three parallel arrays: the capacity counts once all have it. */
+    size_t old = L->key_cap, c1 = old, c2 = old, c3 = old, n = L->keys.n;
+    if (grow((void **)&L->key_lane, &c1, n, sizeof *L->key_lane) ||
+        grow((void **)&L->sent, &c2, n, sizeof *L->sent) ||
+        grow((void **)&L->arrived, &c3, n, sizeof *L->arrived))
         return KR_ENOMEM;
-    memset(kl + L->key_cap, 0, (ncap - L->key_cap) * sizeof *kl);
-    memset(s + L->key_cap, 0, (ncap - L->key_cap) * sizeof *s);
-    memset(a + L->key_cap, 0, (ncap - L->key_cap) * sizeof *a);
+    size_t ncap = c1 < c2 ? (c1 < c3 ? c1 : c3) : (c2 < c3 ? c2 : c3);
+    memset(L->key_lane + old, 0, (ncap - old) * sizeof *L->key_lane);
+    memset(L->sent + old, 0, (ncap - old) * sizeof *L->sent);
+    memset(L->arrived + old, 0, (ncap - old) * sizeof *L->arrived);
     L->key_cap = ncap;
     return 0;
 }
@@ -424,10 +417,8 @@ static int fault_node(rp_fault *f, int node)
     for (size_t i = 0; i < f->n_nodes; i++)
         if (f->nodes[i] == node)
             return 0;
-    int *n = realloc(f->nodes, (f->n_nodes + 1) * sizeof *n);
-    if (!n)
+    if (GROW(f->nodes, f->n_nodes, f->cap_nodes))
         return KR_ENOMEM;
-    f->nodes = n;
     f->nodes[f->n_nodes++] = node;
     return 0;
 }

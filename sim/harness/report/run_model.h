@@ -50,7 +50,7 @@ typedef struct rp_arrow {
 typedef struct rp_fault {
     long ev, end_ev;  /* the fault event; the event that ends it or -1 */
     int *nodes;       /* affected nodes, NULL = every lane */
-    size_t n_nodes;
+    size_t n_nodes, cap_nodes;
 } rp_fault;
 
 typedef struct rp_run {

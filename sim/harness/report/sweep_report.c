@@ -2,6 +2,8 @@
  * (sim/TRACE.md, "Sweep summaries"), with inline SVG histograms. */
 #include "report_internal.h"
 
+#include "grow.h"
+
 #include <errno.h>
 #include <jansson.h>
 #include <stdlib.h>
@@ -17,7 +19,7 @@ typedef struct sw_seed {
 
 typedef struct sw_group {
     const char *signature;
-    size_t count;
+    size_t count, cap_members;
     size_t first; /* index of the lowest failing seed */
     size_t *members;
 } sw_group;
@@ -27,7 +29,7 @@ typedef struct sweep {
     sw_seed *seeds;
     size_t n, cap;
     sw_group *groups;
-    size_t n_groups;
+    size_t n_groups, cap_groups;
     const char *html_path; /* the report being written */
 } sweep;
 
@@ -52,14 +54,10 @@ static const char *sval(json_t *o, const char *k)
 
 static int add_seed(sweep *w, json_t *o)
 {
-    if (w->n == w->cap) {
-        size_t ncap = w->cap ? w->cap * 2 : 256;
-        sw_seed *s = realloc(w->seeds, ncap * sizeof *s);
-        if (!s)
-            return KR_ENOMEM;
-        w->seeds = s;
-        w->cap = ncap;
-    }
+    sw_seed *s = kr__sc_grow(w->seeds, &w->cap, w->n, sizeof *s, 256);
+    if (!s)
+        return KR_ENOMEM;
+    w->seeds = s;
     w->seeds[w->n++] = (sw_seed){.seed = (uint64_t)ival(o, "seed"),
                                  .steps = (uint64_t)ival(o, "steps"),
                                  .fail_step = (uint64_t)ival(o, "fail_step"),
@@ -155,7 +153,7 @@ static int group(sweep *w)
         while (g < w->n_groups && strcmp(w->groups[g].signature, sig) != 0)
             g++;
         if (g == w->n_groups) {
-            sw_group *ng = realloc(w->groups, (g + 1) * sizeof *ng);
+            sw_group *ng = kr__sc_grow(w->groups, &w->cap_groups, g, sizeof *ng, 8);
             if (!ng)
                 return KR_ENOMEM;
             w->groups = ng;
@@ -163,7 +161,7 @@ static int group(sweep *w)
             w->n_groups++;
         }
         sw_group *gr = &w->groups[g];
-        size_t *m = realloc(gr->members, (gr->count + 1) * sizeof *m);
+        size_t *m = kr__sc_grow(gr->members, &gr->cap_members, gr->count, sizeof *m, 16);
         if (!m)
             return KR_ENOMEM;
         gr->members = m;

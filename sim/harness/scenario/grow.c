@@ -21,6 +21,17 @@ void *kr__sc_grow(void *items, size_t *cap, size_t len, size_t item_size, size_t
     return grown;
 }
 
+bool kr__sc_reserve(void **items, size_t *cap, size_t need, size_t item_size, size_t first_cap)
+{
+    while (*cap < need) {
+        void *grown = kr__sc_grow(*items, cap, *cap, item_size, first_cap);
+        if (!grown)
+            return false;
+        *items = grown;
+    }
+    return true;
+}
+
 void kr__sc_log(const char *fmt, ...)
 {
     const char *quiet = getenv("KAIROS_LOG");

@@ -18,11 +18,11 @@ typedef struct sc_invariant_entry {
 } sc_invariant_entry;
 
 static sc_type *types;
-static size_t n_types;
+static size_t n_types, cap_types;
 static sc_action_entry *actions;
-static size_t n_actions;
+static size_t n_actions, cap_actions;
 static sc_invariant_entry *invariants;
-static size_t n_invariants;
+static size_t n_invariants, cap_invariants;
 
 static bool valid_name(const char *name)
 {
@@ -35,10 +35,10 @@ static bool valid_name(const char *name)
     return true;
 }
 
-/* Grows *array (of `size`-byte items) to hold n + 1. */
-static bool grow(void **array, size_t n, size_t size)
+/* Room for one more item in *array (n used of *cap). */
+static bool grow(void **array, size_t *cap, size_t n, size_t size)
 {
-    void *a = realloc(*array, (n + 1) * size);
+    void *a = kr__sc_grow(*array, cap, n, size, 16);
     if (!a)
         return false;
     *array = a;
@@ -53,7 +53,7 @@ int kr_actor_register(const char *type, kr_actor_new_fn make, const char *help)
     }
     if (kr__sc_type(type))
         return KR_EEXIST;
-    if (!grow((void **)&types, n_types, sizeof *types))
+    if (!grow((void **)&types, &cap_types, n_types, sizeof *types))
         return KR_ENOMEM;
     sc_type *t = &types[n_types];
     t->name = strdup(type);
@@ -74,7 +74,7 @@ int kr_action_register(const char *type, const char *action, kr_fn fn)
         return KR_EINVAL;
     if (kr__sc_action(type, action))
         return KR_EEXIST;
-    if (!grow((void **)&actions, n_actions, sizeof *actions))
+    if (!grow((void **)&actions, &cap_actions, n_actions, sizeof *actions))
         return KR_ENOMEM;
     sc_action_entry *a = &actions[n_actions];
     a->type = strdup(type);
@@ -95,7 +95,7 @@ int kr_invariant_register(const char *name, kr_invariant_fn check, const char *h
         return KR_EINVAL;
     if (kr__sc_invariant(name))
         return KR_EEXIST;
-    if (!grow((void **)&invariants, n_invariants, sizeof *invariants))
+    if (!grow((void **)&invariants, &cap_invariants, n_invariants, sizeof *invariants))
         return KR_ENOMEM;
     sc_invariant_entry *v = &invariants[n_invariants];
     v->name = strdup(name);

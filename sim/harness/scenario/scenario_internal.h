@@ -10,6 +10,8 @@
 
 #include <stdio.h>
 
+#include "grow.h"
+
 /* A position in the scenario file, 1-based, for "file:line:col" errors. */
 typedef struct sc_pos {
     int line, col;
@@ -158,16 +160,6 @@ typedef struct scenario {
     uint64_t pct_steps; /* PCT's k; 0 = measured by a calibration pass */
     sc_value *root; /* owns every sc_value */
 } scenario;
-
-/* grow.c: the harness' one growable-array helper (the contract of kr__grow
- * in the core, which the harness does not include): items with room for at
- * least len + 1, doubling from first_cap; NULL on overflow or out of memory,
- * leaving items and *cap as they were. */
-void *kr__sc_grow(void *items, size_t *cap, size_t len, size_t item_size, size_t first_cap);
-
-/* grow.c: a diagnostic on stderr, "kairos: ..." as the runtime writes
- * them (KAIROS_LOG=0 silences both). */
-void kr__sc_log(const char *fmt, ...) KR_PRINTF(1, 2);
 
 /* The entry points below are exported (KR_API) for the tests and the fuzz
  * target; they are not part of the public API. */
