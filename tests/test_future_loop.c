@@ -122,6 +122,47 @@ static void an_asynchronous_loop_waits_for_each_item(void **state)
     assert_true(kr_wait(pid, KT_TIMEOUT));
 }
 
+/* A body may end in a chain: the control value comes through then. */
+static kr_future *continue_unless_last(kr_process *self, kr_future *done, const void *arg)
+{
+    (void)self;
+    (void)done;
+    int *left = *(int *const *)arg;
+    return --*left == 0 ? kr_loop_break(new_int(99), free) : kr_loop_continue();
+}
+
+static kr_future *chained_body(kr_process *self, kr_future *item, void *state)
+{
+    (void)item;
+    kr_future *step = kr_future_ready(NULL, NULL);
+    kr_future *next = kr_future_then(step, self ? kr_self(self) : KR_PID_NONE,
+                                     continue_unless_last, &state, sizeof state);
+    kr_future_unref(step);
+    return next;
+}
+
+static void a_body_may_return_a_chain(void **state)
+{
+    (void)state;
+    int left = 5;
+    kr_future *done = kr_loop(KR_PID_NONE, NULL, chained_body, &left, NULL);
+    assert_int_equal(kr_future_state_of(done), KR_READY);
+    assert_int_equal(*(int *)kr_future_value(done), 99);
+    assert_int_equal(left, 0);
+    kr_future_unref(done);
+
+    static kr_process proc;
+    kr_process_init(&proc, "chain-looper", NULL);
+    kr_pid pid = kr_spawn(&proc, false);
+    left = 1000;
+    done = kr_loop(pid, NULL, chained_body, &left, NULL);
+    kt_await_state(done, KR_READY);
+    assert_int_equal(*(int *)kr_future_value(done), 99);
+    kr_future_unref(done);
+    kr_terminate(pid, false);
+    assert_true(kr_wait(pid, KT_TIMEOUT));
+}
+
 static void a_body_must_return_a_control_value(void **state)
 {
     (void)state;
@@ -290,6 +331,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         KT_TEST(a_synchronous_loop_runs_in_constant_stack),
         KT_TEST(an_asynchronous_loop_waits_for_each_item),
+        KT_TEST(a_body_may_return_a_chain),
         KT_TEST(a_body_must_return_a_control_value),
         KT_TEST(discarding_a_loop_discards_what_is_in_flight),
         KT_TEST(a_loop_whose_process_is_gone_is_abandoned),

@@ -9,6 +9,7 @@ K=${1:?usage: test_sim_cli.sh KAIROS SOURCE_DIR}
 SRC=${2:?usage: test_sim_cli.sh KAIROS SOURCE_DIR}
 D=$SRC/tests/scenarios/cli
 PLUGIN=${3:-}
+EXEC_TARGET=${4:-}
 BANK=$SRC/scenarios/bank-race.yaml
 T=$(mktemp -d "${TMPDIR:-/tmp}/kairos-cli-test.XXXXXX")
 trap 'rm -rf "$T"' EXIT
@@ -217,6 +218,38 @@ has "$T/out" "^pct: depth 3, k = 77 steps \(--pct-steps\)" "--pct-steps override
 expect 2 "--pct-steps 0 is refused" -- "$K" sweep "$BANK" --seeds 1..5 --pct-steps 0
 expect 0 "pos sweeps the safe bank" -- "$K" sweep "$SRC/scenarios/bank-safe.yaml" --seeds 1..100 --strategy pos
 expect 1 "pos finds the bank race" -- "$K" sweep "$BANK" --seeds 1..300 --strategy pos
+
+# ---- sweep --exec: a C test program per seed ---------------------------------------------
+if [ -n "$EXEC_TARGET" ]; then
+    expect 1 "sweep --exec finds the failing seeds" -- \
+        "$K" sweep --seeds 1..40 --jobs 2 --jsonl "$T/exec.jsonl" --exec "$EXEC_TARGET" plain
+    has "$T/out" "^seeds run: 40 of 40, passed 32, failed 8" "--exec counts 5 check and 3 exit failures"
+    has "$T/out" "^  5 x check exec_target.c:[0-9]+" "--exec names the kr_check"
+    has "$T/out" "first seed 7: .*seed 7 is a multiple of 7" "--exec reports the check's message"
+    has "$T/out" "^  3 x exit 3" "--exec names the exit status"
+    has "$T/out" "first seed 11: eleven divides seed 11" "--exec shows the program's last line"
+    has "$T/out" "replay: KAIROS_SEED=7 .*exec_target plain" "--exec prints the replay command"
+    KAIROS_SEED=7 "$EXEC_TARGET" plain >/dev/null 2>&1; rc=$?
+    [ "$rc" -eq 1 ] && pass "the replay command fails again" || fail "replay of seed 7: exit $rc"
+    expect 0 "sweep --exec of passing seeds" -- "$K" sweep --seeds 1..6 --exec "$EXEC_TARGET"
+    has "$T/out" "^result: PASS" "--exec passing result"
+    expect 1 "sweep --exec: a crashing program" -- "$K" sweep --seeds 1..6 --exec "$EXEC_TARGET" crash
+    has "$T/out" "^  1 x signal 6" "--exec names the signal"
+    : >"$T/exec_shards"
+    for k in 1 2; do
+        expect 1 "sweep --exec --shard $k/2" -- \
+            "$K" sweep --seeds 1..40 --shard "$k/2" --jsonl "$T/exec$k.jsonl" --exec "$EXEC_TARGET" plain
+    done
+    expect 1 "merge of --exec shards" -- "$K" merge "$T/exec1.jsonl" "$T/exec2.jsonl" --jsonl "$T/exec_m.jsonl"
+    seed_lines "$T/exec_m.jsonl" | cmp -s - <(seed_lines "$T/exec.jsonl") &&
+        pass "merged --exec shards = the whole --exec sweep" || fail "merged --exec shards differ"
+    expect 1 "sweep --exec --strategy pct" -- \
+        "$K" sweep --seeds 1..14 --strategy pct --pct-steps 50 --exec "$EXEC_TARGET"
+    has "$T/out" "replay: KAIROS_SEED=7 KAIROS_STRATEGY=pct KAIROS_PCT_STEPS=50 " \
+        "--exec passes the strategy on and records it"
+    expect 2 "sweep --exec of a missing program" -- "$K" sweep --seeds 1..2 --exec /nonexistent/prog
+    expect 2 "sweep --exec without a program" -- "$K" sweep --seeds 1..2 --exec
+fi
 
 echo "$failures failure(s)"
 [ "$failures" -eq 0 ]

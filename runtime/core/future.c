@@ -341,7 +341,13 @@ kr_future *kr__promise_peek(kr_promise *p) { return as_future(p); }
 
 bool kr__future_value_is(const kr_future *f, void (*free_value)(void *))
 {
-    return kr_future_state_of(f) == KR_READY && f->free_value == free_value;
+    if (kr_future_state_of(f) != KR_READY)
+        return false;
+    /* A chain's result borrows its value: the owner is down the keep list. */
+    for (const kr_future *g = f; g; g = g->keep)
+        if (g->value == f->value && g->free_value == free_value)
+            return true;
+    return false;
 }
 
 static bool not_pending(void *ctx) { return kr_future_state_of(ctx) != KR_PENDING; }

@@ -8,7 +8,6 @@
 #include "internal.h"
 #include "metrics_internal.h"
 
-#include <math.h>
 #include <pthread.h>
 
 static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -310,8 +309,8 @@ static int cmp_double(const void *a, const void *b)
  * ranks. */
 static double percentile(const double *sorted, size_t n, double p)
 {
-    double pos = p * (double)(n - 1);
-    size_t lo = (size_t)floor(pos), hi = (size_t)ceil(pos);
+    double pos = p * (double)(n - 1); /* >= 0: truncation is floor */
+    size_t lo = (size_t)pos, hi = lo + ((double)lo < pos);
     return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - (double)lo);
 }
 

@@ -21,7 +21,7 @@ static void put_number(kr__sb *b, size_t *count, const char *name, double v)
         return; /* JSON has no NaN or infinity */
     kr__sb_puts(b, (*count)++ ? "," : "{");
     kr__sb_json_string(b, name);
-    if (v == floor(v) && fabs(v) < 9e15)
+    if (v > -9e15 && v < 9e15 && v == (double)(long long)v)
         kr__sb_printf(b, ":%lld", (long long)v);
     else
         kr__sb_printf(b, ":%.15g", v);

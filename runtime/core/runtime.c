@@ -2,6 +2,7 @@
  * finalize, this node's address, counters. */
 #include "backend.h"
 #include "internal.h"
+#include "http_internal.h"
 
 #include <inttypes.h>
 
@@ -28,6 +29,8 @@ kr__core_state kr__core = {
 void kr__core_reset(void)
 {
     kr__counters_reset();
+    /* since kr_init too, so the sim's snapshot depends only on the seed */
+    atomic_store(&kr__http_stat_requests, 0);
     kr__probes_reset();
     kr__ids_reset();
     kr__testing_reset();

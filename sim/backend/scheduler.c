@@ -483,6 +483,22 @@ bool kr__backend_buggify(double p, const char *file, int line)
     return kr__prng_unit(&kr__sim.faults) < p;
 }
 
+/* `kairos sweep --exec` runs a test program per seed and names each
+ * failure by its kr_check: it sets KAIROS_FAILURE_FILE, and every failed
+ * check appends one line there (a program may stop at the first one or go
+ * on; the sweep keeps the first line). */
+static void report_check_failure(const char *full)
+{
+    const char *path = getenv("KAIROS_FAILURE_FILE");
+    if (!path || !*path)
+        return;
+    FILE *f = fopen(path, "a");
+    if (!f)
+        return;
+    fprintf(f, "%s\n", full);
+    fclose(f);
+}
+
 void kr__backend_check_failed(const char *msg)
 {
     char full[768];
@@ -492,4 +508,5 @@ void kr__backend_check_failed(const char *msg)
     kr__sim_fail(full);
     kr__sim_emit("check", "", kr__current_proc ? kr__current_proc->pid.id : "", msg, KR_PID_NONE,
                  KR_PID_NONE, NULL, 0);
+    report_check_failure(full);
 }

@@ -48,6 +48,7 @@ static const cli_flag flags[] = {
     {"--stop-after-failures", true, C_SWEEP},
     {"--check-determinism", false, C_SWEEP},
     {"--jsonl", true, C_SWEEP | C_MERGE},
+    {"--exec", true, C_SWEEP},
     {"--out", true, C_SHRINK | C_REPORT},
     {"-o", true, C_REPORT},
     {"--budget", true, C_SHRINK},
@@ -106,6 +107,9 @@ static const cli_cmd commands[] = {
      "  --stop-after-failures K  schedule no new seeds after K failures\n" STRATEGY_HELP
      "  --check-determinism run every seed twice; a trace hash difference fails\n"
      "  --jsonl OUT         write one JSON line per seed (seed, status, hash, ...)\n"
+     "  --exec PROG [ARGS]  instead of a scenario, run a test program once per seed\n"
+     "                      with KAIROS_SEED=N (the rest of the line is its own);\n"
+     "                      a seed fails on a failed kr_check or a non-zero exit\n"
      "  --report OUT.html   write an HTML report (and OUT.jsonl next to it)\n" COMMON_HELP
      "Results are the same for every --jobs value. A progress bar goes to stderr\n"
      "on a terminal, plain progress lines otherwise; the summary to stdout.\n"
@@ -313,6 +317,13 @@ static int parse_command(cli_opts *o, const cli_cmd *c, int argc, char **argv, i
         } else if (eq) {
             return cli_usage_error(o, "%s takes no value", f->name);
         }
+        if (strcmp(f->name, "--exec") == 0) {
+            /* The program and every argument after it are the test's. */
+            if (eq)
+                return cli_usage_error(o, "--exec: give the program as the next argument");
+            o->exec_argv = &argv[i];
+            return 0;
+        }
         int rc = set_flag(o, f->name, v);
         if (rc)
             return rc;
@@ -334,7 +345,7 @@ static bool reports_available(unsigned cmd)
 /* Cross-flag rules that the table cannot say. */
 static int validate(const cli_opts *o, const cli_cmd *c)
 {
-    if (c->needs_file && !o->file)
+    if (c->needs_file && !o->file && !o->exec_argv)
         return cli_usage_error(o, "missing scenario FILE");
     if (c->bit == C_TYPES && o->file)
         return cli_usage_error(o, "unexpected argument '%s'", o->file);

@@ -53,6 +53,7 @@ typedef struct cli_opts {
     bool verbose; /* shrink: every candidate run */
     const char *loads[CLI_LOADS_MAX];
     size_t n_loads;
+    char **exec_argv; /* sweep --exec: the program and its arguments */
     const char *inputs[CLI_INPUTS_MAX]; /* merge: the shards' summaries */
     size_t n_inputs;
 } cli_opts;
@@ -77,6 +78,8 @@ bool cli_uses_pct_steps(const cli_opts *o, const scenario *s);
 void cli_print_pct_steps(FILE *f, const cli_opts *o, const scenario *s);
 /* merge.c: kairos merge (one summary and report from a sweep's shards). */
 int cli_merge(const cli_opts *o);
+/* exec_sweep.c: kairos sweep --exec PROG [ARGS] (a test program per seed). */
+int cli_exec_sweep(const cli_opts *o);
 /* "PROG [--load L]... replay FILE --seed N --strategy S [--pct-depth D
  * --pct-steps K]". */
 void cli_replay_seed_cmd(const cli_opts *o, const scenario *s, uint64_t seed, char *buf,

@@ -872,6 +872,8 @@ static void release(sweep *w)
 
 int cli_sweep(const cli_opts *o)
 {
+    if (o->exec_argv)
+        return cli_exec_sweep(o);
     scenario *s;
     int rc = cli_load(o, &s);
     if (rc)
