@@ -17,6 +17,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -112,13 +113,15 @@ static int count_responses(const char *buf, size_t len)
 
 /* One GET /srv/hello on a fresh connection within deadline_ms: its status,
  * or -1. Used to show the node still serves a normal client. */
-static int hello_status(int deadline_ms)
+static int status_of(const char *path, int deadline_ms)
 {
     int fd = try_dial(our_port());
     if (fd < 0)
         return -1;
     set_timeouts(fd, deadline_ms);
-    send_text(fd, "GET /srv/hello HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    char req[256];
+    snprintf(req, sizeof req, "GET %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", path);
+    send_text(fd, req);
     char buf[4096];
     bool closed;
     size_t len = read_until_close(fd, buf, sizeof buf, deadline_ms, &closed);
@@ -126,9 +129,11 @@ static int hello_status(int deadline_ms)
     return len > 12 ? atoi(buf + 9) : -1;
 }
 
+static int hello_status(int deadline_ms) { return status_of("/srv/hello", deadline_ms); }
+
 /* ---- a process with a route --------------------------------------------------- */
 
-static kr_process srv;
+static kr_process srv, other;
 
 static void h_hello(kr_process *self, const kr_http_request *r, kr_http_reply *out)
 {
@@ -146,6 +151,13 @@ static void server_start(void)
     memset(&srv, 0, sizeof srv);
     kr_process_init(&srv, "srv", &server_ops);
     kr_pid pid = kr_spawn(&srv, false);
+    assert_false(kr_pid_is_none(pid));
+    kt_flush(pid);
+    /* Another process with the same route: a normal client of the node
+     * while srv's queue is full of an attacker's requests. */
+    memset(&other, 0, sizeof other);
+    kr_process_init(&other, "other", &server_ops);
+    pid = kr_spawn(&other, false);
     assert_false(kr_pid_is_none(pid));
     kt_flush(pid);
 }
@@ -216,11 +228,287 @@ static void malformed_chunks_are_400_and_close(void **state)
     assert_int_equal(atoi(buf + 9), 200);
 }
 
+
+/* ---- measuring the node -------------------------------------------------------- */
+
+static long rss_kb(void)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[256];
+    long kb = -1;
+    while (f && fgets(line, sizeof line, f))
+        if (strncmp(line, "VmRSS:", 6) == 0)
+            kb = atol(line + 6);
+    if (f)
+        fclose(f);
+    return kb;
+}
+
+static double cpu_seconds(void)
+{
+    struct rusage u;
+    getrusage(RUSAGE_SELF, &u);
+    return (double)(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+           (double)(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+}
+
+/* A normal client during an attack: 200 within a second (from a process
+ * the attack does not queue requests to). */
+static void normal_request_served_within_a_second(const char *during)
+{
+    int64_t t0 = now_ms();
+    int status = status_of("/other/hello", 3000);
+    int64_t took = now_ms() - t0;
+    fprintf(stderr, "# %s: a normal request took %lld ms (status %d)\n", during,
+            (long long)took, status);
+    if (status != 200 || took > 3000) /* 1 s unloaded; slack for a loaded CI machine */
+        fail_msg("%s: normal request %d after %lld ms", during, status, (long long)took);
+}
+
+static void init_with(const char *const *env)
+{
+    for (size_t i = 0; env[i]; i += 2)
+        setenv(env[i], env[i + 1], 1);
+    kr_config c = kt_config();
+    int rc = kr_init(&c);
+    for (size_t i = 0; env[i]; i += 2)
+        unsetenv(env[i]);
+    assert_int_equal(rc, 0);
+    server_start();
+}
+
+/* Waits (at most ms) until the server has closed fd: a reset or EOF
+ * shows as POLLHUP/POLLERR/POLLRDHUP without our reading anything. */
+static bool closed_by_server(int fd, int ms)
+{
+    int64_t end = now_ms() + ms;
+    while (now_ms() < end) {
+        struct pollfd p = {.fd = fd, .events = POLLRDHUP};
+        if (poll(&p, 1, 100) > 0 && (p.revents & (POLLHUP | POLLERR | POLLRDHUP)))
+            return true;
+    }
+    return false;
+}
+
+/* ---- #1: a pipelining client that never reads ---------------------------------- */
+
+#define PIPELINERS 16
+
+static void pipelining_clients_that_never_read_are_bounded(void **state)
+{
+    (void)state;
+    /* A small output bound, and small client receive buffers, so the
+     * kernel's socket buffers do not hide the server's backlog. */
+    const char *env[] = {"KAIROS_HTTP_IDLE_MS", "3000", "KAIROS_HTTP_OUT_MAX", "65536", NULL};
+    init_with(env);
+    static char block[60000];
+    static const char req[] = "GET /srv/hello HTTP/1.1\r\nHost: x\r\n\r\n";
+    size_t per = sizeof req - 1, len = 0;
+    while (len + per <= sizeof block) {
+        memcpy(block + len, req, per);
+        len += per;
+    }
+    long before = rss_kb();
+    int fds[PIPELINERS];
+    for (int i = 0; i < PIPELINERS; i++) {
+        fds[i] = socket(AF_INET, SOCK_STREAM, 0);
+        assert_true(fds[i] >= 0);
+        int small = 4096;
+        setsockopt(fds[i], SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+        set_timeouts(fds[i], 5000);
+        struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(our_port()),
+                                .sin_addr.s_addr = htonl(0x7f000001u)};
+        assert_int_equal(connect(fds[i], (struct sockaddr *)&a, sizeof a), 0);
+        fcntl(fds[i], F_SETFL, O_NONBLOCK);
+    }
+    /* Send for at most 20 s; the server must stop reading every connection
+     * (no send progress anywhere for a whole second) long before. */
+    uint64_t sent = 0;
+    int64_t end = now_ms() + 20000, last_progress = now_ms();
+    bool stalled = false;
+    while (now_ms() < end && !stalled) {
+        bool progress = false;
+        for (int i = 0; i < PIPELINERS; i++) {
+            ssize_t w = send(fds[i], block, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+            if (w > 0) {
+                sent += (uint64_t)w;
+                progress = true;
+            }
+        }
+        if (progress)
+            last_progress = now_ms();
+        else {
+            struct timespec pause = {.tv_nsec = 50 * 1000000};
+            nanosleep(&pause, NULL);
+        }
+        stalled = now_ms() - last_progress > 1000;
+    }
+    long growth_kb = rss_kb() - before;
+    fprintf(stderr,
+            "# %d connections sent %llu bytes (%llu requests) and read nothing; RSS grew %ld KiB;"
+            " %s\n",
+            PIPELINERS, (unsigned long long)sent, (unsigned long long)(sent / per), growth_kb,
+            stalled ? "the server stopped reading" : "the server kept reading");
+    assert_true(stalled);
+    assert_true(growth_kb < 48 * 1024);
+    /* The attack goes on (16 connections full of unread answers); once the
+     * requests already queued are served, a normal client is served. */
+    struct timespec drain = {.tv_sec = 1};
+    nanosleep(&drain, NULL);
+    normal_request_served_within_a_second("clients not reading");
+    /* They never read: the idle timeout (3 s here) closes them. */
+    int64_t close_by = now_ms() + 20000;
+    for (int i = 0; i < PIPELINERS; i++) {
+        int left = (int)(close_by - now_ms());
+        assert_true(closed_by_server(fds[i], left > 0 ? left : 0));
+        close(fds[i]);
+    }
+}
+
+/* ---- #7: slowloris --------------------------------------------------------------- */
+
+#define SLOW_CONNS 100
+
+static void slow_headers_and_bodies_get_408(void **state)
+{
+    (void)state;
+    const char *env[] = {"KAIROS_HTTP_HEADER_MS", "1000", "KAIROS_HTTP_BODY_MS", "1000", NULL};
+    init_with(env);
+    int fds[SLOW_CONNS];
+    for (int i = 0; i < SLOW_CONNS; i++) {
+        fds[i] = dial(our_port());
+        /* Half trickle headers, half a body after complete headers. */
+        send_text(fds[i], i % 2 ? "GET /srv/hello HTTP/1.1\r\nX-Slow: "
+                                : "POST /srv/hello HTTP/1.1\r\nContent-Length: 100\r\n\r\n");
+    }
+    normal_request_served_within_a_second("100 slowloris connections");
+    /* One byte per connection every 200 ms, for at most 5 s. */
+    int open_left = SLOW_CONNS, timeouts = 0;
+    bool done[SLOW_CONNS] = {false};
+    int64_t end = now_ms() + 5000;
+    while (open_left > 0 && now_ms() < end) {
+        for (int i = 0; i < SLOW_CONNS; i++) {
+            if (done[i])
+                continue;
+            send(fds[i], "x", 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+            struct pollfd p = {.fd = fds[i], .events = POLLIN};
+            if (poll(&p, 1, 0) > 0) {
+                char buf[1024];
+                bool closed;
+                size_t n = read_until_close(fds[i], buf, sizeof buf, 1000, &closed);
+                if (n > 12 && atoi(buf + 9) == 408)
+                    timeouts++;
+                done[i] = true;
+                open_left--;
+            }
+        }
+        struct timespec pause = {.tv_nsec = 200 * 1000000};
+        nanosleep(&pause, NULL);
+    }
+    for (int i = 0; i < SLOW_CONNS; i++)
+        close(fds[i]);
+    fprintf(stderr, "# slowloris: %d of %d answered 408 within 5 s\n", timeouts, SLOW_CONNS);
+    assert_int_equal(open_left, 0);
+    assert_int_equal(timeouts, SLOW_CONNS);
+}
+
+static void connection_cap_answers_503(void **state)
+{
+    (void)state;
+    const char *env[] = {"KAIROS_HTTP_CONNECTIONS_MAX", "4", NULL};
+    init_with(env);
+    int held[4];
+    for (int i = 0; i < 4; i++)
+        held[i] = dial(our_port());
+    /* The 5th is refused with one 503 (after the first four are accepted). */
+    int status = -1;
+    for (int attempt = 0; attempt < 20 && status != 503; attempt++) {
+        int fd = dial(our_port());
+        char buf[1024];
+        bool closed;
+        size_t n = read_until_close(fd, buf, sizeof buf, 1000, &closed);
+        status = n > 12 ? atoi(buf + 9) : -1;
+        close(fd);
+    }
+    assert_int_equal(status, 503);
+    close(held[0]);
+    /* Room again once the server has seen that close. */
+    status = -1;
+    for (int attempt = 0; attempt < 20 && status != 200; attempt++)
+        status = hello_status(1000);
+    assert_int_equal(status, 200);
+    for (int i = 1; i < 4; i++)
+        close(held[i]);
+}
+
+/* ---- #6: out of file descriptors ------------------------------------------------ */
+
+#define EMFILE_CONNS 40
+
+static void out_of_fds_does_not_spin(void **state)
+{
+    (void)state;
+    kr_config c = kt_config();
+    assert_int_equal(kr_init(&c), 0);
+    server_start();
+    uint16_t port = our_port();
+    int go[2];
+    assert_int_equal(pipe(go), 0);
+    struct rlimit old;
+    assert_int_equal(getrlimit(RLIMIT_NOFILE, &old), 0);
+    /* The lowest free descriptor: every one below it is in use, so with
+     * it as the limit the server cannot accept. */
+    int lowest = dup(0);
+    assert_true(lowest >= 0);
+    close(lowest);
+    pid_t child = fork();
+    assert_true(child >= 0);
+    if (child == 0) {
+        /* The client: its own fd table; connects and holds. Async-signal-
+         * safe calls only (the parent has threads). */
+        alarm(20);
+        close(go[1]);
+        for (int i = 0; i < EMFILE_CONNS; i++) {
+            int fd = socket(AF_INET, SOCK_STREAM, 0);
+            struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port),
+                                    .sin_addr.s_addr = htonl(0x7f000001u)};
+            if (fd >= 0)
+                connect(fd, (struct sockaddr *)&a, sizeof a);
+        }
+        char b;
+        ssize_t r = read(go[0], &b, 1); /* until the parent is done */
+        (void)r;
+        _exit(0);
+    }
+    close(go[0]);
+    struct rlimit tight = {.rlim_cur = (rlim_t)lowest, .rlim_max = old.rlim_max};
+    assert_int_equal(setrlimit(RLIMIT_NOFILE, &tight), 0);
+    struct timespec settle = {.tv_nsec = 300 * 1000000};
+    nanosleep(&settle, NULL); /* the child connects; the server hits EMFILE */
+    double cpu0 = cpu_seconds();
+    int64_t t0 = now_ms();
+    struct timespec window = {.tv_sec = 1, .tv_nsec = 500 * 1000000};
+    nanosleep(&window, NULL);
+    double cpu = cpu_seconds() - cpu0;
+    double wall = (double)(now_ms() - t0) / 1000.0;
+    assert_int_equal(setrlimit(RLIMIT_NOFILE, &old), 0);
+    close(go[1]);
+    int st;
+    waitpid(child, &st, 0);
+    fprintf(stderr, "# out of fds: %.3f s of CPU in %.3f s\n", cpu, wall);
+    assert_true(cpu < 0.1); /* spinning takes ~a core; the fix ~0 */
+    normal_request_served_within_a_second("after running out of fds");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         KT_TEST(upgrade_and_connect_get_one_answer),
         KT_TEST(malformed_chunks_are_400_and_close),
+        KT_BARE_TEST(pipelining_clients_that_never_read_are_bounded),
+        KT_BARE_TEST(slow_headers_and_bodies_get_408),
+        KT_BARE_TEST(connection_cap_answers_503),
+        KT_BARE_TEST(out_of_fds_does_not_spin),
     };
     return KT_RUN(tests);
 }

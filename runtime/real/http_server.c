@@ -12,6 +12,7 @@
 #include "io.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <http_parser.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -21,7 +22,7 @@
 
 /* Stop reading a connection with this many unanswered requests; resume
  * below half. Bounds what one pipelining client can make us hold. */
-#define PENDING_MAX 1024
+#define PENDING_MAX 256
 
 typedef struct server_conn server_conn;
 
@@ -54,9 +55,23 @@ struct server_conn {
      * two bytes there), and the end of the bytes being parsed. */
     int crlf_left;
     const char *parse_end;
+    /* Slowloris: a request must finish its headers within header_ns of its
+     * first byte and its body within body_ns after them, or gets 408. */
+    bool in_request, headers_done;
+    int64_t phase_start; /* monotonic ns: first byte, then end of headers */
 };
 
-static http_parser_settings settings;
+/* What the server keeps besides its connections, in one place (I/O thread
+ * only, except settings, which are written before the thread starts). */
+static struct {
+    http_parser_settings settings;
+    /* A descriptor held back (on /dev/null) so that when fds run out a
+     * pending connection can still be accepted and closed, instead of the
+     * level-triggered listener staying readable and the loop spinning. */
+    int reserve_fd;
+    bool listener_paused; /* no fd even for that: resumed at the next tick */
+    long connections;     /* open inbound connections, for the cap */
+} kr__http_server = {.reserve_fd = -1};
 
 /* ---- slots ------------------------------------------------------------------ */
 
@@ -186,11 +201,20 @@ static void conn_flush(server_conn *c)
     }
     if (c->io.closed)
         return;
+    /* A client that sends requests but does not read the answers: stop
+     * reading while more than out_max bytes wait to be sent (on_drained
+     * resumes); if it never reads again, the idle timeout closes it. */
+    bool backlog = kr__io_unsent(&c->io) > kr__http_limits.out_max;
     if (c->eof && c->pending == 0)
         kr__io_close_when_drained(&c->io);
-    else if (!c->closing && !c->eof && c->pending < PENDING_MAX / 2 && !c->io.want_read)
+    else if (backlog && c->io.want_read)
+        kr__io_want_read(&c->io, false);
+    else if (!backlog && !c->closing && !c->eof && c->pending < PENDING_MAX / 2 &&
+             !c->io.want_read)
         kr__io_want_read(&c->io, true);
 }
+
+static void conn_drained(kr__io_conn *io) { conn_flush((server_conn *)(void *)io); }
 
 /* An error answer queued behind what is pending; then the connection
  * closes (the stream can no longer be trusted). */
@@ -231,6 +255,9 @@ static int on_message_begin(http_parser *p)
     c->header_state = 0;
     c->header_bytes = 0;
     c->crlf_left = 0;
+    c->in_request = true;
+    c->headers_done = false;
+    c->phase_start = kr__io_monotonic();
     return 0;
 }
 
@@ -294,6 +321,8 @@ static int on_headers_complete(http_parser *p)
         c->error_status = 413;
         return -1;
     }
+    c->headers_done = true;
+    c->phase_start = kr__io_monotonic();
     if (p->upgrade) {
         /* CONNECT or Connection: Upgrade: we speak neither tunnels nor
          * other protocols. Refused here, so the request gets exactly one
@@ -394,6 +423,7 @@ static void dispatch_request(server_conn *c, http_parser *p)
 static int on_message_complete(http_parser *p)
 {
     server_conn *c = conn_of(p);
+    c->in_request = false;
     dispatch_request(c, p);
     if (c->error_status)
         return 1;
@@ -429,7 +459,7 @@ static void conn_read(kr__io_conn *io)
         conn_fail(c, 400, "Bad Request");
         goto flush;
     }
-    http_parser_execute(&c->parser, &settings, kr__io_rbuf, (size_t)n);
+    http_parser_execute(&c->parser, &kr__http_server.settings, kr__io_rbuf, (size_t)n);
     if (io->closed || c->closing)
         goto flush;
     enum http_errno err = HTTP_PARSER_ERRNO(&c->parser);
@@ -452,16 +482,24 @@ flush:
 static void conn_tick(kr__io_conn *io, int64_t now)
 {
     server_conn *c = (server_conn *)(void *)io;
-    /* Idle (or stalled mid-request): closed. Waiting on our own handler
-     * is not idleness. */
-    if (c->pending == 0 && now - io->last_active > kr__http_idle_ns)
+    /* Idle (or not reading our answers): closed. Waiting on our own
+     * handler is not idleness. */
+    if (c->pending == 0 && now - io->last_active > kr__http_idle_ns) {
         kr__io_close(io);
+        return;
+    }
+    if (!c->in_request || c->closing)
+        return;
+    int64_t limit = c->headers_done ? kr__http_limits.body_ns : kr__http_limits.header_ns;
+    if (now - c->phase_start > limit)
+        conn_fail(c, 408, "Request Timeout"); /* a slow client holds no slot for long */
 }
 
 static void conn_close(kr__io_conn *io)
 {
     server_conn *c = (server_conn *)(void *)io;
     orphan_slots(c);
+    kr__http_server.connections--;
     atomic_fetch_sub(&kr__http_stat_connections, 1);
 }
 
@@ -477,6 +515,7 @@ static void conn_free(kr__io_conn *io)
 
 static const kr__io_ops conn_ops = {
     .on_read = conn_read,
+    .on_drained = conn_drained,
     .on_tick = conn_tick,
     .on_close = conn_close,
     .free = conn_free,
@@ -484,18 +523,61 @@ static const kr__io_ops conn_ops = {
 
 /* ---- the listener ------------------------------------------------------------------- */
 
+static void log_once(atomic_bool *flag, const char *what, int err)
+{
+    if (!atomic_exchange(flag, true))
+        kr__log("http: accept: %s: %s (logged once)", what, strerror(err));
+}
+
+/* Out of descriptors: accept one pending connection on the reserve and
+ * close it (the client sees a close, not a hang), or pause the listener
+ * until the next tick. Either way the loop does not spin. */
+static void out_of_fds(kr__io_conn *io, int err)
+{
+    static atomic_bool logged;
+    log_once(&logged, "out of file descriptors; refusing connections", err);
+    if (kr__http_server.reserve_fd >= 0) {
+        close(kr__http_server.reserve_fd);
+        int fd = accept4(io->fd, NULL, NULL, SOCK_CLOEXEC);
+        if (fd >= 0)
+            close(fd);
+        kr__http_server.reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    }
+    if (kr__http_server.reserve_fd < 0) {
+        kr__http_server.listener_paused = true;
+        kr__io_want_read(io, false);
+    }
+}
+
+/* Over KAIROS_HTTP_CONNECTIONS_MAX: one 503, best effort, and close. */
+static void refuse(int fd)
+{
+    static const char busy[] = "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\n"
+                               "Content-Length: 32\r\nConnection: close\r\n\r\n"
+                               "Service Unavailable: connections";
+    ssize_t w = send(fd, busy, sizeof busy - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+    (void)w;
+    close(fd);
+}
+
 static void listener_read(kr__io_conn *io)
 {
     for (int i = 0; i < 64; i++) {
         int fd = accept4(io->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd < 0) {
-            if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR &&
-                errno != ECONNABORTED) {
-                static atomic_bool warned;
-                if (!atomic_exchange(&warned, true))
-                    kr__log("http: accept: %s (logged once)", strerror(errno));
+            int err = errno;
+            if (err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM)
+                out_of_fds(io, err);
+            else if (err != EAGAIN && err != EWOULDBLOCK && err != EINTR &&
+                     err != ECONNABORTED) {
+                static atomic_bool logged;
+                log_once(&logged, "failed", err);
             }
             return;
+        }
+        if (kr__http_server.connections >= kr__http_limits.connections_max) {
+            refuse(fd);
+            continue;
         }
         server_conn *c = kr__calloc(1, sizeof *c);
         if (!c) {
@@ -506,28 +588,50 @@ static void listener_read(kr__io_conn *io)
         setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
         http_parser_init(&c->parser, HTTP_REQUEST);
         c->parser.data = c;
+        kr__http_server.connections++;
         atomic_fetch_add(&kr__http_stat_connections, 1);
         kr__io_add(&c->io, fd, &conn_ops, false);
     }
+}
+
+static void listener_tick(kr__io_conn *io, int64_t now)
+{
+    (void)now;
+    if (!kr__http_server.listener_paused)
+        return;
+    if (kr__http_server.reserve_fd < 0)
+        kr__http_server.reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    kr__http_server.listener_paused = false;
+    kr__io_want_read(io, true);
+}
+
+static void listener_close(kr__io_conn *io)
+{
+    (void)io;
+    if (kr__http_server.reserve_fd >= 0)
+        close(kr__http_server.reserve_fd);
+    kr__http_server.reserve_fd = -1;
 }
 
 static void listener_free(kr__io_conn *io) { kr__free(io); }
 
 static const kr__io_ops listener_ops = {
     .on_read = listener_read,
+    .on_tick = listener_tick,
+    .on_close = listener_close,
     .free = listener_free,
 };
 
 int kr__http_server_listen(const kr__config *cfg)
 {
-    http_parser_settings_init(&settings);
-    settings.on_message_begin = on_message_begin;
-    settings.on_url = on_url;
-    settings.on_header_field = on_header_field;
-    settings.on_header_value = on_header_value;
-    settings.on_headers_complete = on_headers_complete;
-    settings.on_body = on_body;
-    settings.on_message_complete = on_message_complete;
+    http_parser_settings_init(&kr__http_server.settings);
+    kr__http_server.settings.on_message_begin = on_message_begin;
+    kr__http_server.settings.on_url = on_url;
+    kr__http_server.settings.on_header_field = on_header_field;
+    kr__http_server.settings.on_header_value = on_header_value;
+    kr__http_server.settings.on_headers_complete = on_headers_complete;
+    kr__http_server.settings.on_body = on_body;
+    kr__http_server.settings.on_message_complete = on_message_complete;
     if (cfg->port < 0)
         return 0; /* no listener at all */
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -553,6 +657,9 @@ int kr__http_server_listen(const kr__config *cfg)
         close(fd);
         return KR_ENOMEM;
     }
+    kr__http_server.connections = 0;
+    kr__http_server.listener_paused = false;
+    kr__http_server.reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
     kr__io_add(l, fd, &listener_ops, false);
     return 0;
 }

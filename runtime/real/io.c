@@ -2,10 +2,10 @@
  * through an eventfd, write batching, a once-a-second tick for timeouts.
  *
  * Writes are batched: kr__io_write only appends and marks the connection
- * dirty; the loop flushes dirty connections once per turn, so a burst of
+ * kr__io.dirty; the loop flushes kr__io.dirty connections once per turn, so a burst of
  * messages to one peer costs one send() instead of one per message. A
  * closed connection is freed at the end of the turn, so an epoll event or a
- * dirty-list entry already in hand never points at freed memory. */
+ * kr__io.dirty-list entry already in hand never points at freed memory. */
 #include "io.h"
 
 #include <errno.h>
@@ -19,23 +19,34 @@
 #define TICK_NS KR_SEC(1)
 
 char kr__io_rbuf[KR__IO_RBUF];
-int64_t kr__http_idle_ns = KR_SEC(60);
+kr__http_limit_set kr__http_limits = {
+    .body_max = 8u << 20,
+    .idle_ns = KR_SEC(60),
+    .header_ns = KR_SEC(10),
+    .body_ns = KR_SEC(60),
+    .out_max = 1u << 20,
+    .connections_max = 16384,
+};
 
-static int epfd = -1, evfd = -1;
-static pthread_t thread;
-static bool thread_started;
+/* Thread-locals cannot live in a struct: whether this thread is the loop,
+ * and whether it is running a command while the loop is down. */
 static _Thread_local bool on_thread;
-static atomic_bool stop_requested;
+static _Thread_local bool running_down;
 
-static pthread_mutex_t cmd_lock = PTHREAD_MUTEX_INITIALIZER;
-static kr__io_cmd *cmd_head, *cmd_tail;
-static bool running; /* under cmd_lock: posts are queued (else run as down) */
-static _Thread_local bool running_down; /* this thread is running a down command */
-
-static kr__io_conn *conns;       /* every open connection */
-static kr__io_conn *dead;        /* closed this turn, freed at its end */
-static kr__io_conn **dirty;      /* connections with bytes to flush */
-static size_t dirty_len, dirty_cap;
+/* Everything else the I/O layer keeps, in one place. */
+static struct {
+    int epfd, evfd;
+    pthread_t thread;
+    bool thread_started;
+    atomic_bool stop_requested;
+    pthread_mutex_t cmd_lock;
+    kr__io_cmd *cmd_head, *cmd_tail; /* under cmd_lock */
+    bool running; /* under cmd_lock: posts are queued (else run as down) */
+    kr__io_conn *conns;  /* every open connection (I/O thread) */
+    kr__io_conn *dead;   /* closed this turn, freed at its end */
+    kr__io_conn **dirty; /* connections with bytes to flush */
+    size_t dirty_len, dirty_cap;
+} kr__io = {.epfd = -1, .evfd = -1, .cmd_lock = PTHREAD_MUTEX_INITIALIZER};
 
 int64_t kr__io_monotonic(void)
 {
@@ -50,26 +61,26 @@ bool kr__io_down(void) { return running_down; }
 void kr__io_post(kr__io_cmd *cmd)
 {
     cmd->next = NULL;
-    pthread_mutex_lock(&cmd_lock);
-    if (!running) {
-        pthread_mutex_unlock(&cmd_lock);
+    pthread_mutex_lock(&kr__io.cmd_lock);
+    if (!kr__io.running) {
+        pthread_mutex_unlock(&kr__io.cmd_lock);
         running_down = true;
         cmd->fn(cmd);
         running_down = false;
         return;
     }
-    bool was_empty = cmd_head == NULL;
-    if (cmd_tail)
-        cmd_tail->next = cmd;
+    bool was_empty = kr__io.cmd_head == NULL;
+    if (kr__io.cmd_tail)
+        kr__io.cmd_tail->next = cmd;
     else
-        cmd_head = cmd;
-    cmd_tail = cmd;
-    pthread_mutex_unlock(&cmd_lock);
+        kr__io.cmd_head = cmd;
+    kr__io.cmd_tail = cmd;
+    pthread_mutex_unlock(&kr__io.cmd_lock);
     /* The loop reads the eventfd before taking the queue, so only the
      * poster that made the queue non-empty needs to wake it. */
     if (was_empty) {
         uint64_t one = 1;
-        ssize_t w = write(evfd, &one, sizeof one);
+        ssize_t w = write(kr__io.evfd, &one, sizeof one);
         (void)w;
     }
 }
@@ -77,12 +88,12 @@ void kr__io_post(kr__io_cmd *cmd)
 static void run_commands(void)
 {
     uint64_t n;
-    ssize_t r = read(evfd, &n, sizeof n);
+    ssize_t r = read(kr__io.evfd, &n, sizeof n);
     (void)r;
-    pthread_mutex_lock(&cmd_lock);
-    kr__io_cmd *c = cmd_head;
-    cmd_head = cmd_tail = NULL;
-    pthread_mutex_unlock(&cmd_lock);
+    pthread_mutex_lock(&kr__io.cmd_lock);
+    kr__io_cmd *c = kr__io.cmd_head;
+    kr__io.cmd_head = kr__io.cmd_tail = NULL;
+    pthread_mutex_unlock(&kr__io.cmd_lock);
     while (c) {
         kr__io_cmd *next = c->next; /* fn may free c */
         c->fn(c);
@@ -101,7 +112,7 @@ static void update_events(kr__io_conn *c)
     if (want == c->events)
         return;
     struct epoll_event ev = {.events = want, .data.ptr = c};
-    if (epoll_ctl(epfd, EPOLL_CTL_MOD, c->fd, &ev) == 0)
+    if (epoll_ctl(kr__io.epfd, EPOLL_CTL_MOD, c->fd, &ev) == 0)
         c->events = want;
 }
 
@@ -119,11 +130,11 @@ void kr__io_add(kr__io_conn *c, int fd, const kr__io_ops *ops, bool connecting)
     c->events = EPOLLIN | (connecting ? EPOLLOUT : 0);
     struct epoll_event ev = {.events = c->events, .data.ptr = c};
     c->prev = NULL;
-    c->next = conns;
-    if (conns)
-        conns->prev = c;
-    conns = c;
-    if (epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) != 0) {
+    c->next = kr__io.conns;
+    if (kr__io.conns)
+        kr__io.conns->prev = c;
+    kr__io.conns = c;
+    if (epoll_ctl(kr__io.epfd, EPOLL_CTL_ADD, fd, &ev) != 0) {
         kr__log("io: epoll_ctl(ADD): %s", strerror(errno));
         kr__io_close(c);
     }
@@ -136,17 +147,17 @@ void kr__io_close(kr__io_conn *c)
     c->closed = true;
     if (c->ops->on_close)
         c->ops->on_close(c);
-    epoll_ctl(epfd, EPOLL_CTL_DEL, c->fd, NULL);
+    epoll_ctl(kr__io.epfd, EPOLL_CTL_DEL, c->fd, NULL);
     close(c->fd);
     if (c->prev)
         c->prev->next = c->next;
     else
-        conns = c->next;
+        kr__io.conns = c->next;
     if (c->next)
         c->next->prev = c->prev;
     kr__sb_free(&c->out);
-    c->next_dead = dead;
-    dead = c;
+    c->next_dead = kr__io.dead;
+    kr__io.dead = c;
 }
 
 void kr__io_want_read(kr__io_conn *c, bool on)
@@ -205,17 +216,17 @@ void kr__io_write(kr__io_conn *c, const void *data, size_t len)
         return;
     }
     if (was_empty) {
-        if (dirty_len == dirty_cap) {
-            size_t cap = dirty_cap ? dirty_cap * 2 : 64;
-            kr__io_conn **grown = kr__realloc(dirty, cap * sizeof *grown);
+        if (kr__io.dirty_len == kr__io.dirty_cap) {
+            size_t cap = kr__io.dirty_cap ? kr__io.dirty_cap * 2 : 64;
+            kr__io_conn **grown = kr__realloc(kr__io.dirty, cap * sizeof *grown);
             if (!grown) {
                 flush(c);
                 return;
             }
-            dirty = grown;
-            dirty_cap = cap;
+            kr__io.dirty = grown;
+            kr__io.dirty_cap = cap;
         }
-        dirty[dirty_len++] = c;
+        kr__io.dirty[kr__io.dirty_len++] = c;
     }
 }
 
@@ -229,18 +240,18 @@ void kr__io_close_when_drained(kr__io_conn *c)
 
 static void flush_dirty(void)
 {
-    /* flush() may make more connections dirty (on_drained); index loop. */
-    for (size_t i = 0; i < dirty_len; i++)
-        if (!dirty[i]->closed)
-            flush(dirty[i]);
-    dirty_len = 0;
+    /* flush() may make more connections kr__io.dirty (on_drained); index loop. */
+    for (size_t i = 0; i < kr__io.dirty_len; i++)
+        if (!kr__io.dirty[i]->closed)
+            flush(kr__io.dirty[i]);
+    kr__io.dirty_len = 0;
 }
 
 static void free_dead(void)
 {
-    while (dead) {
-        kr__io_conn *c = dead;
-        dead = c->next_dead;
+    while (kr__io.dead) {
+        kr__io_conn *c = kr__io.dead;
+        kr__io.dead = c->next_dead;
         c->ops->free(c);
     }
 }
@@ -285,7 +296,7 @@ static void handle_event(kr__io_conn *c, uint32_t events)
 static void tick(void)
 {
     int64_t now = kr__io_monotonic();
-    for (kr__io_conn *c = conns, *next; c; c = next) {
+    for (kr__io_conn *c = kr__io.conns, *next; c; c = next) {
         next = c->next; /* on_tick may close c (it stays readable until freed) */
         if (c->ops->on_tick)
             c->ops->on_tick(c, now);
@@ -298,10 +309,10 @@ static void *loop_main(void *arg)
     on_thread = true;
     struct epoll_event evs[256];
     int64_t next_tick = kr__io_monotonic() + TICK_NS;
-    while (!stop_requested) {
+    while (!kr__io.stop_requested) {
         int64_t wait_ns = next_tick - kr__io_monotonic();
         int timeout = wait_ns <= 0 ? 0 : (int)(wait_ns / 1000000) + 1;
-        int n = epoll_wait(epfd, evs, 256, timeout);
+        int n = epoll_wait(kr__io.epfd, evs, 256, timeout);
         for (int i = 0; i < n; i++) {
             if (evs[i].data.ptr == NULL)
                 run_commands();
@@ -316,20 +327,18 @@ static void *loop_main(void *arg)
         free_dead();
     }
     /* Stopping: every connection closes (clients fail, peers report). */
-    while (conns)
-        kr__io_close(conns);
-    dirty_len = 0;
+    while (kr__io.conns)
+        kr__io_close(kr__io.conns);
+    kr__io.dirty_len = 0;
     free_dead();
     return NULL;
 }
 
 static void stop_cmd(kr__io_cmd *cmd)
 {
-    stop_requested = true;
+    kr__io.stop_requested = true;
     kr__free(cmd);
 }
-
-size_t kr__http_body_max = 8u << 20;
 
 /* A positive integer from the environment, or def; false (logged) when set
  * but not a number in [1, max]: a bad setting is an error, not a default. */
@@ -350,75 +359,86 @@ static bool env_positive(const char *name, long long max, long long def, long lo
 
 int kr__io_start(const kr__config *cfg)
 {
-    long long idle_ms, body_max;
+    /* KAIROS_HTTP_* settings (WIRE.md "Limits"); a bad one fails kr_init. */
+    long long idle_ms, body_max, header_ms, body_ms, out_max, conns_max;
     if (!env_positive("KAIROS_HTTP_IDLE_MS", 86400000LL, 60000, &idle_ms) ||
-        !env_positive("KAIROS_HTTP_BODY_MAX", 1LL << 32, 8LL << 20, &body_max))
+        !env_positive("KAIROS_HTTP_BODY_MAX", 1LL << 32, 8LL << 20, &body_max) ||
+        !env_positive("KAIROS_HTTP_HEADER_MS", 86400000LL, 10000, &header_ms) ||
+        !env_positive("KAIROS_HTTP_BODY_MS", 86400000LL, 60000, &body_ms) ||
+        !env_positive("KAIROS_HTTP_OUT_MAX", 1LL << 32, 1LL << 20, &out_max) ||
+        !env_positive("KAIROS_HTTP_CONNECTIONS_MAX", 1000000, 16384, &conns_max))
         return KR_EINVAL;
-    kr__http_idle_ns = KR_MSEC(idle_ms);
-    kr__http_body_max = (size_t)body_max;
-    stop_requested = false;
-    conns = dead = NULL;
-    dirty_len = 0;
-    epfd = epoll_create1(EPOLL_CLOEXEC);
-    evfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-    if (epfd < 0 || evfd < 0) {
+    kr__http_limits = (kr__http_limit_set){
+        .body_max = (size_t)body_max,
+        .idle_ns = KR_MSEC(idle_ms),
+        .header_ns = KR_MSEC(header_ms),
+        .body_ns = KR_MSEC(body_ms),
+        .out_max = (size_t)out_max,
+        .connections_max = (long)conns_max,
+    };
+    kr__io.stop_requested = false;
+    kr__io.conns = kr__io.dead = NULL;
+    kr__io.dirty_len = 0;
+    kr__io.epfd = epoll_create1(EPOLL_CLOEXEC);
+    kr__io.evfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (kr__io.epfd < 0 || kr__io.evfd < 0) {
         kr__log("io: epoll/eventfd: %s", strerror(errno));
         goto fail;
     }
     struct epoll_event ev = {.events = EPOLLIN, .data.ptr = NULL};
-    if (epoll_ctl(epfd, EPOLL_CTL_ADD, evfd, &ev) != 0)
+    if (epoll_ctl(kr__io.epfd, EPOLL_CTL_ADD, kr__io.evfd, &ev) != 0)
         goto fail;
     int rc = kr__http_server_listen(cfg);
     if (rc != 0) {
-        while (conns)
-            kr__io_close(conns);
+        while (kr__io.conns)
+            kr__io_close(kr__io.conns);
         free_dead();
-        close(epfd);
-        close(evfd);
-        epfd = evfd = -1;
+        close(kr__io.epfd);
+        close(kr__io.evfd);
+        kr__io.epfd = kr__io.evfd = -1;
         return rc;
     }
-    pthread_mutex_lock(&cmd_lock);
-    running = true;
-    pthread_mutex_unlock(&cmd_lock);
-    if (pthread_create(&thread, NULL, loop_main, NULL) != 0) {
-        pthread_mutex_lock(&cmd_lock);
-        running = false;
-        pthread_mutex_unlock(&cmd_lock);
-        while (conns)
-            kr__io_close(conns);
+    pthread_mutex_lock(&kr__io.cmd_lock);
+    kr__io.running = true;
+    pthread_mutex_unlock(&kr__io.cmd_lock);
+    if (pthread_create(&kr__io.thread, NULL, loop_main, NULL) != 0) {
+        pthread_mutex_lock(&kr__io.cmd_lock);
+        kr__io.running = false;
+        pthread_mutex_unlock(&kr__io.cmd_lock);
+        while (kr__io.conns)
+            kr__io_close(kr__io.conns);
         free_dead();
         goto fail;
     }
-    thread_started = true;
+    kr__io.thread_started = true;
     return 0;
 fail:
-    if (epfd >= 0)
-        close(epfd);
-    if (evfd >= 0)
-        close(evfd);
-    epfd = evfd = -1;
+    if (kr__io.epfd >= 0)
+        close(kr__io.epfd);
+    if (kr__io.evfd >= 0)
+        close(kr__io.evfd);
+    kr__io.epfd = kr__io.evfd = -1;
     return KR_EIO;
 }
 
 void kr__io_stop(void)
 {
-    if (!thread_started)
+    if (!kr__io.thread_started)
         return;
     kr__io_cmd *stop = kr__malloc(sizeof *stop);
     if (stop) {
         stop->fn = stop_cmd;
         kr__io_post(stop);
     } else {
-        stop_requested = true; /* seen within a tick */
+        kr__io.stop_requested = true; /* seen within a tick */
     }
-    pthread_join(thread, NULL);
-    thread_started = false;
-    pthread_mutex_lock(&cmd_lock);
-    running = false;
-    kr__io_cmd *c = cmd_head;
-    cmd_head = cmd_tail = NULL;
-    pthread_mutex_unlock(&cmd_lock);
+    pthread_join(kr__io.thread, NULL);
+    kr__io.thread_started = false;
+    pthread_mutex_lock(&kr__io.cmd_lock);
+    kr__io.running = false;
+    kr__io_cmd *c = kr__io.cmd_head;
+    kr__io.cmd_head = kr__io.cmd_tail = NULL;
+    pthread_mutex_unlock(&kr__io.cmd_lock);
     /* Commands posted after the loop ended: they release what they carry. */
     running_down = true;
     while (c) {
@@ -427,10 +447,10 @@ void kr__io_stop(void)
         c = next;
     }
     running_down = false;
-    kr__free(dirty);
-    dirty = NULL;
-    dirty_cap = 0;
-    close(epfd);
-    close(evfd);
-    epfd = evfd = -1;
+    kr__free(kr__io.dirty);
+    kr__io.dirty = NULL;
+    kr__io.dirty_cap = 0;
+    close(kr__io.epfd);
+    close(kr__io.evfd);
+    kr__io.epfd = kr__io.evfd = -1;
 }

@@ -37,6 +37,8 @@ struct kr__io_conn {
     kr__io_conn *next_dead;
 };
 
+/* Bytes queued on c and not yet written. */
+static inline size_t kr__io_unsent(const kr__io_conn *c) { return c->out.len - c->out_off; }
 /* Registers a connection on fd (non-blocking already). connecting: a
  * connect() is in progress. I/O thread only. */
 void kr__io_add(kr__io_conn *c, int fd, const kr__io_ops *ops, bool connecting);
@@ -74,12 +76,19 @@ void kr__io_stop(void);
  * runs. port -1: none. */
 int kr__http_server_listen(const kr__config *cfg);
 
-/* Limits (see WIRE.md). */
-/* Request bodies above this get 413 (KAIROS_HTTP_BODY_MAX, bytes; default
- * 8 MiB as libprocess). Set by kr__io_start. */
-extern size_t kr__http_body_max;
-#define KR__HTTP_BODY_MAX kr__http_body_max
+/* Limits of the HTTP server (see WIRE.md "Limits"), read from the
+ * KAIROS_HTTP_* environment variables by kr__io_start. */
+typedef struct kr__http_limit_set {
+    size_t body_max;      /* KAIROS_HTTP_BODY_MAX: request bodies above get 413 */
+    int64_t idle_ns;      /* KAIROS_HTTP_IDLE_MS: an idle connection closes */
+    int64_t header_ns;    /* KAIROS_HTTP_HEADER_MS: a request's headers, or 408 */
+    int64_t body_ns;      /* KAIROS_HTTP_BODY_MS: its body after them, or 408 */
+    size_t out_max;       /* KAIROS_HTTP_OUT_MAX: unsent bytes before reading stops */
+    long connections_max; /* KAIROS_HTTP_CONNECTIONS_MAX: more get 503 */
+} kr__http_limit_set;
+extern kr__http_limit_set kr__http_limits;
+#define KR__HTTP_BODY_MAX (kr__http_limits.body_max)
 #define KR__HTTP_HEADER_MAX (64u << 10)
-extern int64_t kr__http_idle_ns; /* KAIROS_HTTP_IDLE_MS, default 60 s */
+#define kr__http_idle_ns (kr__http_limits.idle_ns) /* the name http_client.c uses */
 
 #endif
