@@ -24,15 +24,17 @@ hashes() {
 
 # Every strategy, on both scenarios (pct's k is calibrated by each build:
 # it must agree too, or the hashes would differ); and the write-ahead-log
-# scenario, whose random faults crash and power off its backup.
+# scenario, whose random faults crash and power off its backup, also with
+# swarm testing (each seed draws its own fault configuration).
 for run in "bank-race random" "bank-race pct" "bank-race pos" "bank-race fifo" \
            "three-node random" "three-node pct" "three-node pos" \
-           "wal-ack-before-sync random" "wal-ack-before-sync pct"; do
-  read -r base strategy <<<"$run"
+           "wal-ack-before-sync random" "wal-ack-before-sync pct" \
+           "wal-ack-before-sync random --swarm" "wal-ack-before-sync pos --swarm"; do
+  read -r base strategy extra <<<"$run"
   scenario=scenarios/$base.yaml
   for dir in "$@"; do
     name=$(basename "$dir")
-    "$dir/examples/kairos-examples" sweep "$scenario" --seeds 1..300 --jobs 2 --strategy "$strategy" \
+    "$dir/examples/kairos-examples" sweep "$scenario" --seeds 1..300 --jobs 2 --strategy "$strategy" ${extra:-} \
       --jsonl "$tmp/$name.jsonl" >/dev/null 2>&1 || true
     hashes "$tmp/$name.jsonl" >"$tmp/$name.hashes"
     [[ $(wc -l <"$tmp/$name.hashes") -eq 300 ]] || { echo "FAIL: $dir: expected 300 seeds" >&2; status=1; }
@@ -41,7 +43,7 @@ for run in "bank-race random" "bank-race pct" "bank-race pos" "bank-race fifo" \
   for dir in "${@:2}"; do
     name=$(basename "$dir")
     if cmp -s "$tmp/$first.hashes" "$tmp/$name.hashes"; then
-      echo "$scenario ($strategy): $first and $name agree on all 300 trace hashes"
+      echo "$scenario ($strategy${extra:+ $extra}): $first and $name agree on all 300 trace hashes"
     else
       echo "FAIL: $scenario ($strategy): $first and $name disagree:" >&2
       diff "$tmp/$first.hashes" "$tmp/$name.hashes" | head -5 >&2

@@ -219,6 +219,23 @@ expect 2 "--pct-steps 0 is refused" -- "$K" sweep "$BANK" --seeds 1..5 --pct-ste
 expect 0 "pos sweeps the safe bank" -- "$K" sweep "$SRC/scenarios/bank-safe.yaml" --seeds 1..100 --strategy pos
 expect 1 "pos finds the bank race" -- "$K" sweep "$BANK" --seeds 1..300 --strategy pos
 
+# ---- swarm: each seed draws its own fault configuration ----------------------------------
+WAL=$SRC/scenarios/wal-ack-before-sync.yaml
+expect 1 "sweep --swarm (with the determinism check)" -- \
+    "$K" sweep "$WAL" --seeds 1..100 --jobs 2 --swarm --check-determinism
+has "$T/out" "determinism: every seed ran twice; same trace hashes" "swarm seeds are deterministic"
+has "$T/out" "replay: .* --swarm" "swarm replay commands say --swarm"
+swarm_seed=$(sed -n 's/.*replay: .* --seed \([0-9]*\) .*--swarm.*/\1/p' "$T/out" | head -1)
+expect 1 "run of a swarm seed" -- "$K" run "$WAL" --seed "$swarm_seed" --swarm --trace "$T/swarm.jsonl"
+h1=$(sed -n 's/.*hash \(0x[0-9a-f]*\).*/\1/p' "$T/out" | head -1)
+expect 1 "replay of the swarm seed" -- "$K" replay "$WAL" --seed "$swarm_seed" --swarm
+h2=$(sed -n 's/.*hash \(0x[0-9a-f]*\).*/\1/p' "$T/out" | tail -1)
+[ -n "$h1" ] && [ "$h1" = "$h2" ] && pass "a swarm seed replays to the same hash" ||
+    fail "swarm replay hash $h2 != run hash $h1"
+has "$T/swarm.jsonl" '"swarm":\{"partition":(true|false),.*"drop":' "the trace records the drawn configuration"
+expect 1 "replay --trace of a swarm run" -- "$K" replay --trace "$T/swarm.jsonl"
+has "$T/out" "trace hash 0x[0-9a-f]+ matches the trace" "the swarm trace replays"
+
 # ---- sweep --exec: a C test program per seed ---------------------------------------------
 if [ -n "$EXEC_TARGET" ]; then
     expect 1 "sweep --exec finds the failing seeds" -- \

@@ -49,6 +49,7 @@ static const cli_flag flags[] = {
     {"--check-determinism", false, C_SWEEP},
     {"--jsonl", true, C_SWEEP | C_MERGE},
     {"--exec", true, C_SWEEP},
+    {"--swarm", false, C_RUN | C_SWEEP | C_REPLAY | C_SHRINK},
     {"--out", true, C_SHRINK | C_REPORT},
     {"-o", true, C_REPORT},
     {"--budget", true, C_SHRINK},
@@ -107,6 +108,8 @@ static const cli_cmd commands[] = {
      "  --stop-after-failures K  schedule no new seeds after K failures\n" STRATEGY_HELP
      "  --check-determinism run every seed twice; a trace hash difference fails\n"
      "  --jsonl OUT         write one JSON line per seed (seed, status, hash, ...)\n"
+     "  --swarm             each seed draws its own fault configuration (kinds on/off,\n"
+     "                      rates, timings) within the scenario's bounds\n"
      "  --exec PROG [ARGS]  instead of a scenario, run a test program once per seed\n"
      "                      with KAIROS_SEED=N (the rest of the line is its own);\n"
      "                      a seed fails on a failed kr_check or a non-zero exit\n"
@@ -258,6 +261,8 @@ static int set_flag(cli_opts *o, const char *flag, const char *v)
             o->budget = (long)n;
     } else if (strcmp(flag, "--verbose") == 0) {
         o->verbose = true;
+    } else if (strcmp(flag, "--swarm") == 0) {
+        o->swarm = true;
     } else if (strcmp(flag, "--check-determinism") == 0) {
         o->check_determinism = true;
     } else if (strcmp(flag, "--trace") == 0) {
@@ -411,6 +416,7 @@ void cli_run_options(const cli_opts *o, const scenario *s, uint64_t seed, sc_opt
     so->pct_depth = cli_pct_depth(o, s);
     if (cli_uses_pct_steps(o, s))
         so->pct_steps = cli_pct_steps(o, s);
+    so->swarm = o->swarm;
 }
 
 void cli_run_one(const scenario *s, const sc_options *so, sc_result *r)
@@ -697,6 +703,7 @@ static int replay_trace(cli_opts *o)
     so.strategy = o->strategy ? o->strategy : ti.strategy[0] ? ti.strategy : so.strategy;
     so.pct_depth = o->pct_depth ? o->pct_depth : ti.pct_depth ? ti.pct_depth : so.pct_depth;
     so.pct_steps = o->pct_steps ? o->pct_steps : ti.pct_steps ? ti.pct_steps : so.pct_steps;
+    so.swarm = o->swarm || ti.swarm;
     so.schedule = ti.schedule;
     so.schedule_len = ti.schedule_len;
     so.skip_actions = skip;

@@ -41,6 +41,7 @@ typedef struct cli_opts {
     const char *strategy; /* NULL: the scenario's */
     int pct_depth;        /* 0: the scenario's */
     uint64_t pct_steps;   /* 0: the scenario's, else calibrated */
+    bool swarm;           /* --swarm: per-seed fault configuration */
     const char *trace;    /* run: trace to write; replay: trace to follow */
     const char *report;   /* HTML report to write */
     const char *out;      /* shrink: the shrunk trace */

@@ -135,6 +135,8 @@ void cli_replay_seed_cmd(const cli_opts *o, const scenario *s, uint64_t seed, ch
             cli_append_arg(buf, n, num);
         }
     }
+    if (o->swarm)
+        cli_append_arg(buf, n, "--swarm");
 }
 
 void cli_replay_trace_cmd(const cli_opts *o, const char *file, const char *trace, char *buf,

@@ -77,8 +77,15 @@ sc_trace *kr__sc_trace_open(const char *path, const scenario *s, const sc_option
     json_str(f, s->name);
     fprintf(f, ",\"seed\":%" PRIu64 ",\"strategy\":", o->seed);
     json_str(f, o->strategy ? o->strategy : s->strategy);
-    fprintf(f, ",\"pct_depth\":%d,\"pct_steps\":%" PRIu64 ",\"nodes\":[",
+    fprintf(f, ",\"pct_depth\":%d,\"pct_steps\":%" PRIu64,
             o->pct_depth ? o->pct_depth : s->pct_depth, o->pct_steps ? o->pct_steps : s->pct_steps);
+    if (o->swarm || s->swarm) { /* the seed's drawn configuration, for the reader */
+        sc_swarm w;
+        kr__sc_swarm_draw(s, o->seed, &w);
+        fputs(",\"swarm\":", f);
+        kr__sc_swarm_json(f, &w);
+    }
+    fputs(",\"nodes\":[", f);
     for (size_t i = 0; i < s->n_nodes; i++) {
         fputs(i ? ",{\"name\":" : "{\"name\":", f);
         json_str(f, s->nodes[i].name);
@@ -180,6 +187,7 @@ static int read_header(json_t *h, sc_trace_info *out, char *err, size_t err_len,
     out->pct_depth = (int)json_integer_value(json_object_get(h, "pct_depth"));
     json_int_t steps = json_integer_value(json_object_get(h, "pct_steps"));
     out->pct_steps = steps > 0 && steps <= 1000000000 ? (uint64_t)steps : 0;
+    out->swarm = json_is_object(json_object_get(h, "swarm"));
     out->no_random_faults = json_is_true(json_object_get(h, "no_random_faults"));
     json_t *skip = json_object_get(h, "skip_actions");
     size_t n = json_array_size(skip), max = 0;

@@ -56,6 +56,7 @@ static struct run {
     kr_time last_fault; /* absolute; liveness counts from here */
     bool liveness_met;
     bool fault_done; /* a fault ran since the invariants were last checked */
+    sc_swarm swarm;  /* the faults and network this run uses (drawn with swarm) */
     char error[512];
     bool error_set;
 } R;
@@ -383,7 +384,7 @@ static void schedule_action(timed *t)
  * plan of a seed does not depend on how its run unfolds. */
 static size_t plan_random_faults(timed *out, size_t max, kr_sim_random *rng)
 {
-    const sc_random_faults *f = &R.s->random_faults;
+    const sc_random_faults *f = &R.swarm.faults;
     size_t n_nodes = R.s->n_nodes, n = 0;
     /* The nodes faults may hit (all when not limited), in file order. */
     size_t allowed[KR_SIM_NODES_MAX], n_allowed = 0;
@@ -653,8 +654,13 @@ static int start_runtime(const scenario *s, const sc_options *o)
             return rc;
         }
     }
-    kr_sim_network(&s->net);
-    kr_sim_event_cost(s->event_cost_max);
+    /* The scenario's faults and network, or with swarm the seed's draw. */
+    R.swarm = (sc_swarm){.faults = s->random_faults, .net = s->net,
+                         .event_cost_max = s->event_cost_max};
+    if (o->swarm || s->swarm)
+        kr__sc_swarm_draw(s, o->seed, &R.swarm);
+    kr_sim_network(&R.swarm.net);
+    kr_sim_event_cost(R.swarm.event_cost_max);
     for (size_t i = 0; i < s->n_links; i++)
         kr_sim_link_network(s->nodes[s->links[i].from].address, s->nodes[s->links[i].to].address,
                             &s->links[i].net);

@@ -158,6 +158,7 @@ typedef struct scenario {
     char strategy[16];
     int pct_depth;
     uint64_t pct_steps; /* PCT's k; 0 = measured by a calibration pass */
+    bool swarm;         /* run: swarm: each seed draws its fault configuration */
     sc_value *root; /* owns every sc_value */
 } scenario;
 
@@ -195,6 +196,15 @@ struct kr_sc_args {
 /* Resolves "name" or "name@node" (a scenario process) to its pid. */
 int kr__sc_resolve_pid(const scenario *s, const char *ref, kr_pid *out);
 
+/* swarm.c: a seed's own fault configuration within the scenario's bounds. */
+typedef struct sc_swarm {
+    sc_random_faults faults; /* the scenario's, kinds and timings drawn */
+    kr_sim_net net;          /* the global network, rates and spread drawn */
+    kr_duration event_cost_max;
+} sc_swarm;
+void kr__sc_swarm_draw(const scenario *s, uint64_t seed, sc_swarm *out);
+void kr__sc_swarm_json(FILE *f, const sc_swarm *w); /* one JSON object */
+
 /* runner.c: one run of a scenario under one seed. */
 typedef struct sc_decision {
     uint32_t options, chosen;
@@ -205,6 +215,7 @@ typedef struct sc_options {
     const char *strategy; /* NULL = the scenario's */
     int pct_depth;        /* 0 = the scenario's */
     uint64_t pct_steps;   /* PCT's k; 0 = the runtime's default */
+    bool swarm;           /* draw the fault configuration from the seed (or s->swarm) */
     const char *trace_path; /* write a JSON Lines trace here (NULL: none) */
     FILE *log;              /* verbose event log (replay), or NULL */
     /* Follow these decisions first (replay/shrink), then the strategy. */
@@ -270,6 +281,7 @@ typedef struct sc_trace_info {
     char strategy[16];
     int pct_depth;
     uint64_t pct_steps; /* 0: not recorded */
+    bool swarm;         /* the run drew its fault configuration (swarm) */
     uint64_t hash;
     bool *skip_actions; /* owned; n_actions long or NULL */
     size_t n_skip;

@@ -611,6 +611,7 @@ static const sc_section run_section = {
         SC_CUSTOM("strategy", read_strategy),
         SC_ROW("pct_depth", SC_T_UINT, scenario, pct_depth, .min = 1, .max = KR_PCT_DEPTH_MAX),
         SC_ROW("pct_steps", SC_T_UINT, scenario, pct_steps, .min = 1, .max = 1000000000),
+        SC_ROW("swarm", SC_T_BOOL, scenario, swarm),
         SC_END,
     },
     NULL,
