@@ -500,6 +500,112 @@ static void out_of_fds_does_not_spin(void **state)
     normal_request_served_within_a_second("after running out of fds");
 }
 
+/* ---- #2, #11: forged senders, replies to peers that refuse --------------------- */
+
+static kr_process ponger;
+
+static void on_ping(kr_process *self, const kr_message *m)
+{
+    kr_send(self, m->from, "pong", "x", 1); /* to whatever the sender claims */
+}
+
+static void ponger_init(kr_process *self) { kr_install(self, "ping", on_ping); }
+
+static const kr_process_ops ponger_ops = {.initialize = ponger_init};
+
+static uint64_t dropped(void)
+{
+    kr_stats st;
+    kr_stats_get(&st);
+    return st.messages_dropped;
+}
+
+static int open_fds(void)
+{
+    int n = 0;
+    char path[64];
+    for (int fd = 0; fd < 65536; fd++) {
+        snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+        n += access(path, F_OK) == 0;
+    }
+    return n;
+}
+
+static void forged_ping(const char *from)
+{
+    char req[512];
+    snprintf(req, sizeof req,
+             "POST /ponger/ping HTTP/1.1\r\nLibprocess-From: %s\r\nContent-Length: 1\r\n"
+             "Connection: close\r\n\r\nx",
+             from);
+    int fd = dial(our_port());
+    send_text(fd, req);
+    char buf[512];
+    bool closed;
+    read_until_close(fd, buf, sizeof buf, 2000, &closed);
+    close(fd);
+}
+
+static void spawn_ponger(void)
+{
+    memset(&ponger, 0, sizeof ponger);
+    kr_process_init(&ponger, "ponger", &ponger_ops);
+    kr_pid pid = kr_spawn(&ponger, false);
+    assert_false(kr_pid_is_none(pid));
+    kt_flush(pid);
+}
+
+static void reply_to_refusing_peer_is_counted(void **state)
+{
+    (void)state;
+    server_start();
+    spawn_ponger();
+    uint64_t before = dropped();
+    forged_ping("liar@127.0.0.1:1"); /* nothing listens on port 1 */
+    int64_t end = now_ms() + 5000;
+    while (dropped() == before && now_ms() < end) {
+        struct timespec pause = {.tv_nsec = 20 * 1000000};
+        nanosleep(&pause, NULL);
+    }
+    assert_int_equal(dropped(), before + 1);
+}
+
+#define FORGED 1500
+
+static void forged_senders_are_bounded(void **state)
+{
+    (void)state;
+    server_start();
+    spawn_ponger();
+    /* A listener that never accepts: connections to it complete in the
+     * kernel and then sit, like a peer that accepts but never reads. */
+    int sink = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_ANY)};
+    assert_int_equal(bind(sink, (struct sockaddr *)&a, sizeof a), 0);
+    assert_int_equal(listen(sink, 4096), 0);
+    socklen_t alen = sizeof a;
+    getsockname(sink, (struct sockaddr *)&a, &alen);
+    int fds_before = open_fds();
+    long rss_before = rss_kb();
+    int64_t t0 = now_ms();
+    for (int i = 0; i < FORGED && now_ms() - t0 < 30000; i++) {
+        char from[64];
+        /* Distinct addresses: 127.0.y.x, all reaching the sink. */
+        snprintf(from, sizeof from, "liar@127.0.%d.%d:%u", 1 + i / 250, 1 + i % 250,
+                 (unsigned)ntohs(a.sin_port));
+        forged_ping(from);
+    }
+    struct timespec settle = {.tv_nsec = 500 * 1000000};
+    nanosleep(&settle, NULL);
+    int fds_after = open_fds();
+    fprintf(stderr, "# %d forged senders: fds %d -> %d, RSS grew %ld KiB\n", FORGED, fds_before,
+            fds_after, rss_kb() - rss_before);
+    normal_request_served_within_a_second("forged senders");
+    close(sink);
+    /* At most PEERS_MAX (1024) peer connections, plus the sink's queue. */
+    assert_true(fds_after - fds_before <= 1024 + 16);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -509,6 +615,8 @@ int main(void)
         KT_BARE_TEST(slow_headers_and_bodies_get_408),
         KT_BARE_TEST(connection_cap_answers_503),
         KT_BARE_TEST(out_of_fds_does_not_spin),
+        KT_TEST(reply_to_refusing_peer_is_counted),
+        KT_TEST(forged_senders_are_bounded),
     };
     return KT_RUN(tests);
 }

@@ -132,5 +132,20 @@ expect 0 "replace a regular file" -- "$K" run "$PASS" --trace "$T/mode.jsonl"
 check "its mode is kept" "$(stat -c %a "$T/mode.jsonl")" = 600
 if grep -q '"type":"schedule"' "$T/mode.jsonl"; then pass "replaced whole"; else fail "not replaced"; fi
 
+# ---- traces read back (issue 11 #11) ---------------------------------------------------
+expect 0 "a trace to read back" -- "$K" run "$PASS" --trace "$T/good.jsonl"
+sed 's/"version":1/"version":2/' "$T/good.jsonl" >"$T/v2.jsonl"
+expect 2 "trace version 2 is refused" -- "$K" replay --trace "$T/v2.jsonl"
+has_err() { if grep -q "$1" "$T/err"; then pass "$2"; else fail "$2: $(cat "$T/err")"; fi; }
+has_err "not a version 1 kairos-trace" "says which version"
+sed 's/"pct_depth":[0-9]*/"pct_depth":2147483648/' "$T/good.jsonl" >"$T/depth.jsonl"
+expect 2 "pct_depth 2^31 is refused" -- "$K" replay --trace "$T/depth.jsonl"
+has_err "pct_depth is not an integer in 0..8" "says pct_depth is out of range"
+{ cat "$T/good.jsonl"; tail -1 "$T/good.jsonl"; } >"$T/two.jsonl"
+expect 2 "two schedule records are refused" -- "$K" replay --trace "$T/two.jsonl"
+has_err "a second schedule record" "says which record"
+expect 2 "--seeds 0..2^64-1" -- "$K" sweep "$PASS" --seeds 0..18446744073709551615
+has_err "2^64 seeds" "says why the full range is refused"
+
 echo "$failures failure(s)"
 [ "$failures" -eq 0 ]

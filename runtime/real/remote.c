@@ -32,10 +32,24 @@ typedef struct peer {
     uint16_t port;
     remote_link *links;
     size_t nlinks, cap;
+    size_t unsent_msgs; /* messages appended since the buffer last drained */
+    int64_t since;      /* connect start, then the last time unsent was 0 */
     struct peer *next;
 } peer;
 
-static peer *peers; /* I/O thread only */
+/* Bounds on outbound peers (WIRE.md "Limits"): a forged Libprocess-From
+ * makes us open a connection to wherever it names, so none of this may
+ * grow without limit. */
+#define PEERS_MAX 1024              /* open peer connections */
+#define PEER_OUT_MAX (16u << 20)    /* bytes buffered for one peer */
+#define PEER_CONNECT_NS KR_SEC(5)   /* to finish connecting */
+#define PEER_WRITE_NS KR_SEC(30)    /* to drain what is buffered */
+
+/* The transport's state, in one place (I/O thread only). */
+static struct {
+    peer *peers;
+    size_t count;
+} kr__remote;
 
 void kr__backend_here(uint32_t *ip, uint16_t *port)
 {
@@ -71,9 +85,29 @@ static void peer_read(kr__io_conn *io)
         kr__io_close(io);
 }
 
+static void peer_drained(kr__io_conn *io)
+{
+    peer *p = (peer *)(void *)io;
+    p->unsent_msgs = 0;
+    p->since = kr__io_monotonic();
+}
+
+/* Deadlines: connecting, draining; an idle peer nobody is linked to
+ * closes (the next send reconnects). */
+static void peer_tick(kr__io_conn *io, int64_t now)
+{
+    peer *p = (peer *)(void *)io;
+    bool unsent = kr__io_unsent(io) > 0;
+    if ((io->connecting && now - p->since > PEER_CONNECT_NS) ||
+        (unsent && now - io->last_active > PEER_WRITE_NS) ||
+        (!io->connecting && !unsent && p->nlinks == 0 && now - io->last_active > kr__http_idle_ns))
+        kr__io_close(io);
+}
+
 static void peer_connect(kr__io_conn *io, bool ok)
 {
     peer *p = (peer *)(void *)io;
+    p->since = kr__io_monotonic();
     if (!ok) {
         char ip[16];
         kr__ip_format(p->ip, ip, sizeof ip);
@@ -84,12 +118,17 @@ static void peer_connect(kr__io_conn *io, bool ok)
 static void peer_close(kr__io_conn *io)
 {
     peer *p = (peer *)(void *)io;
-    for (peer **at = &peers; *at; at = &(*at)->next)
+    for (peer **at = &kr__remote.peers; *at; at = &(*at)->next)
         if (*at == p) {
             *at = p->next;
             break;
         }
+    kr__remote.count--;
     atomic_fetch_sub(&kr__http_stat_peers, 1);
+    /* What never left (a refused connect, a reset, a deadline) is lost. */
+    if (kr__io_unsent(io) > 0)
+        for (size_t i = 0; i < p->unsent_msgs; i++)
+            KR__COUNT(messages_dropped);
     if (kr__io_down())
         return;
     for (size_t i = 0; i < p->nlinks; i++)
@@ -106,17 +145,35 @@ static void peer_free(kr__io_conn *io)
 static const kr__io_ops peer_ops = {
     .on_read = peer_read,
     .on_connect = peer_connect,
+    .on_drained = peer_drained,
+    .on_tick = peer_tick,
     .on_close = peer_close,
     .free = peer_free,
 };
+
+/* At PEERS_MAX: closes the least recently active peer that has nothing
+ * buffered and nobody linked; false if there is none. */
+static bool evict_idle_peer(void)
+{
+    peer *oldest = NULL;
+    for (peer *p = kr__remote.peers; p; p = p->next)
+        if (!p->io.closed && !p->io.connecting && p->nlinks == 0 && kr__io_unsent(&p->io) == 0 &&
+            (!oldest || p->io.last_active < oldest->io.last_active))
+            oldest = p;
+    if (oldest)
+        kr__io_close(&oldest->io);
+    return oldest != NULL;
+}
 
 /* The open connection to ip:port, or a new one; NULL if no socket could
  * even be started (the peer is unreachable). */
 static peer *peer_get(uint32_t ip, uint16_t port)
 {
-    for (peer *p = peers; p; p = p->next)
+    for (peer *p = kr__remote.peers; p; p = p->next)
         if (p->ip == ip && p->port == port && !p->io.closed)
             return p;
+    if (kr__remote.count >= PEERS_MAX && !evict_idle_peer())
+        return NULL; /* every peer busy or linked: the message is dropped */
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0)
         return NULL;
@@ -136,8 +193,10 @@ static peer *peer_get(uint32_t ip, uint16_t port)
     }
     p->ip = ip;
     p->port = port;
-    p->next = peers;
-    peers = p;
+    p->since = kr__io_monotonic();
+    p->next = kr__remote.peers;
+    kr__remote.peers = p;
+    kr__remote.count++;
     atomic_fetch_add(&kr__http_stat_peers, 1);
     kr__io_add(&p->io, fd, &peer_ops, rc != 0);
     return p->io.closed ? NULL : p;
@@ -157,10 +216,14 @@ static void send_run(kr__io_cmd *cmd)
 {
     send_cmd *s = (send_cmd *)(void *)cmd;
     peer *p = kr__io_down() ? NULL : peer_get(s->ip, s->port);
-    if (p)
+    if (p && kr__io_unsent(&p->io) + s->len <= PEER_OUT_MAX) {
+        if (kr__io_unsent(&p->io) == 0)
+            p->since = kr__io_monotonic();
+        p->unsent_msgs++;
         kr__io_write(&p->io, s->bytes, s->len);
-    else
-        KR__COUNT(messages_dropped);
+    } else {
+        KR__COUNT(messages_dropped); /* unreachable, or its buffer is full */
+    }
     kr__free(s->bytes);
     kr__free(s);
 }

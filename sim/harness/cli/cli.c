@@ -235,8 +235,14 @@ static int set_flag(cli_opts *o, const char *flag, const char *v)
                                    v);
         o->have_seed = true;
     } else if (strcmp(flag, "--seeds") == 0) {
-        if (!cli_parse_range(v, &o->seed_a, &o->seed_b))
+        if (!cli_parse_range(v, &o->seed_a, &o->seed_b)) {
+            if (o->seed_a == 0 && o->seed_b == UINT64_MAX)
+                return cli_usage_error(o, "--seeds: 0..18446744073709551615 is 2^64 seeds, one "
+                                          "more than a sweep counts; split it (0..%" PRIu64
+                                          " and %" PRIu64 ")",
+                                       UINT64_MAX - 1, UINT64_MAX);
             return cli_usage_error(o, "--seeds: expected A..B with A <= B, got '%s'", v);
+        }
         o->have_seeds = true;
     } else if (strcmp(flag, "--strategy") == 0) {
         if (strcmp(v, "random") && strcmp(v, "pct") && strcmp(v, "pos") && strcmp(v, "fifo"))

@@ -179,12 +179,28 @@ static int read_header(json_t *h, sc_trace_info *out, char *err, size_t err_len,
         snprintf(err, err_len, "%s:1: header lacks scenario, seed or strategy", path);
         return KR_EFORMAT;
     }
+    const char *format = json_string_value(json_object_get(h, "format"));
+    json_t *version = json_object_get(h, "version");
+    if (!format || strcmp(format, "kairos-trace") != 0 || !json_is_integer(version) ||
+        json_integer_value(version) != 1) {
+        snprintf(err, err_len, "%s:1: not a version 1 kairos-trace (format %s, version %lld)",
+                 path, format ? format : "missing",
+                 json_is_integer(version) ? (long long)json_integer_value(version) : -1LL);
+        return KR_EFORMAT;
+    }
+    json_t *depth = json_object_get(h, "pct_depth");
+    json_int_t depth_v = json_integer_value(depth);
+    if (depth && (!json_is_integer(depth) || depth_v < 0 || depth_v > KR_PCT_DEPTH_MAX)) {
+        snprintf(err, err_len, "%s:1: pct_depth is not an integer in 0..%d", path,
+                 KR_PCT_DEPTH_MAX);
+        return KR_EFORMAT;
+    }
     snprintf(out->scenario, sizeof out->scenario, "%s", file);
     const char *abs = json_string_value(json_object_get(h, "scenario_path"));
     snprintf(out->scenario_path, sizeof out->scenario_path, "%s", abs ? abs : "");
     snprintf(out->strategy, sizeof out->strategy, "%s", strategy);
     out->seed = (uint64_t)json_integer_value(seed);
-    out->pct_depth = (int)json_integer_value(json_object_get(h, "pct_depth"));
+    out->pct_depth = (int)depth_v;
     json_int_t steps = json_integer_value(json_object_get(h, "pct_steps"));
     out->pct_steps = steps > 0 && steps <= 1000000000 ? (uint64_t)steps : 0;
     out->swarm = json_is_object(json_object_get(h, "swarm"));
@@ -261,6 +277,9 @@ int kr__sc_trace_read(const char *path, sc_trace_info *out, char *err, size_t er
         } else if (strcmp(type, "result") == 0) {
             const char *hash = json_string_value(json_object_get(j, "hash"));
             out->hash = hash ? strtoull(hash, NULL, 16) : 0;
+        } else if (strcmp(type, "schedule") == 0 && schedule) {
+            snprintf(err, err_len, "%s:%d: a second schedule record", path, n);
+            rc = KR_EFORMAT;
         } else if (strcmp(type, "schedule") == 0) {
             rc = read_schedule(j, out, err, err_len, path, n);
             schedule = rc == 0;
