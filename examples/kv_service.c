@@ -404,6 +404,7 @@ static char *run(const char *server_node, const char *client_node)
     EXPECT(kr_future_await(done, KR_SEC(60)) && kr_future_state_of(done) == KR_READY,
            "the client did not finish");
     kr_future_unref(done);
+    kr_promise_free(client.done);
     EXPECT(client.ok + client.lost == ROUNDS, "%d ok + %d lost != %d", client.ok, client.lost,
            ROUNDS);
 

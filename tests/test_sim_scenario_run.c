@@ -390,6 +390,53 @@ static void end_only_invariants_still_catch_what_persists(void **state)
     kr__sc_free(s);
 }
 
+/* ---- workload counts the shrinker may lower ------------------------------------- */
+
+static int64_t count_seen;
+
+static kr_process *count_reader_new(const char *id, const kr_sc_args *a)
+{
+    if (kr_sc_count(a, "n", 2, 1000, 7, &count_seen) != 0)
+        return NULL;
+    kr_process *p = calloc(1, sizeof *p);
+    if (p)
+        kr_process_init(p, id, NULL);
+    return p;
+}
+
+static int64_t count_at(const char *n, int percent)
+{
+    char yaml[512];
+    snprintf(yaml, sizeof yaml,
+             "nodes:\n"
+             "  - name: a\n"
+             "    processes:\n"
+             "      - {id: r, type: count-reader%s%s%s}\n",
+             n ? ", args: {n: " : "", n ? n : "", n ? "}" : "");
+    scenario *s = load_text("count", yaml);
+    sc_options o = {.seed = 1, .workload_percent = percent};
+    sc_result r;
+    count_seen = -1;
+    assert_int_equal(kr__sc_run(s, &o, &r), 0);
+    kr__sc_result_free(&r);
+    kr__sc_free(s);
+    return count_seen;
+}
+
+static void workload_counts_scale_with_the_share(void **state)
+{
+    (void)state;
+    int rc = kr_actor_register("count-reader", count_reader_new, "reads n with kr_sc_count");
+    assert_true(rc == 0 || rc == KR_EEXIST);
+    assert_int_equal(count_at("100", 0), 100); /* every normal run: as written */
+    assert_int_equal(count_at("100", 100), 100);
+    assert_int_equal(count_at("100", 50), 50);
+    assert_int_equal(count_at("999", 33), 329);
+    assert_int_equal(count_at("100", 1), 2); /* never below min */
+    assert_int_equal(count_at(NULL, 50), 3); /* the default scales too */
+    assert_int_equal(count_at("100", 0), 100); /* the share does not leak into the next run */
+}
+
 static void registry_refuses_bad_names_and_duplicates(void **state)
 {
     (void)state;
@@ -621,6 +668,7 @@ int main(void)
         cmocka_unit_test(probe_events_carry_the_node),
         cmocka_unit_test(invariants_run_as_often_as_asked),
         cmocka_unit_test(end_only_invariants_still_catch_what_persists),
+        cmocka_unit_test(workload_counts_scale_with_the_share),
     };
     int rc = KT_RUN(tests);
     char cmd[128];

@@ -92,7 +92,7 @@ static kr_process *writer_new(const char *id, const kr_sc_args *args)
     bwriter *w = calloc(1, sizeof *w);
     if (!w)
         return NULL;
-    if (kr_sc_pid(args, "log", &w->log) || kr_sc_int(args, "count", 1, 100000, 100, &w->count) ||
+    if (kr_sc_pid(args, "log", &w->log) || kr_sc_count(args, "count", 1, 100000, 100, &w->count) ||
         kr_sc_int(args, "index", 0, 255, 0, &w->index)) {
         free(w);
         return NULL;

@@ -134,7 +134,7 @@ static kr_process *client_new(const char *id, const kr_sc_args *args)
     if (!c)
         return NULL;
     if (kr_sc_pid(args, "server", &c->server) ||
-        kr_sc_int(args, "requests", 1, IDS_MAX, 3, &c->requests) ||
+        kr_sc_count(args, "requests", 1, IDS_MAX, 3, &c->requests) ||
         kr_sc_duration(args, "timeout", 0, &c->timeout)) {
         free(c);
         return NULL;

@@ -19,6 +19,12 @@ typedef struct kr_sc_args kr_sc_args;
 KR_API int kr_sc_int(const kr_sc_args *a, const char *key, int64_t min, int64_t max,
                      int64_t def, int64_t *out);
 /* "250ms", "2s", "1m", "10us", "5ns", or a bare number of ns. */
+/* A workload count (requests, records, rounds) the shrinker may lower: read
+ * as kr_sc_int, then scaled by the run's workload share, which is 100% in
+ * every run except `kairos shrink`'s candidates (and the shrunk traces they
+ * write), never below min. */
+KR_API int kr_sc_count(const kr_sc_args *a, const char *key, int64_t min, int64_t max,
+                       int64_t def, int64_t *out);
 KR_API int kr_sc_duration(const kr_sc_args *a, const char *key, kr_duration def,
                           kr_duration *out);
 /* The string stays valid for the run. */

@@ -135,10 +135,11 @@ static const cli_cmd commands[] = {
     {"shrink", C_SHRINK, cli_shrink, true,
      "usage: kairos shrink FILE --seed N [--out SHRUNK.jsonl] [--strategy S]\n"
      "                                  [--pct-depth D] [--budget RUNS]\n"
-     "Finds a smaller run that fails with the same failure signature: drops\n"
-     "scripted and random faults while it still fails, then shortens the\n"
-     "schedule (shortest prefix of the decisions followed by fifo, then single\n"
-     "decisions set to the first choice). Writes it as a trace that\n"
+     "Finds a smaller run that fails with the same failure signature: lowers\n"
+     "the workload counts actors read with kr_sc_count (a share of them, 50%,\n"
+     "25%, ...), drops scripted and random faults while it still fails, then\n"
+     "shortens the schedule (shortest prefix of the decisions followed by fifo,\n"
+     "then single decisions set to the first choice). Writes it as a trace that\n"
      "`kairos replay --trace` follows.\n\n"
      "  --seed N            the failing seed\n"
      "  --out OUT           the shrunk trace (default: NAME.seedN.shrunk.jsonl)\n" STRATEGY_HELP
@@ -710,6 +711,7 @@ static int replay_trace(cli_opts *o)
     so.pct_depth = o->pct_depth ? o->pct_depth : ti.pct_depth ? ti.pct_depth : so.pct_depth;
     so.pct_steps = o->pct_steps ? o->pct_steps : ti.pct_steps ? ti.pct_steps : so.pct_steps;
     so.swarm = o->swarm || ti.swarm;
+    so.workload_percent = ti.workload_percent;
     so.schedule = ti.schedule;
     so.schedule_len = ti.schedule_len;
     so.skip_actions = skip;

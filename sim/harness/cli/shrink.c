@@ -30,6 +30,7 @@ typedef struct shrink_run {
     sc_decision *schedule;
     size_t schedule_len;
     const char *strategy;
+    int workload; /* kr_sc_count's share in percent, 1..100 */
     sc_result r;
 } shrink_run;
 
@@ -76,6 +77,7 @@ static bool run_copy(shrink_run *to, const shrink_run *from, size_t n_actions)
 {
     memset(to, 0, sizeof *to);
     to->no_random = from->no_random;
+    to->workload = from->workload;
     to->strategy = from->strategy;
     to->skip = calloc(n_actions ? n_actions : 1, sizeof *to->skip);
     if (!to->skip)
@@ -98,6 +100,7 @@ static void options_of(const shrinker *k, const shrink_run *c, sc_options *so,
     cli_run_options(k->o, k->s, k->o->seed, so);
     so->strategy = c->strategy;
     so->skip_actions = c->skip;
+    so->workload_percent = c->workload;
     so->no_random_faults = c->no_random;
     so->schedule = c->schedule;
     so->schedule_len = c->schedule_len;
@@ -145,6 +148,40 @@ static bool keep_if_better(shrinker *k, shrink_run *c, bool failed, bool fewer_f
 static bool budget_left(const shrinker *k)
 {
     return k->runs < k->budget;
+}
+
+/* ---- 0. workload ------------------------------------------------------------- */
+
+/* Lowers every kr_sc_count (requests, records, ...) to the smallest share
+ * of its written value under which the seed still fails the same way:
+ * halving, then stepping back up in tenths of the gap. */
+static void lower_workload(shrinker *k)
+{
+    int lo = 0, hi = 100; /* fails at hi; unknown below */
+    static const int tries[] = {50, 25, 12, 6, 3, 1};
+    for (size_t i = 0; i < sizeof tries / sizeof *tries && budget_left(k); i++) {
+        shrink_run c;
+        if (k->best.schedule_len || !run_copy(&c, &k->best, k->s->n_actions))
+            return;
+        c.workload = tries[i];
+        if (keep_if_better(k, &c, attempt(k, &c), false)) {
+            hi = tries[i];
+            printf("  workload counts (kr_sc_count) at %d%%\n", hi);
+        } else {
+            lo = tries[i];
+            break;
+        }
+    }
+    for (int share = lo + 1; share < hi && budget_left(k); share += (hi - lo + 9) / 10) {
+        shrink_run c;
+        if (!run_copy(&c, &k->best, k->s->n_actions))
+            return;
+        c.workload = share;
+        if (keep_if_better(k, &c, attempt(k, &c), false)) {
+            printf("  workload counts (kr_sc_count) at %d%%\n", share);
+            break;
+        }
+    }
 }
 
 /* ---- 1. faults ---------------------------------------------------------------- */
@@ -342,6 +379,7 @@ static int original(shrinker *k, long *faults)
 {
     char temp[1024];
     k->best.strategy = cli_strategy(k->o, k->s);
+    k->best.workload = 100;
     k->best.skip = calloc(k->s->n_actions ? k->s->n_actions : 1, sizeof *k->best.skip);
     if (!k->best.skip || !cli_temp_path(temp, sizeof temp))
         return cli_error(k->o, "cannot prepare the runs (memory or temporary file)");
@@ -410,6 +448,7 @@ int cli_shrink(const cli_opts *o)
     if (rc < 0) {
         run_size before = size_of(&k, &k.best, before_faults);
         printf("shrinking (signature: %s)\n", k.signature);
+        lower_workload(&k);
         drop_faults(&k);
         shortest_prefix(&k);
         zero_choices(&k);

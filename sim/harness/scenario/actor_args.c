@@ -240,3 +240,17 @@ int kr_sc_list_pid(const kr_sc_args *a, const char *key, size_t i, kr_pid *out)
         return KR_EINVAL;
     return pid_of(a, item, key, out);
 }
+
+int kr__sc_workload_percent = 100;
+
+int kr_sc_count(const kr_sc_args *a, const char *key, int64_t min, int64_t max, int64_t def,
+                int64_t *out)
+{
+    int rc = kr_sc_int(a, key, min, max, def, out);
+    if (rc == 0 && kr__sc_workload_percent > 0 && kr__sc_workload_percent < 100) {
+        int64_t scaled = *out / 100 * kr__sc_workload_percent +
+                         *out % 100 * kr__sc_workload_percent / 100;
+        *out = scaled < min ? min : scaled;
+    }
+    return rc;
+}

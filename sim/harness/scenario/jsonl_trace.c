@@ -79,6 +79,8 @@ sc_trace *kr__sc_trace_open(const char *path, const scenario *s, const sc_option
     json_str(f, o->strategy ? o->strategy : s->strategy);
     fprintf(f, ",\"pct_depth\":%d,\"pct_steps\":%" PRIu64,
             o->pct_depth ? o->pct_depth : s->pct_depth, o->pct_steps ? o->pct_steps : s->pct_steps);
+    if (o->workload_percent > 0 && o->workload_percent < 100)
+        fprintf(f, ",\"workload_percent\":%d", o->workload_percent);
     if (o->swarm || s->swarm) { /* the seed's drawn configuration, for the reader */
         sc_swarm w;
         kr__sc_swarm_draw(s, o->seed, &w);
@@ -204,6 +206,8 @@ static int read_header(json_t *h, sc_trace_info *out, char *err, size_t err_len,
     json_int_t steps = json_integer_value(json_object_get(h, "pct_steps"));
     out->pct_steps = steps > 0 && steps <= 1000000000 ? (uint64_t)steps : 0;
     out->swarm = json_is_object(json_object_get(h, "swarm"));
+    json_int_t share = json_integer_value(json_object_get(h, "workload_percent"));
+    out->workload_percent = share > 0 && share < 100 ? (int)share : 0;
     out->no_random_faults = json_is_true(json_object_get(h, "no_random_faults"));
     json_t *skip = json_object_get(h, "skip_actions");
     size_t n = json_array_size(skip), max = 0;

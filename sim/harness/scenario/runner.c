@@ -743,6 +743,7 @@ static void reset_run(void)
     free(R.live);
     counters_free(&R.delivered);
     memset(&R, 0, sizeof R);
+    kr__sc_workload_percent = 100;
 }
 
 int kr__sc_run(const scenario *s, const sc_options *o, sc_result *r)
@@ -757,6 +758,9 @@ int kr__sc_run(const scenario *s, const sc_options *o, sc_result *r)
         snprintf(r->failure, sizeof r->failure, "cannot start the simulator: %s", kr_strerror(rc));
         return rc;
     }
+    kr__sc_workload_percent = o->workload_percent > 0 && o->workload_percent < 100
+                                  ? o->workload_percent
+                                  : 100;
     R.active = true;
     R.s = s;
     R.o = o;

@@ -196,6 +196,10 @@ struct kr_sc_args {
 /* Resolves "name" or "name@node" (a scenario process) to its pid. */
 int kr__sc_resolve_pid(const scenario *s, const char *ref, kr_pid *out);
 
+/* actor_args.c: kr_sc_count's share of the written counts in the run being
+ * built (runner.c sets it from sc_options.workload_percent). */
+extern int kr__sc_workload_percent;
+
 /* swarm.c: a seed's own fault configuration within the scenario's bounds. */
 typedef struct sc_swarm {
     sc_random_faults faults; /* the scenario's, kinds and timings drawn */
@@ -216,6 +220,7 @@ typedef struct sc_options {
     int pct_depth;        /* 0 = the scenario's */
     uint64_t pct_steps;   /* PCT's k; 0 = the runtime's default */
     bool swarm;           /* draw the fault configuration from the seed (or s->swarm) */
+    int workload_percent; /* kr_sc_count's share, 1..100; 0 = 100 (shrink lowers it) */
     const char *trace_path; /* write a JSON Lines trace here (NULL: none) */
     FILE *log;              /* verbose event log (replay), or NULL */
     /* Follow these decisions first (replay/shrink), then the strategy. */
@@ -282,6 +287,7 @@ typedef struct sc_trace_info {
     int pct_depth;
     uint64_t pct_steps; /* 0: not recorded */
     bool swarm;         /* the run drew its fault configuration (swarm) */
+    int workload_percent; /* 0: not recorded (100) */
     uint64_t hash;
     bool *skip_actions; /* owned; n_actions long or NULL */
     size_t n_skip;
