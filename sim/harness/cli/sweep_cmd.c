@@ -1,14 +1,13 @@
 /* kairos sweep: every seed of a range (or of one shard of it) in forked
  * worker processes. Workers take seed indexes from a counter in shared
  * memory and stream one binary record per seed back over their own pipe;
- * the parent draws the progress, keeps the per-signature and per-probe
- * tallies and prints the summary. Results depend only on the seeds, never on
+ * the parent draws the progress and keeps the per-signature and per-probe
+ * tallies (sweep_internal.h); sweep_summary.c prints the summary. Results depend only on the seeds, never on
  * which worker ran them, so every --jobs value prints the same summary. */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
-#include "cli.h"
-#include "out_file.h"
+#include "sweep_internal.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -24,82 +23,6 @@
 
 /* Present only in coverage builds (gcc --coverage). */
 extern void __gcov_dump(void) __attribute__((weak));
-/* ---- worker <-> parent records ------------------------------------------- */
-
-enum { REC_RESULT = 2 };
-
-typedef struct rec_hdr {
-    uint32_t type, len; /* payload bytes after the header */
-} rec_hdr;
-
-/* REC_RESULT payload, then sig_len + fail_len bytes of text, then n_probes
- * times (uint64_t hits, uint32_t name_len, name). */
-typedef struct rec_result {
-    uint64_t index, seed, hash, steps, fail_step, events, wall_ns;
-    int64_t time, fail_time;
-    int32_t status;
-    uint32_t sig_len, fail_len, n_probes;
-    uint64_t faults[SC_FAULT_KINDS]; /* fault events by kind (kr__sc_fault_kinds) */
-} rec_result;
-
-/* Shared by the parent and every worker (MAP_SHARED). */
-typedef struct sweep_shm {
-    atomic_uint_fast64_t next;     /* next seed index to run */
-    atomic_uint_fast64_t failures; /* failing seeds so far */
-    atomic_int stop;               /* no new seeds */
-    /* Per worker slot: 1 + the index of the seed it is running, 0 idle, so
-     * the parent knows which seed a crashed worker was running. */
-    atomic_uint_fast64_t busy[];
-} sweep_shm;
-
-/* ---- tallies ----------------------------------------------------------- */
-
-typedef struct probe_tally {
-    char *name;
-    uint64_t hits, seeds;
-} probe_tally;
-
-typedef struct sig_tally {
-    char *signature, *failure;
-    uint64_t count, first_seed, fail_step;
-    kr_duration fail_time;
-} sig_tally;
-
-typedef struct worker {
-    pid_t pid;
-    int fd; /* read end, -1 when closed */
-    char *buf;
-    size_t len, cap;
-    bool got_result; /* last_index is valid */
-    uint64_t last_index; /* of the last result received */
-} worker;
-
-typedef struct sweep {
-    const cli_opts *o;
-    const scenario *s;
-    uint64_t seed_a, seed_b;     /* the whole range */
-    uint64_t first, step, count; /* this shard: seed(i) = first + i * step */
-    int jobs;
-    sweep_shm *shm;
-    size_t shm_size;
-    worker *workers;
-    int respawns;
-    /* tallies */
-    uint64_t done, passed, failed, errors;
-    sig_tally *sigs;
-    size_t n_sigs, cap_sigs;
-    probe_tally *probes;
-    size_t n_probes, cap_probes;
-    uint64_t fault_hits[SC_FAULT_KINDS], fault_seeds[SC_FAULT_KINDS];
-    FILE *jsonl; /* sweep summary being written (jsonl_out.f), or NULL */
-    kr__out jsonl_out;
-    char jsonl_path[4096];
-    char first_error[640];
-    /* progress */
-    double t0, last_draw;
-    uint64_t next_line;
-    bool tty;
-} sweep;
 
 static uint64_t seed_of(const sweep *w, uint64_t index)
 {
@@ -570,121 +493,6 @@ static int run_workers(sweep *w)
     return 0;
 }
 
-/* ---- the summary ------------------------------------------------------------ */
-
-static int by_first_seed(const void *a, const void *b)
-{
-    const sig_tally *x = a, *y = b;
-    return x->first_seed < y->first_seed ? -1 : x->first_seed > y->first_seed;
-}
-
-static int by_name(const void *a, const void *b)
-{
-    return strcmp(((const probe_tally *)a)->name, ((const probe_tally *)b)->name);
-}
-
-static const probe_tally *find_probe(const sweep *w, const char *name)
-{
-    for (size_t i = 0; i < w->n_probes; i++)
-        if (strcmp(w->probes[i].name, name) == 0)
-            return &w->probes[i];
-    return NULL;
-}
-
-static uint64_t find_sig_count(const sweep *w, const char *sig)
-{
-    for (size_t i = 0; i < w->n_sigs; i++)
-        if (strcmp(w->sigs[i].signature, sig) == 0)
-            return w->sigs[i].count;
-    return 0;
-}
-
-static void print_signatures(sweep *w)
-{
-    if (w->n_sigs > 1)
-        qsort(w->sigs, w->n_sigs, sizeof *w->sigs, by_first_seed);
-    printf("failure signatures: %zu\n", w->n_sigs);
-    for (size_t i = 0; i < w->n_sigs; i++) {
-        const sig_tally *t = &w->sigs[i];
-        char cmd[2048], tm[32];
-        cli_replay_seed_cmd(w->o, w->s, t->first_seed, cmd, sizeof cmd);
-        printf("  %" PRIu64 " x %s\n", t->count, t->signature);
-        printf("    first seed %" PRIu64 " (step %" PRIu64 ", virtual time %s): %s\n",
-               t->first_seed, t->fail_step, cli_fmt_time(t->fail_time, tm, sizeof tm),
-               t->failure ? t->failure : "");
-        printf("    replay: %s\n", cmd);
-    }
-}
-
-/* Probes with their counts; false when a required probe was never hit. */
-static bool print_probes(sweep *w)
-{
-    bool ok = true;
-    if (w->n_probes > 1)
-        qsort(w->probes, w->n_probes, sizeof *w->probes, by_name);
-    printf("probes: %zu hit\n", w->n_probes);
-    for (size_t i = 0; i < w->n_probes; i++)
-        printf("  %s: %" PRIu64 " hit%s in %" PRIu64 " seed%s\n", w->probes[i].name,
-               w->probes[i].hits, w->probes[i].hits == 1 ? "" : "s", w->probes[i].seeds,
-               w->probes[i].seeds == 1 ? "" : "s");
-    for (size_t i = 0; i < w->s->n_require_probes; i++) {
-        const probe_tally *p = find_probe(w, w->s->require_probes[i]);
-        if (p && p->hits > 0)
-            continue;
-        printf("  FAIL: required probe '%s' was never hit%s\n", w->s->require_probes[i],
-               w->step > 1 ? " (in this shard)" : "");
-        ok = false;
-    }
-    return ok;
-}
-
-/* The simulator's faults that struck: how often, in how many seeds. */
-static void print_faults(const sweep *w)
-{
-    bool any = false;
-    for (size_t k = 0; k < SC_FAULT_KINDS; k++) {
-        if (!w->fault_hits[k])
-            continue;
-        printf("%s %s %" PRIu64 " in %" PRIu64 " seed%s", any ? "," : "faults:",
-               kr__sc_fault_kinds[k], w->fault_hits[k], w->fault_seeds[k],
-               w->fault_seeds[k] == 1 ? "" : "s");
-        any = true;
-    }
-    if (any)
-        putchar('\n');
-}
-
-static int print_summary(sweep *w, double secs)
-{
-    const cli_opts *o = w->o;
-    printf("sweep %s (%s): seeds %" PRIu64 "..%" PRIu64 ", shard %" PRIu64 "/%" PRIu64
-           ", strategy %s\n",
-           o->file, w->s->name ? w->s->name : "", w->seed_a, w->seed_b, o->shard_k, o->shard_n,
-           cli_strategy(o, w->s));
-    cli_print_pct_steps(stdout, o, w->s);
-    printf("seeds run: %" PRIu64 " of %" PRIu64 ", passed %" PRIu64 ", failed %" PRIu64 "\n",
-           w->done, w->count, w->passed, w->failed);
-    if (w->done < w->count && o->stop_after)
-        printf("stopped after %" PRIu64 " failure%s (--stop-after-failures)\n", w->failed,
-               w->failed == 1 ? "" : "s");
-    print_signatures(w);
-    bool probes_ok = print_probes(w);
-    print_faults(w);
-    if (o->check_determinism)
-        printf("determinism: every seed ran twice; %s\n",
-               find_sig_count(w, "nondeterminism: trace hash differs") ? "hashes DIFFER"
-                                                                        : "same trace hashes");
-    printf("rate: %" PRIu64 " seeds in %.2f s, %.0f seeds/s with %d job%s\n", w->done, secs,
-           secs > 0 ? (double)w->done / secs : 0.0, w->jobs, w->jobs == 1 ? "" : "s");
-    if (w->errors) {
-        printf("result: ERROR: %s\n", w->first_error);
-        return CLI_BAD_INPUT;
-    }
-    bool ok = w->failed == 0 && probes_ok;
-    printf("result: %s\n", ok ? "PASS" : "FAIL");
-    return ok ? CLI_OK : CLI_FAILED;
-}
-
 /* ---- the sweep summary file ------------------------------------------------------ */
 
 /* sweep.jsonl next to sweep.html. */
@@ -734,7 +542,6 @@ static int jsonl_open(sweep *w)
     return 0;
 }
 
-static const probe_tally *find_probe(const sweep *w, const char *name);
 
 static int jsonl_close(sweep *w, double secs, bool failed)
 {
@@ -756,7 +563,7 @@ static int jsonl_close(sweep *w, double secs, bool failed)
     fputs("},\"missing_probes\":[", f);
     bool first = true;
     for (size_t i = 0; i < w->s->n_require_probes; i++) {
-        const probe_tally *p = find_probe(w, w->s->require_probes[i]);
+        const probe_tally *p = cli_sweep_find_probe(w, w->s->require_probes[i]);
         if (p && p->hits)
             continue;
         fputs(first ? "" : ",", f);
@@ -897,7 +704,7 @@ int cli_sweep(const cli_opts *o)
     }
     if (rc == 0) {
         double secs = cli_now() - w.t0;
-        rc = print_summary(&w, secs);
+        rc = cli_sweep_print_summary(&w, secs);
         int out = jsonl_close(&w, secs, rc != CLI_OK);
         if (!out)
             out = write_report(&w);
