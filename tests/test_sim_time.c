@@ -116,6 +116,37 @@ static void a_drifting_clock_gains_in_proportion_and_fires_timers_by_it(void **s
     assert_true(gained > 0 && gained == (kr_duration)(0.25 * (double)kr_sim_elapsed() + 0.5));
 }
 
+/* kr_future_after inside a drifting node times out by the node's clock. */
+static kr_promise *never;
+static kr_future *timeout_of;
+
+static void arm_future_timeout(kr_process *self, const void *arg)
+{
+    (void)self;
+    (void)arg;
+    never = kr_promise_new();
+    timeout_of = kr_future_after(kr_promise_future(never), KR_SEC(10));
+}
+
+static void a_future_timeout_fires_by_the_node_clock(void **state)
+{
+    (void)state;
+    static clocked b;
+    kr_pid pb = spawn_clocked(B, &b, "b");
+    kr_sim_run(0);
+    assert_int_equal(kr_sim_clock_skew(B, 0, 0.25), 0); /* 25 % fast */
+    kr_duration start = kr_sim_elapsed();
+    kr_dispatch(pb, arm_future_timeout, NULL, 0);
+    kr_sim_run(0);
+    assert_non_null(timeout_of);
+    assert_int_equal(kr_future_state_of(timeout_of), KR_FAILED);
+    /* 10 s of B's clock are 8 s (plus the skew of the elapsed start) of
+     * virtual time: less than 10 s. */
+    assert_true(kr_sim_elapsed() - start < KR_SEC(10));
+    kr_future_unref(timeout_of);
+    kr_promise_free(never);
+}
+
 /* A far deadline on a skewed clock neither overflows nor fires early. */
 static void far_deadlines_on_a_skewed_clock_stay_far(void **state)
 {
@@ -240,6 +271,7 @@ int main(void)
         KT_TEST(a_drifting_clock_gains_in_proportion_and_fires_timers_by_it),
         KT_TEST(a_clock_jump_forward_fires_new_timers_by_the_new_clock),
         KT_TEST(far_deadlines_on_a_skewed_clock_stay_far),
+        KT_TEST(a_future_timeout_fires_by_the_node_clock),
         KT_TEST(bad_clock_settings_are_refused),
         KT_TEST(a_one_way_cut_drops_one_direction_until_healed),
         KT_TEST(a_cut_breaks_remote_links_in_both_directions),
