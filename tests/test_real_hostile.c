@@ -21,6 +21,22 @@
 #include <time.h>
 #include <unistd.h>
 
+/* Sanitizers keep freed memory in quarantine and map shadow memory, so
+ * RSS says nothing about our bounds there; the other checks still run. */
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define KT_RSS_MEANINGFUL 0
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define KT_RSS_MEANINGFUL 0
+#endif
+#endif
+#ifndef KT_RSS_MEANINGFUL
+#define KT_RSS_MEANINGFUL 1
+#endif
+/* Sanitized builds run several times slower: a normal request gets more
+ * time there (the unsanitized budget is what the docs state). */
+#define KT_NORMAL_MS (KT_RSS_MEANINGFUL ? 3000 : 20000)
+
 /* ---- sockets with deadlines ---------------------------------------------------- */
 
 static int64_t now_ms(void)
@@ -257,11 +273,11 @@ static double cpu_seconds(void)
 static void normal_request_served_within_a_second(const char *during)
 {
     int64_t t0 = now_ms();
-    int status = status_of("/other/hello", 3000);
+    int status = status_of("/other/hello", KT_NORMAL_MS);
     int64_t took = now_ms() - t0;
     fprintf(stderr, "# %s: a normal request took %lld ms (status %d)\n", during,
             (long long)took, status);
-    if (status != 200 || took > 3000) /* 1 s unloaded; slack for a loaded CI machine */
+    if (status != 200 || took > KT_NORMAL_MS) /* 1 s unloaded; slack for a loaded machine */
         fail_msg("%s: normal request %d after %lld ms", during, status, (long long)took);
 }
 
@@ -292,7 +308,8 @@ static bool closed_by_server(int fd, int ms)
 
 /* ---- #1: a pipelining client that never reads ---------------------------------- */
 
-#define PIPELINERS 16
+/* Fewer under sanitizers, where draining their queued requests is slow. */
+#define PIPELINERS (KT_RSS_MEANINGFUL ? 16 : 4)
 
 static void pipelining_clients_that_never_read_are_bounded(void **state)
 {
@@ -350,14 +367,15 @@ static void pipelining_clients_that_never_read_are_bounded(void **state)
             PIPELINERS, (unsigned long long)sent, (unsigned long long)(sent / per), growth_kb,
             stalled ? "the server stopped reading" : "the server kept reading");
     assert_true(stalled);
-    assert_true(growth_kb < 48 * 1024);
+    if (KT_RSS_MEANINGFUL)
+        assert_true(growth_kb < 48 * 1024);
     /* The attack goes on (16 connections full of unread answers); once the
      * requests already queued are served, a normal client is served. */
     struct timespec drain = {.tv_sec = 1};
     nanosleep(&drain, NULL);
     normal_request_served_within_a_second("clients not reading");
     /* They never read: the idle timeout (3 s here) closes them. */
-    int64_t close_by = now_ms() + 20000;
+    int64_t close_by = now_ms() + (KT_RSS_MEANINGFUL ? 20000 : 40000);
     for (int i = 0; i < PIPELINERS; i++) {
         int left = (int)(close_by - now_ms());
         assert_true(closed_by_server(fds[i], left > 0 ? left : 0));
