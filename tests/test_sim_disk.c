@@ -106,7 +106,7 @@ static void each_unsynced_write_has_its_own_fate_and_truncates_too(void **state)
         reinit(seed);
         kr_file *f = open_file("blocks");
         for (int i = 0; i < 8; i++) /* 8 one-byte writes, none can tear */
-            assert_int_equal(kr_file_write(f, (uint64_t)i, "abcdefgh" + i, 1), 0);
+            assert_int_equal(kr_file_write(f, (uint64_t)i, &"abcdefgh"[i], 1), 0);
         assert_int_equal(kr_sim_power_off(A), 0);
         assert_int_equal(kr_sim_restart(A), 0);
         kr_file_close(f);
