@@ -147,5 +147,26 @@ has_err "a second schedule record" "says which record"
 expect 2 "--seeds 0..2^64-1" -- "$K" sweep "$PASS" --seeds 0..18446744073709551615
 has_err "2^64 seeds" "says why the full range is refused"
 
+# ---- SIGINT/SIGTERM during a sweep (issue 11 #11) ---------------------------------------
+for sig in INT TERM; do
+    want=$([ $sig = INT ] && echo 130 || echo 143)
+    rm -f "$T/sig.jsonl"
+    timeout 60 "$K" sweep "$PASS" --seeds 1..100000000 --jobs 2 --jsonl "$T/sig.jsonl" \
+        >"$T/out" 2>"$T/err" &
+    pid=$!
+    sleep 1
+    kill -$sig $pid
+    wait $pid
+    got=$?
+    if [ $got -eq "$want" ]; then pass "SIG$sig: exit $got"; else fail "SIG$sig: exit $got, expected $want"; fi
+    if tail -1 "$T/sig.jsonl" 2>/dev/null | grep -q '"type":"summary".*"stopped_early":true'; then
+        pass "SIG$sig: the summary of what ran is written"
+    else fail "SIG$sig: no summary: $(tail -c 200 "$T/sig.jsonl" 2>&1)"; fi
+    if python3 -c 'import json,sys; [json.loads(l) for l in open(sys.argv[1])]' "$T/sig.jsonl" 2>/dev/null; then
+        pass "SIG$sig: every line is whole JSON"
+    else fail "SIG$sig: a cut line"; fi
+done
+no_temporaries "$T" "interrupted sweeps"
+
 echo "$failures failure(s)"
 [ "$failures" -eq 0 ]

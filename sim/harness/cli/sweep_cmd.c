@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -145,6 +146,24 @@ static void worker_main(const sweep *w, int slot, int fd)
 
 /* ---- parent: workers ------------------------------------------------------- */
 
+/* SIGINT/SIGTERM during a sweep: the workers finish the seed they run,
+ * the summary of what ran is written, and the exit status is 128 + the
+ * signal (130, 143). Workers ignore both: a terminal's Ctrl-C reaches the
+ * whole process group, and a worker killed mid-seed would be a crash. */
+static volatile sig_atomic_t sweep_signal;
+
+static void on_stop_signal(int sig) { sweep_signal = sig; }
+
+static void catch_stop_signals(bool on)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on ? on_stop_signal : SIG_DFL;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
+
 static int spawn(sweep *w, int slot)
 {
     int p[2];
@@ -160,6 +179,8 @@ static int spawn(sweep *w, int slot)
         return -1;
     }
     if (pid == 0) {
+        signal(SIGINT, SIG_IGN);
+        signal(SIGTERM, SIG_IGN);
         close(p[0]);
         for (int j = 0; j < w->jobs; j++)
             if (w->workers[j].fd >= 0)
@@ -477,6 +498,8 @@ static int run_workers(sweep *w)
         }
         if (!live)
             break;
+        if (sweep_signal)
+            atomic_store(&w->shm->stop, 1); /* no new seeds; running ones finish */
         int n = poll(pfd, (nfds_t)w->jobs, 100);
         for (int j = 0; n > 0 && j < w->jobs; j++)
             if (pfd[j].fd >= 0 && (pfd[j].revents & (POLLIN | POLLHUP | POLLERR)) &&
@@ -692,6 +715,8 @@ int cli_sweep(const cli_opts *o)
     if (rc == 0) {
         w.t0 = cli_now();
         w.next_line = w.count / 10 < 100 ? 100 : w.count / 10;
+        sweep_signal = 0;
+        catch_stop_signals(true);
         rc = run_workers(&w);
     }
     if (rc == 0) {
@@ -702,6 +727,13 @@ int cli_sweep(const cli_opts *o)
             out = write_report(&w);
         if (out)
             rc = out;
+    }
+    catch_stop_signals(false);
+    if (sweep_signal) {
+        fprintf(stderr, "kairos sweep: stopped by signal %d after %" PRIu64 " of %" PRIu64
+                        " seeds; the summary covers those\n",
+                (int)sweep_signal, w.done, w.count);
+        rc = 128 + (int)sweep_signal;
     }
     release(&w);
     kr__sc_free(s);
