@@ -30,7 +30,7 @@ void kr_clock_advance(kr_duration d)
     if (d <= 0)
         return;
     kr_time now = kr__backend_now();
-    kr__backend_advance_to(d > INT64_MAX - now ? INT64_MAX : now + d);
+    kr__backend_advance_to(kr__time_after(now, d));
 }
 
 void kr_clock_settle(void)

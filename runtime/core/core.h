@@ -194,6 +194,14 @@ typedef struct kr__timer kr__timer;
 /* A timer that runs fn(ctx) on firing, or drop(ctx) if cleared unfired.
  * deadline is read from the caller's clock (kr_clock_now() + d); the
  * backend translates it (kr__backend_deadline). */
+/* now + d, saturating at INT64_MAX. A node's skewed clock can read before
+ * 1970 (a negative now), where INT64_MAX - now would itself overflow. */
+static inline kr_time kr__time_after(kr_time now, kr_duration d)
+{
+    if (d < 0)
+        d = 0;
+    return (now > 0 && d > INT64_MAX - now) ? INT64_MAX : now + d;
+}
 kr_timer kr__timer_add(kr_time deadline, void (*fn)(void *ctx), void (*drop)(void *ctx),
                        void *ctx);
 kr_time kr__timers_next_deadline(void); /* INT64_MAX when none */

@@ -544,7 +544,7 @@ kr_future *kr_future_after(kr_future *f, kr_duration d)
     kr_time now = kr_clock_now();
     if (d < 0)
         d = 0;
-    kr_time deadline = d > INT64_MAX - now ? INT64_MAX : now + d;
+    kr_time deadline = kr__time_after(now, d);
     c->timer = kr__timer_add(deadline, after_timeout, after_timer_dropped, c);
     if (!c->timer)
         after_release(c); /* no timeout: it only follows the source */

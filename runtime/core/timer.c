@@ -301,8 +301,7 @@ kr_timer kr_delay(kr_duration dur, kr_pid to, kr_fn fn, const void *arg, size_t 
         memcpy(d->arg, arg, len);
     if (dur < 0)
         dur = 0;
-    kr_time now = kr_clock_now();
-    kr_time deadline = dur > INT64_MAX - now ? INT64_MAX : now + dur;
+    kr_time deadline = kr__time_after(kr_clock_now(), dur);
     kr_timer id = kr__timer_add(deadline, delayed_fire, delayed_drop, d);
     if (!id)
         kr__free(d);
