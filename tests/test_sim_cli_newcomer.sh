@@ -148,5 +148,38 @@ case "$cmd" in "$T/bin/my-runner --load $PLUGIN replay "*) pass "hint names the 
 run_hint "$R6" "$cmd"
 [ $? -eq 0 ] && grep -q "PASS" "$T/out" && pass "the runner's hint runs" || { fail "'$cmd' failed"; head -3 "$T/err"; }
 
+# ---- 3. the sweep report's links to run reports lead to run reports ----------------
+# check_links SWEEP.html: every run-report link, resolved against the sweep
+# report's directory, is a run report of the seed it names, offering that
+# seed's replay command. Prints how many links there were.
+check_links() {
+    local html=$1 dir n=0 href seed target
+    dir=$(dirname "$html")
+    for href in $(grep -o 'class="run-link" href="[^"]*"' "$html" | sed 's/.*href="\([^"]*\)"/\1/'); do
+        n=$((n + 1))
+        seed=$(printf '%s' "$href" | sed -n 's/^run-seed-\([0-9]*\)\.html$/\1/p')
+        target=$dir/$href
+        if [ ! -f "$target" ]; then fail "link $href of $html: $target does not exist"; continue; fi
+        head -c 15 "$target" | grep -q '<!DOCTYPE html>' && grep -q 'id="kairos-data"' "$target" &&
+            grep -q "\"seed\":$seed," "$target" && grep -q '"status":"fail"' "$target" &&
+            grep -Eq "\"replay\":\\{\"seed\":\"[^\"]* replay [^\"]* --seed $seed " "$target" &&
+            pass "link $href opens the failing run report of seed $seed" ||
+            fail "link $href: $target is not the run report of failing seed $seed"
+    done
+    echo "$n" >"$T/links"
+}
+mkdir -p "$T/s3/out" "$T/s3/cwd"
+expect 1 "sweep --report into another directory" -- \
+    bash -c 'cd "$1" && "$2" sweep "$3" --seeds 1..300 --jobs 2 --report ../out/sweep.html' _ "$T/s3/cwd" "$K" "$BANK"
+check_links "$T/s3/out/sweep.html"
+nsig=$(sed -n 's/^failure signatures: \([0-9]*\)$/\1/p' "$T/out")
+[ "$(cat "$T/links")" -ge 1 ] && [ "$(cat "$T/links")" -eq "$nsig" ] &&
+    pass "one run report link per signature ($nsig)" || fail "$(cat "$T/links") links for $nsig signatures"
+# A seed that crashes the process has no run report, and no link to one.
+expect 1 "sweep --report with crashing seeds" -- "$K" --load "$PLUGIN" sweep "$D/crashy.yaml" --jobs 2 --report "$T/s3/crashy.html"
+check_links "$T/s3/crashy.html"
+has "$T/out" "no run report for seed 3 \(its run crashed\)" "says which run report is missing"
+has "$T/s3/crashy.html" "<td>seed 3<div" "the crashing seed is named, not linked"
+
 echo "$failures failure(s)"
 [ "$failures" -eq 0 ]

@@ -377,6 +377,13 @@ static void sweep_report(void **state)
     path_in(sp, sizeof sp, "s.jsonl");
     path_in(hp, sizeof hp, "s.html");
     write_file(sp, SWEEP);
+    /* The run reports `kairos sweep --report` writes next to it; seed 4's is
+     * missing (say its run crashed): named, not linked. */
+    char run3[512], run4[512];
+    path_in(run3, sizeof run3, "run-seed-3.html");
+    path_in(run4, sizeof run4, "run-seed-4.html");
+    write_file(run3, "<!DOCTYPE html>\n");
+    unlink(run4);
     int rc = kr__report_sweep(sp, hp, err, sizeof err);
     if (rc)
         fail_msg("kr__report_sweep: %d %s", rc, err);
@@ -388,10 +395,11 @@ static void sweep_report(void **state)
     assert_non_null(strstr(html, "invariant &lt;img src=x onerror=alert(1)&gt;"));
     /* Groups: the biggest first, its lowest failing seed linked and replayed. */
     const char *g1 = strstr(html, "href=\"run-seed-3.html\"");
-    const char *g2 = strstr(html, "href=\"run-seed-4.html\"");
+    const char *g2 = strstr(html, "<td>seed 4<div");
     assert_non_null(g1);
     assert_non_null(g2);
     assert_true(g1 < g2);
+    assert_null(strstr(html, "href=\"run-seed-4.html\""));
     assert_null(strstr(html, "run-seed-5.html"));
     assert_non_null(strstr(html, "kairos replay &#39;my scenarios/it&#39;\\&#39;&#39;s.yaml&#39; --seed 3"));
     assert_non_null(strstr(html, "<td class=\"count\">2</td>"));

@@ -2,9 +2,17 @@
  *
  * The caller builds the request bytes and posts them; the I/O thread
  * connects, writes, parses the response with http_parser and completes the
- * future there, so no caller (a process included) ever blocks. One
- * connection per request with Connection: close keeps the client simple;
- * the idle timeout bounds a server that never answers. */
+ * future there, so no caller (a process included) ever blocks. The idle
+ * timeout bounds a server that never answers.
+ *
+ * Connections are reused (HTTP/1.1 keep-alive): after a complete response
+ * without "Connection: close" (and nothing after it) the connection goes
+ * into a small pool of idle ones, bounded per host and in total, closed
+ * after an idle timeout or when the server closes it. The pool lives on the
+ * I/O thread only, like every connection, so it needs no lock. A pooled
+ * connection the server closed meanwhile fails the request before any byte
+ * of a response: that request is sent once more on a fresh connection
+ * (never after a byte was read, which could mean the server acted on it). */
 #include "io.h"
 
 #include <errno.h>
@@ -17,6 +25,11 @@
 #include <unistd.h>
 
 #define RESPONSE_MAX (64u << 20)
+#define POOL_PER_HOST 4 /* idle connections kept per ip:port */
+#define POOL_MAX 16     /* and in total */
+/* A pooled connection idle this long closes (half the server-side idle
+ * limit, so ours usually closes first and a reuse rarely meets a close). */
+#define POOL_IDLE_NS (kr__http_idle_ns / 2)
 
 typedef struct client {
     kr__io_conn io;
@@ -26,7 +39,18 @@ typedef struct client {
     int header_state; /* 0 none, 1 name, 2 value */
     bool name_is_ctype, done;
     const char *failure;
+    uint32_t ip;
+    uint16_t port;
+    bool pooled;    /* idle, in the pool, no promise */
+    bool reused;    /* this request runs on a connection taken from the pool */
+    bool got_bytes; /* a byte of this request's response was read */
+    bool retryable; /* it ended by EOF/reset: stale if reused and !got_bytes */
+    kr__sb retry;   /* the request's bytes, kept while reused (for the retry) */
+    struct client *pool_next;
 } client;
+
+static client *pool_head; /* I/O thread only */
+static int pool_count;
 
 static http_parser_settings settings;
 static pthread_once_t settings_once = PTHREAD_ONCE_INIT;
@@ -127,22 +151,87 @@ static void init_settings(void)
 
 /* ---- the connection (I/O thread) -------------------------------------------------- */
 
+/* ---- the pool of idle connections (I/O thread) ------------------------------------- */
+
+static void pool_unlink(client *c)
+{
+    for (client **pp = &pool_head; *pp; pp = &(*pp)->pool_next) {
+        if (*pp == c) {
+            *pp = c->pool_next;
+            c->pool_next = NULL;
+            c->pooled = false;
+            pool_count--;
+            return;
+        }
+    }
+}
+
+static client *pool_take(uint32_t ip, uint16_t port)
+{
+    for (client *c = pool_head; c; c = c->pool_next) {
+        if (c->ip == ip && c->port == port && !c->io.closed) {
+            pool_unlink(c);
+            return c;
+        }
+    }
+    return NULL;
+}
+
+/* After a complete response: keeps c for the next request to its host if
+ * the server allows it and there is room. false: the caller closes c. */
+static bool pool_put(client *c, bool clean_end)
+{
+    if (!clean_end || !http_should_keep_alive(&c->parser) || kr__io_unsent(&c->io) != 0 ||
+        pool_count >= POOL_MAX || kr__io_down())
+        return false;
+    int same = 0;
+    for (client *o = pool_head; o; o = o->pool_next)
+        same += o->ip == c->ip && o->port == c->port;
+    if (same >= POOL_PER_HOST)
+        return false;
+    kr_promise_free(c->promise); /* already set by on_message_complete */
+    c->promise = NULL;
+    c->done = c->reused = c->got_bytes = c->retryable = false;
+    c->failure = NULL;
+    c->header_state = 0;
+    c->name.len = 0;
+    kr__sb_free(&c->retry);
+    http_parser_init(&c->parser, HTTP_RESPONSE);
+    c->parser.data = c;
+    c->pooled = true;
+    c->pool_next = pool_head;
+    pool_head = c;
+    pool_count++;
+    return true;
+}
+
 static void client_read(kr__io_conn *io)
 {
     client *c = (client *)(void *)io;
     ssize_t n = recv(io->fd, kr__io_rbuf, KR__IO_RBUF, 0);
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
         return;
-    if (n < 0) {
-        c->failure = "connection reset";
+    if (c->pooled) { /* the server closed it, or sent what nobody asked for */
         kr__io_close(io);
         return;
     }
+    if (n < 0) {
+        c->failure = "connection reset";
+        c->retryable = true;
+        kr__io_close(io);
+        return;
+    }
+    if (n == 0)
+        c->retryable = true;
+    else
+        c->got_bytes = true;
     /* n == 0 tells the parser the stream ended (a body delimited by EOF). */
-    http_parser_execute(&c->parser, &settings, kr__io_rbuf, (size_t)n);
+    size_t used = http_parser_execute(&c->parser, &settings, kr__io_rbuf, (size_t)n);
     enum http_errno err = HTTP_PARSER_ERRNO(&c->parser);
-    if (!c->done && err != HPE_OK && !c->failure)
+    if (!c->done && err != HPE_OK && err != HPE_PAUSED && !c->failure)
         c->failure = "malformed response";
+    if (c->done && !c->failure && pool_put(c, n > 0 && used == (size_t)n))
+        return;
     if (c->done || c->failure || n == 0)
         kr__io_close(io);
 }
@@ -155,15 +244,31 @@ static void client_connect(kr__io_conn *io, bool ok)
 
 static void client_tick(kr__io_conn *io, int64_t now)
 {
+    if (((client *)(void *)io)->pooled) {
+        if (now - io->last_active > POOL_IDLE_NS)
+            kr__io_close(io);
+        return;
+    }
     if (now - io->last_active > kr__http_idle_ns) {
         ((client *)(void *)io)->failure = "timed out";
         kr__io_close(io);
     }
 }
 
+static void retry_fresh(client *c);
+
 static void client_close(kr__io_conn *io)
 {
     client *c = (client *)(void *)io;
+    if (c->pooled) {
+        pool_unlink(c);
+        return;
+    }
+    if (!c->done && c->reused && c->retryable && !c->got_bytes && !kr__io_down() &&
+        c->retry.data && !c->retry.failed) {
+        retry_fresh(c);
+        return;
+    }
     if (!c->done)
         kr_promise_fail(c->promise, c->failure ? c->failure
                                     : kr__io_down() || !kr__is_running
@@ -179,6 +284,7 @@ static void client_free(kr__io_conn *io)
     kr__sb_free(&c->content_type);
     kr__sb_free(&c->body);
     kr__sb_free(&c->headers);
+    kr__sb_free(&c->retry);
     kr__free(c);
 }
 
@@ -196,9 +302,33 @@ typedef struct request_cmd {
     kr__io_cmd cmd;
     uint32_t ip;
     uint16_t port;
+    bool fresh; /* a retry: never from the pool */
     kr_promise *promise;
     kr__sb bytes;
 } request_cmd;
+
+static void request_run(kr__io_cmd *cmd);
+
+/* A reused connection went stale before any of the response: the same
+ * request once more, on a new connection (posted, so it runs after this
+ * close completes). */
+static void retry_fresh(client *c)
+{
+    request_cmd *r = kr__calloc(1, sizeof *r);
+    if (!r) {
+        kr_promise_fail(c->promise, "out of memory");
+        return;
+    }
+    r->ip = c->ip;
+    r->port = c->port;
+    r->fresh = true;
+    r->promise = c->promise;
+    c->promise = NULL;
+    r->bytes = c->retry;
+    c->retry = (kr__sb){0};
+    r->cmd.fn = request_run;
+    kr__io_post(&r->cmd);
+}
 
 static void request_run(kr__io_cmd *cmd)
 {
@@ -207,6 +337,17 @@ static void request_run(kr__io_cmd *cmd)
     int fd = -1;
     if (kr__io_down()) {
         kr_promise_fail(r->promise, "runtime not running");
+        goto done;
+    }
+    c = r->fresh ? NULL : pool_take(r->ip, r->port);
+    if (c) {
+        c->promise = r->promise;
+        r->promise = NULL;
+        c->reused = true;
+        c->retry = r->bytes; /* kept for a retry if c turns out stale */
+        r->bytes = (kr__sb){0};
+        kr__io_write(&c->io, c->retry.data, c->retry.len);
+        c = NULL;
         goto done;
     }
     fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -226,6 +367,8 @@ static void request_run(kr__io_cmd *cmd)
     }
     http_parser_init(&c->parser, HTTP_RESPONSE);
     c->parser.data = c;
+    c->ip = r->ip;
+    c->port = r->port;
     c->promise = r->promise;
     r->promise = NULL; /* the connection owns it now */
     kr__io_add(&c->io, fd, &client_ops, rc != 0);
@@ -286,7 +429,7 @@ static const char *build_request(request_cmd *r, const char *method, const char 
         kr__sb_puts(&r->bytes, "?");
         kr__sb_append(&r->bytes, url + u.field_data[UF_QUERY].off, u.field_data[UF_QUERY].len);
     }
-    kr__sb_printf(&r->bytes, " HTTP/1.1\r\nHost: %s:%u\r\nConnection: close\r\n", host,
+    kr__sb_printf(&r->bytes, " HTTP/1.1\r\nHost: %s:%u\r\nConnection: keep-alive\r\n", host,
                   (unsigned)r->port);
     if (body) {
         kr__sb_printf(&r->bytes, "Content-Type: %s\r\nContent-Length: %zu\r\n",

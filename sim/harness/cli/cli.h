@@ -114,6 +114,14 @@ int cli_report_run(const cli_opts *o, const char *trace, const char *html, const
 /* A temporary file name for a trace; false on failure. */
 bool cli_temp_path(char *buf, size_t n);
 
+/* sweep_runs.c: the run reports a sweep report links to. */
+/* DIR/run-seed-N.html for the sweep report DIR/NAME.html. */
+void cli_run_report_path(const char *sweep_html, uint64_t seed, char *buf, size_t n);
+/* Writes the run report of each seed next to o->report (each run in a
+ * forked child); returns how many were written. */
+size_t cli_sweep_run_reports(const cli_opts *o, const scenario *s, const uint64_t *seeds,
+                             size_t n);
+
 /* sweep_cmd.c, shrink.c */
 int cli_sweep(const cli_opts *o);
 int cli_shrink(const cli_opts *o);

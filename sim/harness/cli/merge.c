@@ -332,6 +332,32 @@ static void print_summary(const merger *m, const totals *t, json_t *missing, boo
     printf("result: %s\n", failed ? "FAIL" : "PASS");
 }
 
+
+/* The run reports the sweep report links to (sweep_runs.c), as `kairos
+ * sweep --report` writes them: the shards' scenario, strategy and depth,
+ * the first failing seed of each signature. A scenario not found here
+ * costs the links only. */
+static void merged_run_reports(const merger *m, const tallies *sigs)
+{
+    cli_opts o = *m->o;
+    o.file = text_of(m->header, "scenario");
+    o.strategy = text_of(m->header, "strategy");
+    o.pct_depth = (int)u64_of(m->header, "pct_depth");
+    scenario *s;
+    if (!sigs->n || cli_load(&o, &s) != 0) {
+        if (sigs->n)
+            printf("no run reports: cannot load the shards' scenario %s here\n", o.file);
+        return;
+    }
+    uint64_t *first = calloc(sigs->n, sizeof *first);
+    for (size_t i = 0; first && i < sigs->n; i++)
+        first[i] = sigs->t[i].first_seed;
+    if (first)
+        cli_sweep_run_reports(&o, s, first, sigs->n);
+    free(first);
+    kr__sc_free(s);
+}
+
 static int finish(merger *m)
 {
     if (m->n_seeds > 1)
@@ -387,6 +413,8 @@ static int finish(merger *m)
     if (rc == 0 && path[0])
         printf("results: %s\n", path);
 #if CLI_HAVE_REPORT
+    if (rc == 0 && m->o->report)
+        merged_run_reports(m, &t.sigs);
     if (rc == 0 && m->o->report) {
         char err[1024] = "";
         if (!kr__report_sweep)

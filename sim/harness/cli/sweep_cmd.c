@@ -610,6 +610,14 @@ static int write_report(const sweep *w)
     char err[1024] = "";
     if (!kr__report_sweep)
         return cli_error(o, "--report: reports not available in this build");
+    /* First the run reports it links to: it links only those that exist. */
+    uint64_t *first = calloc(w->n_sigs ? w->n_sigs : 1, sizeof *first);
+    if (!first)
+        return cli_error(o, "out of memory");
+    for (size_t i = 0; i < w->n_sigs; i++)
+        first[i] = w->sigs[i].first_seed;
+    cli_sweep_run_reports(o, w->s, first, w->n_sigs);
+    free(first);
     if (kr__report_sweep(w->jsonl_path, o->report, err, sizeof err) != 0)
         return cli_error(o, "--report %s: %s", o->report, err[0] ? err : "failed");
     printf("report: %s\n", o->report);

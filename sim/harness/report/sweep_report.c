@@ -8,6 +8,7 @@
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 typedef struct sw_seed {
     uint64_t seed, steps, fail_step;
@@ -29,6 +30,7 @@ typedef struct sweep {
     size_t n, cap;
     sw_group *groups;
     size_t n_groups, cap_groups;
+    const char *html_path; /* the report being written */
 } sweep;
 
 static int status_code(const char *s)
@@ -366,9 +368,18 @@ static void write_group(FILE *out, const sweep *w, const sw_group *g, size_t idx
     h(out, g->signature);
     fputs("</div><div class=\"msg\">", out);
     hj(out, first->line, "failure");
-    fprintf(out, "</div></td><td><a class=\"run-link\" href=\"run-seed-%llu.html\">seed %llu</a>"
-                 "<div class=\"sub\">step %llu</div></td><td><code class=\"replay\">kairos replay ",
-            (unsigned long long)first->seed, (unsigned long long)first->seed,
+    /* The run report `kairos sweep --report` writes next to this one: linked
+     * only when it is there (a seed that crashed the process has none). */
+    char run[4200];
+    const char *slash = strrchr(w->html_path, '/');
+    snprintf(run, sizeof run, "%.*srun-seed-%llu.html", slash ? (int)(slash - w->html_path) + 1 : 0,
+             w->html_path, (unsigned long long)first->seed);
+    if (access(run, R_OK) == 0)
+        fprintf(out, "</div></td><td><a class=\"run-link\" href=\"run-seed-%llu.html\">seed %llu</a>",
+                (unsigned long long)first->seed, (unsigned long long)first->seed);
+    else
+        fprintf(out, "</div></td><td>seed %llu", (unsigned long long)first->seed);
+    fprintf(out, "<div class=\"sub\">step %llu</div></td><td><code class=\"replay\">kairos replay ",
             (unsigned long long)first->fail_step);
     shell_word(out, *scenario ? scenario : "SCENARIO");
     fprintf(out, " --seed %llu</code></td><td class=\"others\">", (unsigned long long)first->seed);
@@ -514,6 +525,7 @@ int kr__report_sweep(const char *sweep_jsonl_path, const char *html_path, char *
         return KR_EINVAL;
     }
     sweep w = {0};
+    w.html_path = html_path;
     int rc = load(&w, sweep_jsonl_path, err, err_len);
     if (!rc && group(&w)) {
         kr__rp_err(err, err_len, "%s: out of memory", sweep_jsonl_path);

@@ -198,6 +198,19 @@ int kr__sc_get_bool(sc_load *l, const sc_value *v, const char *what, bool *out)
     return kr__sc_fail(l, v->pos, "%s must be true or false, not '%.64s'", what, v->text);
 }
 
+/* A plain decimal number ("0.05", "1", "1e-3", "-2.5e-4"): digits, '.', an
+ * exponent and signs only (no hex, inf or nan), finite. */
+static bool decimal_number(const char *t, double *x)
+{
+    bool ok = *t != '\0';
+    for (const char *c = t; *c && ok; c++)
+        ok = (*c >= '0' && *c <= '9') || *c == '.' || *c == 'e' || *c == 'E' || *c == '-' ||
+             *c == '+';
+    char *end = NULL;
+    *x = ok ? strtod(t, &end) : 0;
+    return ok && end && *end == '\0' && isfinite(*x);
+}
+
 /* A plain decimal probability in [0, 1] ("0.05", "1", "1e-3"). */
 int kr__sc_get_prob(sc_load *l, const sc_value *v, const char *what, double *out)
 {
@@ -205,13 +218,8 @@ int kr__sc_get_prob(sc_load *l, const sc_value *v, const char *what, double *out
     if (rc)
         return rc;
     const char *t = v->text;
-    bool ok = *t != '\0';
-    for (const char *c = t; *c && ok; c++)
-        ok = (*c >= '0' && *c <= '9') || *c == '.' || *c == 'e' || *c == 'E' || *c == '-' ||
-             *c == '+';
-    char *end = NULL;
-    double x = ok ? strtod(t, &end) : 0;
-    if (!ok || !end || *end != '\0' || !isfinite(x))
+    double x;
+    if (!decimal_number(t, &x))
         return kr__sc_fail(l, v->pos, "%s must be a probability (a number in [0, 1]), not '%.64s'",
                     what, t);
     if (x < 0 || x > 1)
@@ -290,13 +298,8 @@ int kr__sc_get_drift(sc_load *l, const sc_value *v, const char *what, double *ou
     if (rc)
         return rc;
     const char *t = v->text;
-    bool ok = *t != '\0';
-    for (const char *c = t; *c && ok; c++)
-        ok = (*c >= '0' && *c <= '9') || *c == '.' || *c == 'e' || *c == 'E' || *c == '-' ||
-             *c == '+';
-    char *end = NULL;
-    double x = ok ? strtod(t, &end) : 0;
-    if (!ok || !end || *end != '\0' || !isfinite(x))
+    double x;
+    if (!decimal_number(t, &x))
         return kr__sc_fail(l, v->pos, "%s must be a number (a fraction such as 1e-4), not '%.64s'",
                            what, t);
     if (!(x > -0.5 && x < 0.5))
