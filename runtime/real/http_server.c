@@ -521,6 +521,44 @@ static const kr__io_ops conn_ops = {
     .free = conn_free,
 };
 
+/* ---- a testing hook ------------------------------------------------------------ */
+
+/* Serves an already connected socket as an inbound connection (the HTTP
+ * fuzzer hands over one end of a socketpair, so every input runs through
+ * the real parser, routing and writes without a listener or TCP). The
+ * connection is added on the I/O thread, where connections live. */
+typedef struct {
+    kr__io_cmd cmd;
+    int fd;
+} adopt_cmd;
+
+static void adopt_run(kr__io_cmd *cmd)
+{
+    adopt_cmd *a = (adopt_cmd *)(void *)cmd;
+    server_conn *c = kr__io_down() ? NULL : kr__calloc(1, sizeof *c);
+    if (!c) {
+        close(a->fd);
+    } else {
+        http_parser_init(&c->parser, HTTP_REQUEST);
+        c->parser.data = c;
+        kr__http_server.connections++;
+        atomic_fetch_add(&kr__http_stat_connections, 1);
+        kr__io_add(&c->io, a->fd, &conn_ops, false);
+    }
+    kr__free(a);
+}
+
+int kr__http_server_adopt(int fd)
+{
+    adopt_cmd *a = kr__calloc(1, sizeof *a);
+    if (!a)
+        return KR_ENOMEM;
+    a->fd = fd;
+    a->cmd.fn = adopt_run;
+    kr__io_post(&a->cmd);
+    return 0;
+}
+
 /* ---- the listener ------------------------------------------------------------------- */
 
 static void log_once(atomic_bool *flag, const char *what, int err)

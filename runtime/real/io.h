@@ -76,6 +76,12 @@ void kr__io_stop(void);
  * runs. port -1: none. */
 int kr__http_server_listen(const kr__config *cfg);
 
+/* Testing (the HTTP fuzzer, test_real_http_adopt): serves the connected,
+ * non-blocking socket fd as an inbound connection; the server owns fd from
+ * then on. Exported (the one kr__ symbol that is) so the cmocka test,
+ * which links the shared library, can reach it. */
+KR_API int kr__http_server_adopt(int fd);
+
 /* Limits of the HTTP server (see WIRE.md "Limits"), read from the
  * KAIROS_HTTP_* environment variables by kr__io_start. */
 typedef struct kr__http_limit_set {

@@ -11,7 +11,7 @@
  * the i-th change point drops to priority d-i, below every initial one. A
  * bug of depth d is then hit with probability >= 1/(n * k^(d-1)) per run,
  * provided k is the run's length in steps: the change points are counted in
- * the simulator's own steps (S.steps, every process event, timer and
+ * the simulator's own steps (kr__sim.steps, every process event, timer and
  * delivery), so k must be measured in the same unit (kairos sweep calibrates
  * it; kr_config.pct_steps / KAIROS_PCT_STEPS set it directly).
  *
@@ -21,8 +21,6 @@
  * its next event. Unlike a random walk, an event that lost once keeps its
  * (low) priority, so long delays of one event are as likely as short ones. */
 #include "priority.h"
-
-#define S kr__sim
 
 /* Initial priorities live above every PCT change-point priority (1..7). */
 #define PRIO_BASE 0x10000000u
@@ -35,48 +33,48 @@ static struct {
     uint32_t timer;      /* the "next due timer" entity */
     uint32_t *links;     /* per link, by the link's creation index */
     size_t links_cap;
-} P;
+} prio;
 
-static uint32_t draw(void) { return PRIO_BASE + (uint32_t)kr__prng_below(&S.sched, PRIO_SPAN); }
+static uint32_t draw(void) { return PRIO_BASE + (uint32_t)kr__prng_below(&kr__sim.sched, PRIO_SPAN); }
 
 void kr__priority_start(int depth, uint64_t steps)
 {
-    free(P.links);
-    memset(&P, 0, sizeof P);
+    free(prio.links);
+    memset(&prio, 0, sizeof prio);
     if (steps == 0)
         steps = KR__PCT_STEPS_DEFAULT;
-    P.depth = depth < 1 ? 1 : depth > KR_PCT_DEPTH_MAX ? KR_PCT_DEPTH_MAX : depth;
-    if (S.strategy == KR__STRATEGY_PCT) {
-        for (int i = 0; i < P.depth - 1; i++)
-            P.change_steps[i] = 1 + kr__prng_below(&S.sched, steps);
+    prio.depth = depth < 1 ? 1 : depth > KR_PCT_DEPTH_MAX ? KR_PCT_DEPTH_MAX : depth;
+    if (kr__sim.strategy == KR__STRATEGY_PCT) {
+        for (int i = 0; i < prio.depth - 1; i++)
+            prio.change_steps[i] = 1 + kr__prng_below(&kr__sim.sched, steps);
     }
-    P.next_low = (uint32_t)P.depth;
-    P.timer = draw();
+    prio.next_low = (uint32_t)prio.depth;
+    prio.timer = draw();
 }
 
 void kr__priority_stop(void)
 {
-    free(P.links);
-    P.links = NULL;
-    P.links_cap = 0;
+    free(prio.links);
+    prio.links = NULL;
+    prio.links_cap = 0;
 }
 
-uint32_t *kr__priority_timer_slot(void) { return &P.timer; }
+uint32_t *kr__priority_timer_slot(void) { return &prio.timer; }
 
 uint32_t *kr__priority_link_slot(size_t link)
 {
-    if (link >= P.links_cap) {
-        size_t cap = P.links_cap ? P.links_cap : 16;
+    if (link >= prio.links_cap) {
+        size_t cap = prio.links_cap ? prio.links_cap : 16;
         while (cap <= link)
             cap *= 2;
-        uint32_t *l = realloc(P.links, cap * sizeof *l);
+        uint32_t *l = realloc(prio.links, cap * sizeof *l);
         if (!l)
             return NULL; /* the caller falls back to a fresh draw */
-        memset(l + P.links_cap, 0, (cap - P.links_cap) * sizeof *l);
-        P.links = l;
-        P.links_cap = cap;
+        memset(l + prio.links_cap, 0, (cap - prio.links_cap) * sizeof *l);
+        prio.links = l;
+        prio.links_cap = cap;
     }
-    return &P.links[link];
+    return &prio.links[link];
 }
 
 uint32_t kr__priority_choose(uint32_t *const *slots, uint32_t n)
@@ -90,13 +88,13 @@ uint32_t kr__priority_choose(uint32_t *const *slots, uint32_t n)
             best = i;
         }
     }
-    if (S.strategy == KR__STRATEGY_POS) {
+    if (kr__sim.strategy == KR__STRATEGY_POS) {
         *slots[best] = draw(); /* its next event is a new event */
         return best;
     }
-    for (int i = 0; i < P.depth - 1; i++) {
-        if (P.change_steps[i] == S.steps + 1 && P.next_low > 1)
-            *slots[best] = --P.next_low;
+    for (int i = 0; i < prio.depth - 1; i++) {
+        if (prio.change_steps[i] == kr__sim.steps + 1 && prio.next_low > 1)
+            *slots[best] = --prio.next_low;
     }
     return best;
 }
