@@ -320,6 +320,8 @@ static void full_scenario_values(void **state)
     assert_string_equal(s->require_probes[1], "retry");
     assert_int_equal(s->time_limit, KR_SEC(30));
     assert_int_equal(s->step_limit, 50000);
+    assert_int_equal(s->wall_limit, KR_MSEC(1500));
+    assert_int_equal(s->memory_limit, 512u << 20);
     assert_int_equal(s->event_cost_max, KR_USEC(100));
     assert_int_equal(s->seed_first, 5);
     assert_int_equal(s->seed_last, 500);
@@ -351,6 +353,8 @@ static void minimal_scenario_defaults(void **state)
     assert_int_equal(s->n_require_probes, 0);
     assert_int_equal(s->time_limit, KR_SEC(60));
     assert_int_equal(s->step_limit, 1000000);
+    assert_int_equal(s->wall_limit, KR_SEC(60)); /* on by default: a sweep never hangs */
+    assert_int_equal(s->memory_limit, 0);
     assert_int_equal(s->event_cost_max, 0);
     assert_int_equal(s->seed_first, 1);
     assert_int_equal(s->seed_last, 1000);

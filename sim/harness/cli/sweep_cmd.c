@@ -193,8 +193,11 @@ static int spawn(sweep *w, int slot)
     k->fd = p[0];
     k->len = 0;
     k->got_result = false;
+    k->watch_busy = 0;
+    k->killed = 0;
     return 0;
 }
+
 
 /* ---- parent: tallies -------------------------------------------------------- */
 
@@ -356,15 +359,21 @@ static void on_crash(sweep *w, worker *k, int status)
         snprintf(why, sizeof why, "exit status %d", WIFEXITED(status) ? WEXITSTATUS(status) : -1);
     uint64_t busy = atomic_load(&w->shm->busy[k - w->workers]);
     if (!busy || (k->got_result && k->last_index == busy - 1)) {
+        if (k->killed)
+            return; /* the watchdog met a seed as it ended: its result stands */
         snprintf(w->first_error, sizeof w->first_error, "a worker died: %s", why);
         w->errors++;
         return;
     }
     uint64_t index = busy - 1, seed = seed_of(w, index);
     char sig[160], failure[512];
-    snprintf(sig, sizeof sig, "crash: %s", why);
-    snprintf(failure, sizeof failure, "the run of seed %" PRIu64 " crashed the worker: %s", seed,
-             why);
+    if (k->killed) {
+        cli_sweep_limit_failure(w, k, seed, sig, sizeof sig, failure, sizeof failure);
+    } else {
+        snprintf(sig, sizeof sig, "crash: %s", why);
+        snprintf(failure, sizeof failure, "the run of seed %" PRIu64 " crashed the worker: %s",
+                 seed, why);
+    }
     rec_result rr = {.index = index, .seed = seed, .status = SC_FAIL,
                      .sig_len = (uint32_t)strlen(sig), .fail_len = (uint32_t)strlen(failure)};
     char text[sizeof sig + sizeof failure];
@@ -500,11 +509,13 @@ static int run_workers(sweep *w)
             break;
         if (sweep_signal)
             atomic_store(&w->shm->stop, 1); /* no new seeds; running ones finish */
-        int n = poll(pfd, (nfds_t)w->jobs, 100);
+        /* A seed allocating without bound is caught sooner with memory: set. */
+        int n = poll(pfd, (nfds_t)w->jobs, w->s->memory_limit ? 10 : 100);
         for (int j = 0; n > 0 && j < w->jobs; j++)
             if (pfd[j].fd >= 0 && (pfd[j].revents & (POLLIN | POLLHUP | POLLERR)) &&
                 !read_worker(w, &w->workers[j]))
                 worker_ended(w, j);
+        cli_sweep_watch_limits(w);
         draw_progress(w, false);
         /* Let results pile up in the pipes (64 KiB each) rather than waking
          * for every seed: the workers keep the CPUs. */

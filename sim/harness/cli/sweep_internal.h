@@ -58,7 +58,14 @@ typedef struct worker {
     size_t len, cap;
     bool got_result; /* last_index is valid */
     uint64_t last_index; /* of the last result received */
+    /* The limits watchdog (sweep_cmd.c): the busy value last seen, when it
+     * was first seen, and why the parent killed the worker (0: it did not). */
+    uint64_t watch_busy;
+    double watch_t0;
+    int killed; /* KILLED_WALL or KILLED_MEMORY */
 } worker;
+
+enum { KILLED_WALL = 1, KILLED_MEMORY = 2 };
 
 typedef struct sweep {
     const cli_opts *o;
@@ -92,5 +99,13 @@ const probe_tally *cli_sweep_find_probe(const sweep *w, const char *name);
 /* Prints the summary; the command's exit status (CLI_OK, CLI_FAILED,
  * CLI_BAD_INPUT). */
 int cli_sweep_print_summary(sweep *w, double secs);
+
+/* sweep_limits.c: called from the parent's loop, kills (SIGKILL) a worker
+ * whose seed is over limits: wall or memory and sets its `killed`. */
+void cli_sweep_watch_limits(sweep *w);
+/* The signature and failure text of a seed whose worker the watchdog
+ * killed (k->killed != 0). */
+void cli_sweep_limit_failure(const sweep *w, const worker *k, uint64_t seed, char *sig,
+                             size_t sig_n, char *failure, size_t failure_n);
 
 #endif

@@ -153,6 +153,11 @@ typedef struct scenario {
     size_t n_require_probes;
     kr_duration time_limit; /* virtual; default 60s */
     uint64_t step_limit;    /* default 1,000,000 */
+    /* Real-machine limits on one seed's run in a sweep worker (never read
+     * by the simulation, so they cannot change a trace): wall-clock time,
+     * default 60s, 0 = none; resident memory in bytes, default 0 = none. */
+    kr_duration wall_limit;
+    uint64_t memory_limit;
     kr_duration event_cost_max; /* seeded per-event cost in virtual time; 0 = none */
     uint64_t seed_first, seed_last; /* default sweep range */
     char strategy[16];

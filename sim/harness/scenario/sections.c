@@ -15,6 +15,7 @@
 
 /* Defaults (FORMAT.md). */
 #define SC_DEF_TIME KR_SEC(60)
+#define SC_DEF_WALL KR_SEC(60) /* real time for one seed in a sweep worker */
 #define SC_DEF_STEPS 1000000u
 #define SC_DEF_SEED_FIRST 1u
 #define SC_DEF_SEED_LAST 1000u
@@ -544,11 +545,44 @@ static const sc_section probes_section = {
 
 /* ---- limits and run settings ------------------------------------------------------- */
 
+/* A byte count: an integer (kairos/parse.h) and an optional unit KiB, MiB
+ * or GiB; 0 means no limit. */
+static int read_memory(sc_load *l, const sc_value *v, void *base, const sc_field *f)
+{
+    (void)f;
+    scenario *s = base;
+    int rc = kr__sc_want_text(l, v, "memory");
+    if (rc)
+        return rc;
+    static const struct { const char *unit; unsigned shift; } units[] = {
+        {"KiB", 10}, {"MiB", 20}, {"GiB", 30}, {"", 0}};
+    size_t n = strlen(v->text);
+    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {
+        size_t u = strlen(units[i].unit);
+        char num[24];
+        uint64_t x;
+        if (n <= u || n - u >= sizeof num || strcmp(v->text + n - u, units[i].unit) != 0)
+            continue;
+        memcpy(num, v->text, n - u);
+        num[n - u] = '\0';
+        if (kr_parse_u64(num, &x) != 0 || x > (UINT64_MAX >> units[i].shift))
+            break;
+        s->memory_limit = x << units[i].shift;
+        return 0;
+    }
+    return kr__sc_fail(l, v->pos,
+                       "memory must be a whole number of bytes with an optional unit KiB, MiB "
+                       "or GiB (0: no limit), not '%.64s'",
+                       v->text);
+}
+
 static const sc_section limits_section = {
     "limits",
     (const sc_field[]){
         SC_ROW("time", SC_T_POSITIVE, scenario, time_limit),
         SC_ROW("steps", SC_T_UINT, scenario, step_limit, .min = 1, .max = UINT64_MAX),
+        SC_ROW("wall", SC_T_DURATION, scenario, wall_limit),
+        SC_CUSTOM("memory", read_memory),
         SC_END,
     },
     NULL,
@@ -663,6 +697,7 @@ int kr__sc_read_scenario(sc_load *l, const sc_value *root)
     s->net = (kr_sim_net){.latency_min = KR_MSEC(1), .latency_max = KR_MSEC(10)};
     s->time_limit = SC_DEF_TIME;
     s->step_limit = SC_DEF_STEPS;
+    s->wall_limit = SC_DEF_WALL;
     s->seed_first = SC_DEF_SEED_FIRST;
     s->seed_last = SC_DEF_SEED_LAST;
     snprintf(s->strategy, sizeof s->strategy, "random");
