@@ -9,13 +9,18 @@
 # into $BENCH_BUILD_DIR/peers), then runs, for
 # ROUNDS rounds (default 3) and per benchmark: kairos-bench (real), the peers
 # (CAF, then Erlang), kairos-bench-sim; plus sim-events once per round.
+# When a remote-* benchmark is named, the tcp-floor (bench/tcp_floor.c: a
+# blocking TCP ping-pong between two OS processes over loopback, 8-byte
+# messages, 1 in flight, no Kairos at all) runs once per round just before the
+# first of them; `tcp-floor` may also be named alone.
 # Every run is its own OS process, so peak RSS is per benchmark as for the
-# peers. Prints the raw lines, a table of medians and the Kairos/peer rate
-# ratios against issue 6's targets. http and remote-* run on the real backend
-# only and have no CAF/Erlang peer: remote is compared to libprocess'
-# measured facts of issue 6 (11.5 k round trips/s with 1 in flight, 65-79 k
-# with 100+; the table uses the upper ends), http is reported (wrk, 64
-# connections; skipped with a message when wrk is missing). Raw lines also go to $BENCH_BUILD_DIR/compare.txt.
+# peers. Prints the raw lines, a table of medians and ONE side-by-side table
+# (Kairos real and sim, CAF, Erlang, tcp-floor, peak RSS) with each target of
+# issue 15, the measured ratio and yes/no. Ratios use only figures measured in
+# this run: a figure that was not is printed as "not measured" and gives no
+# ratio (libprocess is not measured here, so it is in no ratio). http (wrk, 64
+# connections) is skipped with a message when wrk is missing. Raw lines also
+# go to $BENCH_BUILD_DIR/compare.txt.
 #
 #   ROUNDS=5 bench/compare.sh            # more rounds
 #   BENCH_SMOKE=1 bench/compare.sh       # CI: one round at n=1000, checks lines
@@ -43,7 +48,12 @@ peer_of() {
     *) echo "" ;;
   esac
 }
-real_only() { case "$1" in http | remote*) return 0 ;; *) return 1 ;; esac; }
+real_only() { case "$1" in http | remote* | tcp-floor) return 0 ;; *) return 1 ;; esac; }
+# Whether the tcp-floor runs in each round: named, or implied by a remote-*.
+with_floor=0
+for b in "${benches[@]}"; do
+  case "$b" in remote* | tcp-floor) with_floor=1 ;; esac
+done
 
 raw=$BENCH_BUILD_DIR/compare.txt
 if [ "${TABLE_ONLY:-0}" = 1 ]; then
@@ -62,7 +72,16 @@ run() { "$@" | tee -a "$raw"; }
 
 for round in $(seq 1 "$ROUNDS"); do
   echo "# round $round/$ROUNDS" >&2
+  floor_ran=0
   for b in "${benches[@]}"; do
+    case "$b" in
+      remote* | tcp-floor)
+        if [ "$floor_ran" = 0 ]; then
+          run "$KAIROS_TCP_FLOOR" "${n_args[@]}"
+          floor_ran=1
+        fi
+        [ "$b" = tcp-floor ] && continue ;;
+    esac
     run "$KAIROS_BENCH" "${n_args[@]}" "$b"
     peer=$(peer_of "$b")
     if [ -n "$peer" ] && [ "$b" = "$peer" ]; then
@@ -84,48 +103,16 @@ awk '{ printf "| %s | %s | %s | %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5,
        ($8 < 0 ? "" : $8) }' <<<"$medians"
 
 echo
-echo "## Kairos (real) vs the peers: ratios of median rates (targets from issue 6)"
-echo "| bench | kairos-real /s | caf /s | erlang /s | kairos/caf | kairos/erlang | kairos/best peer | target | met |"
-echo "|---|---:|---:|---:|---:|---:|---:|---:|---|"
-awk '
-  { rate[$1 " " $2] = $6; bpp[$1 " " $2] = $8 }
-  function peer(b) { return b == "pingpong-dispatch" ? "pingpong" : b }
-  function ratio(a, b) { return b > 0 ? sprintf("%.2f", a / b) : "-" }
-  END {
-    split("pingpong pingpong-dispatch fanout ring spawn timers", order, " ")
-    target["spawn"] = 4
-    for (i = 1; i in order; i++) { b = order[i]
-      if (!((b " kairos-real") in rate)) continue
-      k = rate[b " kairos-real"]; c = rate[peer(b) " caf"] + 0; e = rate[peer(b) " erlang"] + 0
-      best = c > e ? c : e; t = (b in target) ? target[b] : 2
-      printf "| %s | %.0f | %.0f | %.0f | %s | %s | %s | >= %d | %s |\n", b, k, c, e,
-        ratio(k, c), ratio(k, e), ratio(k, best), t, ((best > 0 && k / best >= t) ? "yes" : "no")
-    }
-    if (("idle kairos-real") in bpp)
-      printf "| idle | %s bytes/process (real), %s (sim) | | | | | | <= 256 | %s |\n",
-        bpp["idle kairos-real"], bpp["idle kairos-sim"],
-        ((bpp["idle kairos-real"] + 0 <= 256) ? "yes" : "no")
-    # libprocess between two OS processes (issue 6): 11.5 k/s with 1 in
-    # flight, 65-79 k/s with 100+; target 5x (against the upper ends).
-    lp["remote-w1"] = 11500; lp["remote-w100"] = 79000; lp["remote-w1000"] = 79000
-    split("remote-w1 remote-w100 remote-w1000", rorder, " ")
-    for (i = 1; i in rorder; i++) { b = rorder[i]
-      if (!((b " kairos-real") in rate)) continue
-      k = rate[b " kairos-real"]
-      printf "| %s | %.0f | libprocess %d | | %s (vs libprocess) | | | >= 5 | %s |\n", b, k, lp[b],
-        ratio(k, lp[b]), ((k / lp[b] >= 5) ? "yes" : "no")
-    }
-    if (("http kairos-real") in rate)
-      printf "| http | %.0f requests/s (wrk -t2 -c64) | | | | | | (no peer) | - |\n", rate["http kairos-real"]
-    if (("sim-events kairos-sim") in rate)
-      printf "| sim-events | %.0f events/s | | | | | | >= 5000000 | %s |\n",
-        rate["sim-events kairos-sim"], ((rate["sim-events kairos-sim"] + 0 >= 5e6) ? "yes" : "no")
-  }' <<<"$medians"
+echo "## Side by side, with issue 15's targets (figures of this run only)"
+echo "| bench | kairos-real /s | kairos-sim /s | caf /s | erlang /s | tcp-floor /s | peak RSS MiB (real / sim / caf / erlang / floor) | target (issue 15) | measured ratio | met |"
+echo "|---|---:|---:|---:|---:|---:|---|---|---|---|"
+awk -f "$BENCH_DIR/compare_table.awk" <<<"$medians"
 
 if [ "${BENCH_SMOKE:-0}" = 1 ]; then
   # Each Kairos benchmark on both backends, each peer benchmark twice.
-  want=$(( ${#benches[@]} * 2 + 1 ))
+  want=$(( ${#benches[@]} * 2 + 1 + with_floor ))
   for b in "${benches[@]}"; do
+    [ "$b" = tcp-floor ] && { want=$((want - 2)); continue; }
     [ "$b" = "$(peer_of "$b")" ] && want=$((want + 2))
     real_only "$b" && want=$((want - 1))
     [ "$b" = http ] && ! command -v wrk >/dev/null && want=$((want - 1))

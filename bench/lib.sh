@@ -10,12 +10,15 @@ PEERS_DIR=${PEERS_DIR:-$BENCH_DIR/peers}
 BENCH_BUILD_DIR=${BENCH_BUILD_DIR:-$KAIROS_ROOT/build-bench}
 KAIROS_BENCH=$BENCH_BUILD_DIR/bench/kairos-bench
 KAIROS_BENCH_SIM=$BENCH_BUILD_DIR/bench/kairos-bench-sim
+# The loopback floor of issue 15 (bench/tcp_floor.c: no Kairos at all).
+KAIROS_TCP_FLOOR=$BENCH_BUILD_DIR/bench/kairos-tcp-floor
 
 # Configures a Release tree and builds both benchmark binaries (and, through
-# them, both libraries).
+# them, both libraries) and the tcp-floor.
 bench_build_kairos() {
   cmake -S "$KAIROS_ROOT" -B "$BENCH_BUILD_DIR" -DCMAKE_BUILD_TYPE=Release >&2
-  cmake --build "$BENCH_BUILD_DIR" -j"$(nproc)" --target kairos-bench kairos-bench-sim >&2
+  cmake --build "$BENCH_BUILD_DIR" -j"$(nproc)" --target kairos-bench kairos-bench-sim \
+    kairos-tcp-floor >&2
 }
 
 # Reads result lines on stdin; prints "bench runtime n runs sec rate rss bpp"

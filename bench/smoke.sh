@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
-# Usage: smoke.sh KAIROS_BENCH KAIROS_BENCH_SIM
+# Usage: smoke.sh KAIROS_BENCH KAIROS_BENCH_SIM [KAIROS_TCP_FLOOR]
 # Runs every benchmark once at a tiny size on both backends (the ctest test
 # bench_smoke and compare.sh's BENCH_SMOKE=1 mode) and checks that each
 # printed its result line. Says nothing about speed. The real run includes
 # remote-w1/remote-w100 (a second OS process over loopback) and, when wrk is
 # installed, http (1 s of wrk); without wrk, http says SKIPPED and prints no
-# result line.
+# result line. KAIROS_TCP_FLOOR (the loopback floor of issue 15), when given,
+# runs once too.
 set -euo pipefail
-real=$1 sim=$2
+real=$1 sim=$2 floor=${3:-}
 n=${BENCH_SMOKE_N:-1000}
 
 check() { # check LABEL EXPECTED-COUNT OUTPUT
@@ -35,3 +36,9 @@ out=$("$real" --backend sim --n "$n" pingpong)   # the re-exec path
 echo "$out"
 check "--backend sim" 1 "$out"
 grep -q 'runtime=kairos-sim' <<<"$out"
+if [ -n "$floor" ]; then
+  out=$("$floor" --n "$n")
+  echo "$out"
+  check tcp-floor 1 "$out"
+  grep -q '^bench=tcp-floor runtime=tcp ' <<<"$out"
+fi
