@@ -124,6 +124,11 @@ typedef struct kr__proc {
     /* Events served (initialize included), modulo 2^32, for
      * /metrics/snapshot; written by the serving thread, read by anyone. */
     _Atomic uint32_t served;
+    /* Events queued per public kind (kr_event_kind; runtime-made dispatches
+     * count as DISPATCH), for /__processes__: counted before the push and
+     * uncounted after the pop, so never below what is in the mailbox. The
+     * mailbox itself is only safe to walk by its consumer. */
+    _Atomic uint32_t queued[KR_EVENT_TERMINATE + 1];
     kr__node sched_link;      /* backend use (real: run queue link) */
     kr__handlers *handlers;
     kr__links *links; /* who to tell when we exit; guarded by the links lock */

@@ -499,11 +499,22 @@ typedef struct walk {
 static void processes_item(kr__proc *p, void *ctx)
 {
     walk *w = ctx;
-    uint32_t pending = atomic_load_explicit(&p->pending, memory_order_relaxed);
+    static const char *const kinds[] = {"MESSAGE", "DISPATCH", "HTTP", "EXITED", "TERMINATE"};
+    _Static_assert(sizeof kinds / sizeof *kinds == KR_EVENT_TERMINATE + 1, "one name a kind");
     kr__sb_puts(w->b, w->count++ ? ",{\"id\":" : "{\"id\":");
     kr__sb_json_string(w->b, p->pid.id);
-    kr__sb_printf(w->b, ",\"events\":%u}", (unsigned)pending);
-    w->queued += pending;
+    kr__sb_puts(w->b, ",\"events\":[");
+    /* By kind from the counters (a consistent-enough view without walking
+     * a mailbox another thread consumes): no message names, not in queue
+     * order. */
+    size_t listed = 0;
+    for (size_t k = 0; k < sizeof kinds / sizeof *kinds; k++) {
+        uint32_t n = atomic_load_explicit(&p->queued[k], memory_order_relaxed);
+        for (uint32_t i = 0; i < n; i++)
+            kr__sb_printf(w->b, "%s{\"type\":\"%s\"}", listed++ ? "," : "", kinds[k]);
+    }
+    kr__sb_puts(w->b, "]}");
+    w->queued += listed;
 }
 
 static void serve_processes(const kr__http_sink *sink)

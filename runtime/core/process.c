@@ -117,8 +117,14 @@ kr_pid kr_spawn(kr_process *process, bool manage)
     return pid;
 }
 
+static unsigned public_kind(const kr__event *e)
+{
+    return e->kind == KR__EV_INTERNAL ? KR__EV_DISPATCH : (unsigned)e->kind;
+}
+
 void kr__enqueue(kr__proc *p, kr__event *e)
 {
+    atomic_fetch_add_explicit(&p->queued[public_kind(e)], 1, memory_order_relaxed);
     kr__mailbox_push(&p->mailbox, &e->node);
     if (atomic_fetch_add(&p->pending, 1) == 0)
         kr__backend_schedule(p);
@@ -141,8 +147,11 @@ bool kr__deliver(kr_pid to, kr__event *e)
 static void drain(kr__proc *p)
 {
     kr__node *n;
-    while ((n = kr__mailbox_pop(&p->mailbox)) != NULL)
+    while ((n = kr__mailbox_pop(&p->mailbox)) != NULL) {
+        atomic_fetch_sub_explicit(&p->queued[public_kind((kr__event *)n)], 1,
+                                  memory_order_relaxed);
         kr__event_drop((kr__event *)n);
+    }
 }
 
 static void cleanup(kr__proc *p)
@@ -220,6 +229,7 @@ static kr__event *next_event(kr__proc *p)
     kr__node *n;
     while ((n = kr__mailbox_pop(&p->mailbox)) == NULL)
         sched_yield();
+    atomic_fetch_sub_explicit(&p->queued[public_kind((kr__event *)n)], 1, memory_order_relaxed);
     return (kr__event *)n;
 }
 

@@ -17,7 +17,7 @@ extern "C" {
 #endif
 
 /* Complete type so it can be embedded; its contents are private. */
-#define KR_PROCESS_WORDS 21
+#define KR_PROCESS_WORDS 24
 typedef struct kr_process {
     uint64_t kr_private[KR_PROCESS_WORDS];
 } kr_process;

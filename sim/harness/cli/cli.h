@@ -113,6 +113,16 @@ int cli_report_run(const cli_opts *o, const char *trace, const char *html, const
                    const char *trace_cmd, bool temp);
 /* A temporary file name for a trace; false on failure. */
 bool cli_temp_path(char *buf, size_t n);
+/* A run's verdict as the command's exit status (0, 1 or 2). */
+int cli_status_exit(sc_status st);
+/* Writes the report of a finished run, offering the replay commands that
+ * work (NULL: none); `temp` is removed afterwards. A trace that could not
+ * be written (r->trace_error) is exit 2, report or not. */
+int cli_finish_report(const cli_opts *o, const sc_result *r, const char *trace, bool temp,
+                      int status, const char *seed_cmd, const char *trace_cmd);
+
+/* replay_cmd.c */
+int cli_cmd_replay(const cli_opts *o);
 
 /* sweep_runs.c: the run reports a sweep report links to. */
 /* DIR/run-seed-N.html for the sweep report DIR/NAME.html. */

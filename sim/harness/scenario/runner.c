@@ -6,7 +6,7 @@
  * virtual time (so faults are scheduling choices like any other event), then
  * steps the simulation, checking the invariants after every step, until
  * nothing is left, the time limit passes, or something fails. */
-#include "scenario_internal.h"
+#include "runner_internal.h"
 
 #include <inttypes.h>
 #include <stdarg.h>
@@ -29,16 +29,6 @@ typedef struct counters {
     size_t len, cap;
 } counters;
 
-/* A timed action instance: scripted (index into s->actions) or random.
- * Scripted actions at the same virtual time share one timer, fired by the
- * first of them (`batch` > 0: it and the next batch-1 entries), so they run
- * in file order (scenarios/FORMAT.md) rather than in an order the seed picks
- * among timers due together. */
-typedef struct timed {
-    sc_action action;
-    bool owns_sides; /* random partitions own their side arrays */
-    size_t batch;    /* entries this one's timer performs; 0: none (batched) */
-} timed;
 
 static struct run {
     bool active;
@@ -59,7 +49,7 @@ static struct run {
     sc_swarm swarm;  /* the faults and network this run uses (drawn with swarm) */
     char error[512];
     bool error_set;
-} R;
+} current_run;
 
 /* ---- counting ------------------------------------------------------------- */
 
@@ -101,10 +91,10 @@ static void counters_free(counters *c)
 void kr_sc_each(const char *type, void (*fn)(kr_process *p, const char *type, void *ctx),
                 void *ctx)
 {
-    if (!fn || !R.active)
+    if (!fn || !current_run.active)
         return;
-    for (size_t i = 0; i < R.n_live; i++) {
-        live_proc *l = &R.live[i];
+    for (size_t i = 0; i < current_run.n_live; i++) {
+        live_proc *l = &current_run.live[i];
         if (type && strcmp(type, l->type) != 0)
             continue;
         kr_pid pid = l->pid;
@@ -117,7 +107,7 @@ void kr_sc_each(const char *type, void (*fn)(kr_process *p, const char *type, vo
 
 static void record_failure(const char *signature, const char *failure)
 {
-    sc_result *r = R.r;
+    sc_result *r = current_run.r;
     r->status = SC_FAIL;
     snprintf(r->failure, sizeof r->failure, "%s", failure);
     snprintf(r->signature, sizeof r->signature, "%s", signature);
@@ -131,21 +121,21 @@ static void fail(const char *signature, const char *fmt, ...) KR_PRINTF(2, 3);
 
 static void fail(const char *signature, const char *fmt, ...)
 {
-    if (R.r->status != SC_PASS)
+    if (current_run.r->status != SC_PASS)
         return;
-    char failure[sizeof R.r->failure];
+    char failure[sizeof current_run.r->failure];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(failure, sizeof failure, fmt, ap);
     va_end(ap);
     record_failure(signature, failure);
-    kr_sim_note(&(kr_sim_event){.kind = "check", .name = R.r->failure});
+    kr_sim_note(&(kr_sim_event){.kind = "check", .name = current_run.r->failure});
 }
 
 /* A kr_check that failed in actor code: the simulator already traced it. */
 static void fail_traced(const char *signature, const char *failure)
 {
-    if (R.r->status == SC_PASS)
+    if (current_run.r->status == SC_PASS)
         record_failure(signature, failure);
 }
 
@@ -153,12 +143,12 @@ static void setup_error(const char *fmt, ...) KR_PRINTF(1, 2);
 
 static void setup_error(const char *fmt, ...)
 {
-    if (R.error_set)
+    if (current_run.error_set)
         return;
-    R.error_set = true;
+    current_run.error_set = true;
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(R.error, sizeof R.error, fmt, ap);
+    vsnprintf(current_run.error, sizeof current_run.error, fmt, ap);
     va_end(ap);
 }
 
@@ -176,7 +166,7 @@ static void count_fault(const char *kind)
         return;
     for (size_t k = 0; k < SC_FAULT_KINDS; k++)
         if (strcmp(kind, kr__sc_fault_kinds[k]) == 0) {
-            R.r->faults[k]++;
+            current_run.r->faults[k]++;
             return;
         }
 }
@@ -186,19 +176,19 @@ static void observe(const kr_sim_event *e, void *ctx)
     (void)ctx;
     count_fault(e->kind);
     if (strcmp(e->kind, "message") == 0)
-        count(&R.delivered, e->name);
+        count(&current_run.delivered, e->name);
     if (strcmp(e->kind, "message") == 0 || strcmp(e->kind, "dispatch") == 0 ||
         strcmp(e->kind, "exited") == 0 || strcmp(e->kind, "init") == 0)
-        R.r->events++;
-    if (R.trace)
-        kr__sc_trace_event(R.trace, e);
-    if (R.o->log) {
+        current_run.r->events++;
+    if (current_run.trace)
+        kr__sc_trace_event(current_run.trace, e);
+    if (current_run.o->log) {
         char from[KR_PID_STRLEN_MAX] = "", to[KR_PID_STRLEN_MAX] = "";
         if (!kr_pid_is_none(e->from))
             kr_pid_format(e->from, from, sizeof from);
         if (!kr_pid_is_none(e->to))
             kr_pid_format(e->to, to, sizeof to);
-        fprintf(R.o->log, "%8" PRIu64 " %12.6fs %-16s %-12s %-10s %-16s%s%s%s%s\n", e->step,
+        fprintf(current_run.o->log, "%8" PRIu64 " %12.6fs %-16s %-12s %-10s %-16s%s%s%s%s\n", e->step,
                 (double)e->time / 1e9, e->node, e->process, e->kind, e->name,
                 *from || *to ? " " : "", from, *from || *to ? " -> " : "", to);
     }
@@ -208,21 +198,21 @@ static void observe(const kr_sim_event *e, void *ctx)
 
 static void remember(kr_process *p, const char *type, kr_pid pid)
 {
-    live_proc *grown = kr__sc_grow(R.live, &R.cap_live, R.n_live, sizeof *grown, 16);
+    live_proc *grown = kr__sc_grow(current_run.live, &current_run.cap_live, current_run.n_live, sizeof *grown, 16);
     if (!grown) {
         setup_error("out of memory");
         return;
     }
-    R.live = grown;
-    R.live[R.n_live++] = (live_proc){p, type, pid};
+    current_run.live = grown;
+    current_run.live[current_run.n_live++] = (live_proc){p, type, pid};
 }
 
 static void start_node(const char *address, void *ctx)
 {
     (void)address;
     size_t node = (size_t)(uintptr_t)ctx;
-    const scenario *s = R.s;
-    for (size_t i = 0; i < s->n_procs && !R.error_set; i++) {
+    const scenario *s = current_run.s;
+    for (size_t i = 0; i < s->n_procs && !current_run.error_set; i++) {
         const sc_process *sp = &s->procs[i];
         if (sp->node != node)
             continue;
@@ -241,7 +231,7 @@ static void start_node(const char *address, void *ctx)
                             sp->pos.line, sp->pos.col, sp->type, sp->id);
             return;
         }
-        if (R.dry) { /* checked, as a run would build it: not to be run */
+        if (current_run.dry) { /* checked, as a run would build it: not to be run */
             kr_process_discard(p);
             continue;
         }
@@ -263,7 +253,7 @@ static kr_future *http_request(size_t node, const char *method, const char *path
                                const char *body, size_t len)
 {
     char url[512];
-    snprintf(url, sizeof url, "http://%s%s", R.s->nodes[node].address, path);
+    snprintf(url, sizeof url, "http://%s%s", current_run.s->nodes[node].address, path);
     if (strcmp(method, "GET") == 0)
         return kr_http_get(url);
     return kr_http_post(url, "application/octet-stream", body ? body : "", body ? len : 0);
@@ -272,9 +262,9 @@ static kr_future *http_request(size_t node, const char *method, const char *path
 static kr_pid target_pid(size_t proc)
 {
     kr_pid pid = KR_PID_NONE;
-    const sc_process *sp = &R.s->procs[proc];
+    const sc_process *sp = &current_run.s->procs[proc];
     char text[KR_PID_STRLEN_MAX];
-    snprintf(text, sizeof text, "%s@%s", sp->id, R.s->nodes[sp->node].address);
+    snprintf(text, sizeof text, "%s@%s", sp->id, current_run.s->nodes[sp->node].address);
     kr_pid_parse(text, &pid);
     return pid;
 }
@@ -300,9 +290,9 @@ static void note_stimulus(const char *node, const char *process, const char *nam
 
 static void perform(const sc_action *a)
 {
-    const scenario *s = R.s;
+    const scenario *s = current_run.s;
     if (is_fault(a->kind))
-        R.fault_done = true;
+        current_run.fault_done = true;
     switch (a->kind) {
     case SC_POST: {
         kr_pid to = target_pid(a->target);
@@ -372,153 +362,72 @@ static void fire_timed(void *ctx)
 
 static void schedule_action(timed *t)
 {
-    kr_time at = R.epoch + t->action.at;
+    kr_time at = current_run.epoch + t->action.at;
     kr_time settled = at + fault_length(&t->action);
-    if (is_fault(t->action.kind) && settled > R.last_fault)
-        R.last_fault = settled;
+    if (is_fault(t->action.kind) && settled > current_run.last_fault)
+        current_run.last_fault = settled;
     if (t->batch && !kr_sim_at(at, fire_timed, NULL, t))
         setup_error("out of memory scheduling actions");
-}
-
-/* Random faults: drawn up front from the seed's own stream, so the fault
- * plan of a seed does not depend on how its run unfolds. */
-static size_t plan_random_faults(timed *out, size_t max, kr_sim_random *rng)
-{
-    const sc_random_faults *f = &R.swarm.faults;
-    size_t n_nodes = R.s->n_nodes, n = 0;
-    /* The nodes faults may hit (all when not limited), in file order. */
-    size_t allowed[KR_SIM_NODES_MAX], n_allowed = 0;
-    for (size_t i = 0; i < n_nodes; i++)
-        if (!f->nodes || f->nodes[i])
-            allowed[n_allowed++] = i;
-    const char *kinds[4];
-    size_t n_kinds = 0;
-    if (f->partition && n_nodes >= 2)
-        kinds[n_kinds++] = "partition";
-    if (f->crash)
-        kinds[n_kinds++] = "crash";
-    if (f->clog && n_nodes >= 2)
-        kinds[n_kinds++] = "clog";
-    if (f->power_off)
-        kinds[n_kinds++] = "power_off";
-    if (n_kinds == 0 || n_allowed == 0)
-        return 0;
-    kr_duration span = f->every_max - f->every_min;
-    for (kr_duration t = f->every_min; t <= f->until && n + 2 <= max;) {
-        const char *kind = kinds[kr_sim_random_below(rng, n_kinds)];
-        kr_duration heal = f->heal_min +
-                           (kr_duration)kr_sim_random_below(rng, (uint64_t)(f->heal_max - f->heal_min) + 1);
-        sc_action a = {.at = t, .pos = f->pos};
-        sc_action undo = {.at = t + heal, .pos = f->pos};
-        if (strcmp(kind, "partition") == 0) {
-            /* A random non-trivial split: node i goes left on bit i. */
-            size_t *left = malloc(n_nodes * sizeof *left), *right = malloc(n_nodes * sizeof *right);
-            if (!left || !right) {
-                free(left);
-                free(right);
-                break;
-            }
-            a.kind = SC_PARTITION;
-            a.side_a = left;
-            a.side_b = right;
-            if (f->nodes) { /* limited: one chosen node cut off from the rest */
-                size_t alone = allowed[kr_sim_random_below(rng, n_allowed)];
-                for (size_t i = 0; i < n_nodes; i++) {
-                    if (i == alone)
-                        left[a.na++] = i;
-                    else
-                        right[a.nb++] = i;
-                }
-            } else {
-                uint64_t mask =
-                    1 + kr_sim_random_below(rng, (UINT64_C(1) << (n_nodes > 20 ? 20 : n_nodes)) - 2);
-                for (size_t i = 0; i < n_nodes; i++) {
-                    if (i < 64 && (mask >> i) & 1)
-                        left[a.na++] = i;
-                    else
-                        right[a.nb++] = i;
-                }
-            }
-            undo.kind = SC_HEAL;
-            out[n++] = (timed){a, true, 1};
-        } else if (strcmp(kind, "crash") == 0 || strcmp(kind, "power_off") == 0) {
-            a.kind = kind[0] == 'c' ? SC_CRASH : SC_POWER_OFF;
-            a.node = allowed[kr_sim_random_below(rng, n_allowed)];
-            undo.kind = SC_RESTART;
-            undo.node = a.node;
-            out[n++] = (timed){a, false, 1};
-        } else {
-            a.kind = SC_CLOG;
-            a.from_node = allowed[kr_sim_random_below(rng, n_allowed)];
-            a.to_node = (a.from_node + 1 + kr_sim_random_below(rng, n_nodes - 1)) % n_nodes;
-            a.duration = heal; /* a clog ends by itself: no undo */
-            out[n++] = (timed){a, false, 1};
-        }
-        /* A clog ends by itself; without `restart`, a node stays down. */
-        if (a.kind != SC_CLOG && (f->restart || a.kind == SC_PARTITION))
-            out[n++] = (timed){undo, false, 1};
-        t += f->every_min + (span > 0 ? (kr_duration)kr_sim_random_below(rng, (uint64_t)span + 1) : 0);
-    }
-    return n;
 }
 
 /* A node that joins late: its processes start now. */
 static void join_node(void *ctx)
 {
     size_t i = (size_t)(uintptr_t)ctx;
-    kr_sim_on_start(R.s->nodes[i].address, start_node, ctx);
+    kr_sim_on_start(current_run.s->nodes[i].address, start_node, ctx);
 }
 
 /* Each node's clock and disk, then its processes: at once, or at its
  * `start` time (until then the node exists but runs nothing). */
 static void start_nodes(void)
 {
-    const scenario *s = R.s;
-    for (size_t i = 0; i < s->n_nodes && !R.error_set; i++) {
+    const scenario *s = current_run.s;
+    for (size_t i = 0; i < s->n_nodes && !current_run.error_set; i++) {
         const sc_node *n = &s->nodes[i];
-        if (n->start > 0 && !R.dry)
+        if (n->start > 0 && !current_run.dry)
             kr_sim_node(n->address); /* exists from the start, though it joins late */
         if (n->clock_offset != 0 || n->clock_drift != 0)
             kr_sim_clock_skew(n->address, n->clock_offset, n->clock_drift);
         if (n->disk.write_error > 0 || n->disk.read_error > 0 || n->disk.corrupt > 0)
             kr_sim_disk_faults(n->address, &n->disk);
-        if (n->start == 0 || R.dry)
+        if (n->start == 0 || current_run.dry)
             kr_sim_on_start(n->address, start_node, (void *)(uintptr_t)i);
-        else if (!kr_sim_at(R.epoch + n->start, join_node, NULL, (void *)(uintptr_t)i))
+        else if (!kr_sim_at(current_run.epoch + n->start, join_node, NULL, (void *)(uintptr_t)i))
             setup_error("out of memory scheduling node '%s'", n->name);
     }
 }
 
 static bool build_timeline(void)
 {
-    const scenario *s = R.s;
+    const scenario *s = current_run.s;
     size_t max_random = 0;
-    if (s->random_faults.enabled && !R.o->no_random_faults)
+    if (s->random_faults.enabled && !current_run.o->no_random_faults)
         max_random = 2048;
-    R.timeline = calloc(s->n_actions + max_random + 1, sizeof *R.timeline);
-    if (!R.timeline)
+    current_run.timeline = calloc(s->n_actions + max_random + 1, sizeof *current_run.timeline);
+    if (!current_run.timeline)
         return false;
     size_t n = 0, batch_head = 0;
     for (size_t i = 0; i < s->n_actions; i++) {
-        if (R.o->skip_actions && R.o->skip_actions[i])
+        if (current_run.o->skip_actions && current_run.o->skip_actions[i])
             continue;
         /* s->actions is sorted by time, file order among equal times. */
-        if (n > 0 && R.timeline[batch_head].action.at == s->actions[i].at) {
-            R.timeline[batch_head].batch++;
-            R.timeline[n++] = (timed){s->actions[i], false, 0};
+        if (n > 0 && current_run.timeline[batch_head].action.at == s->actions[i].at) {
+            current_run.timeline[batch_head].batch++;
+            current_run.timeline[n++] = (timed){s->actions[i], false, 0};
         } else {
             batch_head = n;
-            R.timeline[n++] = (timed){s->actions[i], false, 1};
+            current_run.timeline[n++] = (timed){s->actions[i], false, 1};
         }
     }
     if (max_random) {
         kr_sim_random rng;
-        kr_sim_random_seed(&rng, R.o->seed, 0x52616e64466c74ull); /* "RandFlt" */
-        n += plan_random_faults(R.timeline + n, max_random, &rng);
+        kr_sim_random_seed(&rng, current_run.o->seed, 0x52616e64466c74ull); /* "RandFlt" */
+        n += kr__sc_plan_random_faults(&current_run.swarm.faults, current_run.s->n_nodes,
+                                       current_run.timeline + n, max_random, &rng);
     }
-    R.n_timeline = n;
+    current_run.n_timeline = n;
     for (size_t i = 0; i < n; i++)
-        schedule_action(&R.timeline[i]);
+        schedule_action(&current_run.timeline[i]);
     return true;
 }
 
@@ -526,8 +435,8 @@ static bool build_timeline(void)
 
 static void check_invariants(void)
 {
-    const scenario *s = R.s;
-    for (size_t i = 0; i < s->n_invariants && R.r->status == SC_PASS; i++) {
+    const scenario *s = current_run.s;
+    for (size_t i = 0; i < s->n_invariants && current_run.r->status == SC_PASS; i++) {
         char why[256] = "";
         kr_invariant_fn check = kr__sc_invariant(s->invariants[i]);
         if (check && !check(why, sizeof why)) {
@@ -542,30 +451,30 @@ static void check_invariants(void)
  * step, every N-th step, and with N or `end` also right after a fault. */
 static bool invariants_due(void)
 {
-    uint64_t every = R.s->invariants_every;
+    uint64_t every = current_run.s->invariants_every;
     if (every == SC_INVARIANTS_EVERY_STEP)
         return true;
-    bool due = R.fault_done || (every != SC_INVARIANTS_AT_END && kr_sim_steps() % every == 0);
+    bool due = current_run.fault_done || (every != SC_INVARIANTS_AT_END && kr_sim_steps() % every == 0);
     if (due)
-        R.fault_done = false;
+        current_run.fault_done = false;
     return due;
 }
 
 static void check_liveness(bool at_end)
 {
-    const scenario *s = R.s;
-    if (!s->liveness_check || R.liveness_met || R.r->status != SC_PASS)
+    const scenario *s = current_run.s;
+    if (!s->liveness_check || current_run.liveness_met || current_run.r->status != SC_PASS)
         return;
     kr_time now = kr_clock_now();
-    if (now < R.last_fault && !at_end)
+    if (now < current_run.last_fault && !at_end)
         return;
     char why[256] = "";
     kr_invariant_fn check = kr__sc_invariant(s->liveness_check);
     if (check && check(why, sizeof why)) {
-        R.liveness_met = true;
+        current_run.liveness_met = true;
         return;
     }
-    kr_time deadline = R.last_fault + s->liveness_within;
+    kr_time deadline = current_run.last_fault + s->liveness_within;
     if (now > deadline || at_end) {
         char sig[96];
         snprintf(sig, sizeof sig, "liveness %s", s->liveness_check);
@@ -585,24 +494,24 @@ static void check_http(const sc_expect *x)
     kr_http_response *r = done ? kr_future_value(f) : NULL;
     if (!r)
         fail(sig, "expected %s %s on %s to answer %d, got %s", x->method, x->path,
-             R.s->nodes[x->node].name, x->status,
+             current_run.s->nodes[x->node].name, x->status,
              !done ? "no answer" : kr_future_error(f) ? kr_future_error(f) : "no response");
     else if (r->status != x->status || (x->body && !strstr(r->body, x->body)))
         fail(sig, "expected %s %s on %s to answer %d%s%s, got %d \"%.80s\"", x->method, x->path,
-             R.s->nodes[x->node].name, x->status, x->body ? " with " : "", x->body ? x->body : "",
+             current_run.s->nodes[x->node].name, x->status, x->body ? " with " : "", x->body ? x->body : "",
              r->status, r->body);
     kr_future_unref(f);
 }
 
 static void check_expectations(void)
 {
-    const scenario *s = R.s;
-    for (size_t i = 0; i < s->n_expects && R.r->status == SC_PASS; i++) {
+    const scenario *s = current_run.s;
+    for (size_t i = 0; i < s->n_expects && current_run.r->status == SC_PASS; i++) {
         const sc_expect *x = &s->expects[i];
         char sig[160];
         switch (x->kind) {
         case SC_EXPECT_DELIVERED: {
-            uint64_t n = count_of(&R.delivered, x->name);
+            uint64_t n = count_of(&current_run.delivered, x->name);
             snprintf(sig, sizeof sig, "expect delivered %s", x->name);
             if (n < (uint64_t)x->at_least)
                 fail(sig, "expected message '%s' delivered at least %" PRId64 " times, got %" PRIu64,
@@ -655,12 +564,12 @@ static int start_runtime(const scenario *s, const sc_options *o)
         }
     }
     /* The scenario's faults and network, or with swarm the seed's draw. */
-    R.swarm = (sc_swarm){.faults = s->random_faults, .net = s->net,
+    current_run.swarm = (sc_swarm){.faults = s->random_faults, .net = s->net,
                          .event_cost_max = s->event_cost_max};
     if (o->swarm || s->swarm)
-        kr__sc_swarm_draw(s, o->seed, &R.swarm);
-    kr_sim_network(&R.swarm.net);
-    kr_sim_event_cost(R.swarm.event_cost_max);
+        kr__sc_swarm_draw(s, o->seed, &current_run.swarm);
+    kr_sim_network(&current_run.swarm.net);
+    kr_sim_event_cost(current_run.swarm.event_cost_max);
     for (size_t i = 0; i < s->n_links; i++)
         kr_sim_link_network(s->nodes[s->links[i].from].address, s->nodes[s->links[i].to].address,
                             &s->links[i].net);
@@ -669,9 +578,9 @@ static int start_runtime(const scenario *s, const sc_options *o)
 
 static void run_loop(void)
 {
-    const scenario *s = R.s;
-    kr_time end = R.epoch + s->time_limit;
-    while (R.r->status == SC_PASS) {
+    const scenario *s = current_run.s;
+    kr_time end = current_run.epoch + s->time_limit;
+    while (current_run.r->status == SC_PASS) {
         if (kr_sim_steps() >= s->step_limit) {
             fail("limit steps", "step limit %" PRIu64 " reached at %.3fs: runaway timers or "
                  "messages (raise limits.steps if this is expected)", s->step_limit,
@@ -703,7 +612,7 @@ static void run_loop(void)
         check_liveness(false);
     }
     /* The end state, when not every step's was checked. */
-    if (R.s->invariants_every != SC_INVARIANTS_EVERY_STEP && R.r->status == SC_PASS)
+    if (current_run.s->invariants_every != SC_INVARIANTS_EVERY_STEP && current_run.r->status == SC_PASS)
         check_invariants();
 }
 
@@ -733,16 +642,16 @@ static void collect_result(sc_result *r)
 
 static void reset_run(void)
 {
-    for (size_t i = 0; i < R.n_timeline; i++) {
-        if (R.timeline[i].owns_sides) {
-            free(R.timeline[i].action.side_a);
-            free(R.timeline[i].action.side_b);
+    for (size_t i = 0; i < current_run.n_timeline; i++) {
+        if (current_run.timeline[i].owns_sides) {
+            free(current_run.timeline[i].action.side_a);
+            free(current_run.timeline[i].action.side_b);
         }
     }
-    free(R.timeline);
-    free(R.live);
-    counters_free(&R.delivered);
-    memset(&R, 0, sizeof R);
+    free(current_run.timeline);
+    free(current_run.live);
+    counters_free(&current_run.delivered);
+    memset(&current_run, 0, sizeof current_run);
     kr__sc_workload_percent = 100;
 }
 
@@ -761,23 +670,23 @@ int kr__sc_run(const scenario *s, const sc_options *o, sc_result *r)
     kr__sc_workload_percent = o->workload_percent > 0 && o->workload_percent < 100
                                   ? o->workload_percent
                                   : 100;
-    R.active = true;
-    R.s = s;
-    R.o = o;
-    R.r = r;
-    R.epoch = kr_clock_now();
-    R.last_fault = R.epoch;
+    current_run.active = true;
+    current_run.s = s;
+    current_run.o = o;
+    current_run.r = r;
+    current_run.epoch = kr_clock_now();
+    current_run.last_fault = current_run.epoch;
     char trace_err[400] = "";
     if (o->trace_path &&
-        !(R.trace = kr__sc_trace_open(o->trace_path, s, o, trace_err, sizeof trace_err)))
+        !(current_run.trace = kr__sc_trace_open(o->trace_path, s, o, trace_err, sizeof trace_err)))
         setup_error("cannot write the trace: %s", trace_err);
     kr_sim_observe(observe, NULL);
     start_nodes();
-    if (!R.error_set && !build_timeline())
+    if (!current_run.error_set && !build_timeline())
         setup_error("out of memory");
-    if (R.error_set) {
+    if (current_run.error_set) {
         r->status = SC_ERROR;
-        snprintf(r->failure, sizeof r->failure, "%s", R.error);
+        snprintf(r->failure, sizeof r->failure, "%s", current_run.error);
         snprintf(r->signature, sizeof r->signature, "error");
     } else {
         run_loop();
@@ -786,7 +695,7 @@ int kr__sc_run(const scenario *s, const sc_options *o, sc_result *r)
     }
     collect_result(r);
     kr_sim_observe(NULL, NULL);
-    if (R.trace && kr__sc_trace_close(R.trace, r, r->trace_error, sizeof r->trace_error) != 0 &&
+    if (current_run.trace && kr__sc_trace_close(current_run.trace, r, r->trace_error, sizeof r->trace_error) != 0 &&
         !r->trace_error[0])
         snprintf(r->trace_error, sizeof r->trace_error, "%s: cannot write", o->trace_path);
     kr_finalize(); /* frees the managed processes, drops pending timers */
@@ -805,13 +714,13 @@ int kr__sc_check_args(const scenario *s, char *err, size_t err_len)
         snprintf(err, err_len, "%s: cannot start the simulator: %s", s->file, kr_strerror(rc));
         return rc;
     }
-    R.s = s;
-    R.o = &o;
-    R.dry = true;
+    current_run.s = s;
+    current_run.o = &o;
+    current_run.dry = true;
     start_nodes();
-    rc = R.error_set ? KR_EINVAL : 0;
+    rc = current_run.error_set ? KR_EINVAL : 0;
     if (rc)
-        snprintf(err, err_len, "%s", R.error);
+        snprintf(err, err_len, "%s", current_run.error);
     kr_finalize();
     reset_run();
     return rc;

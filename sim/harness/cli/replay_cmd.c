@@ -1,0 +1,194 @@
+/* The kairos command's replay: a seed again, event by event, or a recorded
+ * trace (its schedule, or a shrunk one) followed decision by decision. */
+#include "cli.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* ---- replay ---------------------------------------------------------------- */
+
+/* The scenario's skip list from a trace's, checked against its actions. */
+static int trace_skips(const cli_opts *o, const scenario *s, const sc_trace_info *ti,
+                       bool **out)
+{
+    *out = NULL;
+    if (!ti->skip_actions)
+        return 0;
+    bool *skip = calloc(s->n_actions ? s->n_actions : 1, sizeof *skip);
+    if (!skip)
+        return cli_error(o, "out of memory");
+    for (size_t i = 0; i < ti->n_skip; i++) {
+        if (!ti->skip_actions[i])
+            continue;
+        if (i >= s->n_actions) {
+            free(skip);
+            return cli_error(o, "%s: the trace leaves out action #%zu but %s has only %zu "
+                                "actions: the scenario changed since the trace was written",
+                             o->trace, i, o->file, s->n_actions);
+        }
+        skip[i] = true;
+    }
+    *out = skip;
+    return 0;
+}
+
+/* Replay of a trace: the result against the trace's hash. */
+static int report_trace_replay(const sc_result *r, const sc_trace_info *ti)
+{
+    if (r->status == SC_FAIL && strncmp(r->failure, "replay:", 7) == 0) {
+        printf("the trace no longer fits this scenario or build: %s\n"
+               "(the code under test or the scenario changed since the trace was written)\n",
+               r->failure);
+        return CLI_FAILED;
+    }
+    if (r->status == SC_ERROR) /* it never ran: there is no hash to compare */
+        return CLI_BAD_INPUT;
+    if (r->hash == ti->hash) {
+        printf("trace hash 0x%016" PRIx64 " matches the trace\n", r->hash);
+        return cli_status_exit(r->status);
+    }
+    printf("trace hash 0x%016" PRIx64 " DIFFERS from the trace's 0x%016" PRIx64
+           ": the run is not the recorded one\n",
+           r->hash, ti->hash);
+    if (r->n_decisions < ti->schedule_len)
+        printf("the run made %zu decisions where the trace recorded %zu: the schedule no "
+               "longer fits (the code under test or the scenario changed)\n",
+               r->n_decisions, ti->schedule_len);
+    return r->status == SC_ERROR ? CLI_BAD_INPUT : CLI_FAILED;
+}
+
+static bool readable(const char *path)
+{
+    return path[0] && access(path, R_OK) == 0;
+}
+
+/* The scenario of a trace replayed without FILE, whatever the working
+ * directory: the absolute path the run recorded, else the recorded path
+ * taken relative to the trace's directory, else relative to here. */
+static int trace_scenario(const cli_opts *o, const sc_trace_info *ti, char *buf, size_t n)
+{
+    const char *given = ti->scenario, *slash = strrchr(o->trace, '/');
+    char beside[2100] = "", tried[4400] = "";
+    if (given[0] != '/' && slash)
+        snprintf(beside, sizeof beside, "%.*s/%s", (int)(slash - o->trace), o->trace, given);
+    const char *candidates[] = {ti->scenario_path, beside, given};
+    for (size_t i = 0; i < 3; i++) {
+        if (readable(candidates[i])) {
+            snprintf(buf, n, "%s", candidates[i]);
+            return 0;
+        }
+        bool again = false;
+        for (size_t j = 0; j < i; j++)
+            again |= strcmp(candidates[j], candidates[i]) == 0;
+        size_t used = strlen(tried);
+        if (candidates[i][0] && !again)
+            snprintf(tried + used, sizeof tried - used, "%s%s", used ? ", " : "", candidates[i]);
+    }
+    return cli_error(o, "%s: cannot find the trace's scenario '%s' (looked for %s); name it: "
+                        "%s replay SCENARIO.yaml --trace %s",
+                     o->trace, given, tried, o->prog, o->trace);
+}
+
+static int replay_trace(cli_opts *o)
+{
+    sc_trace_info ti;
+    char err[1024] = "";
+    memset(&ti, 0, sizeof ti);
+    if (kr__sc_trace_read(o->trace, &ti, err, sizeof err) != 0) {
+        kr__sc_trace_info_free(&ti);
+        return cli_error(o, "%s", err[0] ? err : "cannot read the trace");
+    }
+    char found[2100];
+    if (!o->file) {
+        if (trace_scenario(o, &ti, found, sizeof found) != 0) {
+            kr__sc_trace_info_free(&ti);
+            return CLI_BAD_INPUT;
+        }
+        o->file = found;
+    }
+    scenario *s;
+    int rc = cli_load(o, &s);
+    bool *skip = NULL;
+    if (rc == 0 && (rc = trace_skips(o, s, &ti, &skip)) != 0)
+        kr__sc_free(s);
+    if (rc) {
+        kr__sc_trace_info_free(&ti);
+        return rc;
+    }
+    sc_options so;
+    cli_run_options(o, s, ti.seed, &so);
+    so.strategy = o->strategy ? o->strategy : ti.strategy[0] ? ti.strategy : so.strategy;
+    so.pct_depth = o->pct_depth ? o->pct_depth : ti.pct_depth ? ti.pct_depth : so.pct_depth;
+    so.pct_steps = o->pct_steps ? o->pct_steps : ti.pct_steps ? ti.pct_steps : so.pct_steps;
+    so.swarm = o->swarm || ti.swarm;
+    so.workload_percent = ti.workload_percent;
+    so.schedule = ti.schedule;
+    so.schedule_len = ti.schedule_len;
+    so.skip_actions = skip;
+    so.no_random_faults = ti.no_random_faults;
+    so.log = stdout;
+    char temp[1024] = "";
+    if (o->report && !cli_temp_path(temp, sizeof temp))
+        rc = cli_error(o, "--report: cannot create a temporary trace file");
+    so.trace_path = temp[0] ? temp : NULL;
+    if (rc == 0) {
+        sc_result r;
+        printf("replaying %s: %zu recorded decisions, seed %" PRIu64 "\n", o->trace,
+               ti.schedule_len, ti.seed);
+        cli_run_one(s, &so, &r);
+        fflush(stdout);
+        char cmd[2048];
+        cli_replay_trace_cmd(o, o->file, o->trace, cmd, sizeof cmd);
+        cli_print_result(stdout, &r, so.strategy, cmd);
+        rc = report_trace_replay(&r, &ti);
+        if (temp[0] && r.status != SC_ERROR)
+            rc = cli_finish_report(o, &r, temp, true, rc, NULL, cmd);
+        kr__sc_result_free(&r);
+    }
+    if (temp[0])
+        remove(temp);
+    free(skip);
+    kr__sc_free(s);
+    kr__sc_trace_info_free(&ti);
+    return rc;
+}
+
+static int replay_seed(const cli_opts *o)
+{
+    scenario *s;
+    int rc = cli_load(o, &s);
+    if (rc)
+        return rc;
+    sc_options so;
+    cli_run_options(o, s, o->seed, &so);
+    so.log = stdout;
+    char temp[1024] = "";
+    if (o->report && !cli_temp_path(temp, sizeof temp)) {
+        kr__sc_free(s);
+        return cli_error(o, "--report: cannot create a temporary trace file");
+    }
+    so.trace_path = temp[0] ? temp : NULL;
+    sc_result r;
+    cli_run_one(s, &so, &r);
+    fflush(stdout);
+    char cmd[2048];
+    cli_replay_seed_cmd(o, s, so.seed, cmd, sizeof cmd);
+    cli_print_result(stdout, &r, so.strategy, cmd);
+    rc = cli_status_exit(r.status);
+    if (temp[0] && r.status != SC_ERROR)
+        rc = cli_finish_report(o, &r, temp, true, rc, cmd, NULL);
+    else if (temp[0])
+        remove(temp);
+    kr__sc_result_free(&r);
+    kr__sc_free(s);
+    return rc;
+}
+
+int cli_cmd_replay(const cli_opts *o)
+{
+    cli_opts copy = *o;
+    return o->trace ? replay_trace(&copy) : replay_seed(o);
+}
