@@ -8,7 +8,8 @@ struct kr__handlers {
         char *name;
         kr_message_fn fn; /* NULL while only delegated */
         size_t name_len;
-        kr_pid delegate; /* KR_PID_NONE: not delegated */
+        kr_pid *delegate; /* NULL: not delegated; out of line, so the table
+                             stays small for the hot lookup */
     } items[];
 };
 
@@ -48,7 +49,7 @@ static struct handler *handler_entry(kr__proc *p, const char *name)
     if (!copy)
         return NULL;
     h->items[h->len] = (struct handler){
-        .name = copy, .fn = NULL, .name_len = strlen(copy), .delegate = KR_PID_NONE};
+        .name = copy, .fn = NULL, .name_len = strlen(copy), .delegate = NULL};
     return &h->items[h->len++];
 }
 
@@ -78,22 +79,28 @@ int kr_delegate(kr_process *self, const char *name, kr_pid to)
     kr__proc *p = kr__proc_of(self);
     if (kr_pid_is_none(to)) { /* undelegate */
         struct handler *h = find_handler(p, name);
-        if (h)
-            h->delegate = KR_PID_NONE;
+        if (h) {
+            kr__free(h->delegate);
+            h->delegate = NULL;
+        }
         return 0;
     }
     struct handler *h = handler_entry(p, name);
     if (!h)
         return KR_ENOMEM;
-    h->delegate = to;
+    if (!h->delegate && !(h->delegate = kr__malloc(sizeof *h->delegate)))
+        return KR_ENOMEM;
+    *h->delegate = to;
     return 0;
 }
 
 void kr__handlers_free(kr__proc *p)
 {
     kr__handlers *h = p->handlers;
-    for (uint32_t i = 0; h && i < h->len; i++)
+    for (uint32_t i = 0; h && i < h->len; i++) {
         kr__free(h->items[i].name);
+        kr__free(h->items[i].delegate);
+    }
     kr__free(h);
     p->handlers = NULL;
 }
@@ -130,9 +137,9 @@ void kr__message_serve(kr__proc *p, kr__event *e)
     /* aux holds the name's length (0 for "", or an event made elsewhere). */
     size_t name_len = e->aux ? e->aux : strlen(e->u.msg.name);
     struct handler *h = find_handler_n(p, e->u.msg.name, name_len);
-    if (h && !kr_pid_is_none(h->delegate)) {
+    if (h && h->delegate) {
         /* libprocess' delegate: forwarded as sent, the sender unchanged. */
-        transport(&e->u.msg.from, &h->delegate, e->u.msg.name, e->data, e->len);
+        transport(&e->u.msg.from, h->delegate, e->u.msg.name, e->data, e->len);
         return;
     }
     if (!h || !h->fn) {
