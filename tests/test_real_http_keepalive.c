@@ -47,10 +47,12 @@ static bool serve(server *s, conn *c)
         const char *r = s->mode == CLOSE_HEADER
                             ? "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok"
                             : "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+        /* Counted before it is sent: the client may act on the answer
+         * before this thread runs again. */
+        atomic_fetch_add(&s->answered, 1);
         if (send(c->fd, r, strlen(r), MSG_NOSIGNAL) < 0)
             return false;
         c->served++;
-        atomic_fetch_add(&s->answered, 1);
         if (s->mode == CLOSE_HEADER)
             return false;
     }

@@ -35,6 +35,7 @@ typedef struct client {
     kr__io_conn io;
     http_parser parser;
     kr_promise *promise;
+    kr_http_response *response; /* parsed, until the promise is set */
     kr__sb name, content_type, body, headers;
     int header_state; /* 0 none, 1 name, 2 value */
     bool name_is_ctype, done;
@@ -134,7 +135,7 @@ static int on_message_complete(http_parser *p)
         return 1;
     }
     c->done = true;
-    kr_promise_set(c->promise, r, kr__http_response_free);
+    c->response = r; /* the caller hears of it once the connection is pooled */
     http_parser_pause(p, 1); /* one response per connection */
     return 0;
 }
@@ -189,8 +190,6 @@ static bool pool_put(client *c, bool clean_end)
         same += o->ip == c->ip && o->port == c->port;
     if (same >= POOL_PER_HOST)
         return false;
-    kr_promise_free(c->promise); /* already set by on_message_complete */
-    c->promise = NULL;
     c->done = c->reused = c->got_bytes = c->retryable = false;
     c->failure = NULL;
     c->header_state = 0;
@@ -230,8 +229,19 @@ static void client_read(kr__io_conn *io)
     enum http_errno err = HTTP_PARSER_ERRNO(&c->parser);
     if (!c->done && err != HPE_OK && err != HPE_PAUSED && !c->failure)
         c->failure = "malformed response";
-    if (c->done && !c->failure && pool_put(c, n > 0 && used == (size_t)n))
-        return;
+    if (c->done && !c->failure) {
+        /* Pool the connection before the caller hears of the response, so
+         * a next request sent at once finds it idle, not still in use. */
+        kr_promise *promise = c->promise;
+        kr_http_response *r = c->response;
+        c->promise = NULL;
+        c->response = NULL;
+        bool pooled = pool_put(c, n > 0 && used == (size_t)n);
+        kr_promise_set(promise, r, kr__http_response_free);
+        kr_promise_free(promise);
+        if (pooled)
+            return;
+    }
     if (c->done || c->failure || n == 0)
         kr__io_close(io);
 }
@@ -280,6 +290,8 @@ static void client_free(kr__io_conn *io)
 {
     client *c = (client *)(void *)io;
     kr_promise_free(c->promise);
+    if (c->response)
+        kr__http_response_free(c->response);
     kr__sb_free(&c->name);
     kr__sb_free(&c->content_type);
     kr__sb_free(&c->body);
