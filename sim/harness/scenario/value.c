@@ -211,19 +211,28 @@ static bool decimal_number(const char *t, double *x)
     return ok && end && *end == '\0' && isfinite(*x);
 }
 
-/* A plain decimal probability in [0, 1] ("0.05", "1", "1e-3"). */
-int kr__sc_get_prob(sc_load *l, const sc_value *v, const char *what, double *out)
+/* v as a plain decimal number; `expected` names it in the error ("a
+ * probability (a number in [0, 1])"). */
+static int get_decimal(sc_load *l, const sc_value *v, const char *what, const char *expected,
+                       double *x)
 {
     int rc = kr__sc_want_text(l, v, what);
     if (rc)
         return rc;
-    const char *t = v->text;
+    if (!decimal_number(v->text, x))
+        return kr__sc_fail(l, v->pos, "%s must be %s, not '%.64s'", what, expected, v->text);
+    return 0;
+}
+
+/* A plain decimal probability in [0, 1] ("0.05", "1", "1e-3"). */
+int kr__sc_get_prob(sc_load *l, const sc_value *v, const char *what, double *out)
+{
     double x;
-    if (!decimal_number(t, &x))
-        return kr__sc_fail(l, v->pos, "%s must be a probability (a number in [0, 1]), not '%.64s'",
-                    what, t);
+    int rc = get_decimal(l, v, what, "a probability (a number in [0, 1])", &x);
+    if (rc)
+        return rc;
     if (x < 0 || x > 1)
-        return kr__sc_fail(l, v->pos, "%s %s is outside [0, 1]", what, t);
+        return kr__sc_fail(l, v->pos, "%s %s is outside [0, 1]", what, v->text);
     *out = x;
     return 0;
 }
@@ -294,16 +303,12 @@ int kr__sc_get_signed_duration(sc_load *l, const sc_value *v, const char *what, 
 
 int kr__sc_get_drift(sc_load *l, const sc_value *v, const char *what, double *out)
 {
-    int rc = kr__sc_want_text(l, v, what);
+    double x;
+    int rc = get_decimal(l, v, what, "a number (a fraction such as 1e-4)", &x);
     if (rc)
         return rc;
-    const char *t = v->text;
-    double x;
-    if (!decimal_number(t, &x))
-        return kr__sc_fail(l, v->pos, "%s must be a number (a fraction such as 1e-4), not '%.64s'",
-                           what, t);
     if (!(x > -0.5 && x < 0.5))
-        return kr__sc_fail(l, v->pos, "%s %s is outside (-0.5, 0.5)", what, t);
+        return kr__sc_fail(l, v->pos, "%s %s is outside (-0.5, 0.5)", what, v->text);
     *out = x;
     return 0;
 }
