@@ -8,7 +8,9 @@
 #     chart of it is written to bench/scaling.svg (SCALING_SVG=path to put it
 #     elsewhere), drawn by bench/scaling_svg.awk and checked by
 #     bench/svg_check.sh. On this 2-core machine 4 and 8 workers
-#     oversubscribe the cores: the chart shades that region;
+#     oversubscribe the cores: the chart shades that region. A second table
+#     gives the CPU time (user + sys of the whole process, from `times`) per
+#     million messages, which a loaded machine disturbs less than the rate;
 #   - spawn at 10^4, 10^5, 10^6 leaves on both backends (ns per process
 #     should stay flat);
 #   - sim-events at 10^4 .. 10^7 events (cost should be linear: flat rate).
@@ -45,14 +47,41 @@ bench_build_kairos
 raw=$BENCH_BUILD_DIR/scaling.txt
 : >"$raw"
 load_before=$(cut -d' ' -f1 /proc/loadavg 2>/dev/null || echo "?")
+times_file=$(mktemp "${TMPDIR:-/tmp}/kairos-scaling.XXXXXX")
+trap 'rm -f "$times_file"' EXIT
+
+# Sets cpu_now to the CPU seconds (user + sys) used so far by this shell's
+# finished children, from the `times` builtin. Not called as $(...): in a
+# subshell `times` would count that subshell's children only.
+children_cpu() {
+  times >"$times_file"
+  cpu_now=$(awk 'NR == 2 {
+    t = 0
+    for (i = 1; i <= 2; i++) { split($i, a, /[ms]/); t += a[1] * 60 + a[2] }
+    printf "%.3f", t
+  }' "$times_file")
+}
+
+# One worker-scaling run: its result line, tagged with the worker count, and
+# cpu_s: the CPU seconds the whole process used (all threads, user + sys,
+# init and finalize included). On a loaded machine CPU per message says what
+# the extra workers cost even when the wall-clock rate is mostly noise.
+workers_run() { # BENCH WORKERS
+  local before line
+  children_cpu
+  before=$cpu_now
+  line=$("$KAIROS_BENCH" --workers "$2" "${n[@]}" "$1")
+  children_cpu
+  printf '%s cpu_s=%s\n' "${line/runtime=kairos-real /runtime=kairos-real-w$2 }" \
+    "$(awk -v a="$before" -v b="$cpu_now" 'BEGIN { printf "%.3f", b - a }')"
+}
 
 for round in $(seq 1 "$ROUNDS"); do
   echo "# round $round/$ROUNDS" >&2
   for b in "${worker_benches[@]}"; do
     part workers || break
     for w in "${workers[@]}"; do
-      "$KAIROS_BENCH" --workers "$w" "${n[@]}" "$b" |
-        sed "s/runtime=kairos-real /runtime=kairos-real-w$w /" | tee -a "$raw"
+      workers_run "$b" "$w" | tee -a "$raw"
     done
   done
   for size in "${spawn_sizes[@]}"; do
@@ -96,6 +125,39 @@ workers_report() {
         printf "\n"
       }
     }' <<<"$medians"
+  echo
+  echo "CPU (user + sys, all threads, whole process) per million messages, ms, medians of $ROUNDS:"
+  echo
+  awk -v list="${workers[*]}" '
+    function median(list,   a, c, i, j, t) {
+      c = split(list, a, " ")
+      for (i = 2; i <= c; i++)
+        for (j = i; j > 1 && a[j - 1] + 0 > a[j] + 0; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
+      return c % 2 ? a[(c + 1) / 2] : (a[c / 2] + a[c / 2 + 1]) / 2
+    }
+    BEGIN { nw = split(list, ws, " ") }
+    /^bench=/ && / runtime=kairos-real-w[0-9]+ / && / cpu_s=/ {
+      delete f
+      for (i = 1; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
+      if (!(f["bench"] in seen)) { seen[f["bench"]] = 1; order[++nb] = f["bench"] }
+      k = f["bench"] " " substr(f["runtime"], 14)
+      per[k] = per[k] " " (f["n"] > 0 ? f["cpu_s"] * 1e9 / f["n"] : 0)
+    }
+    END {
+      printf "| bench |"
+      for (i = 1; i <= nw; i++) printf " %s worker%s |", ws[i], ws[i] == 1 ? "" : "s"
+      printf "\n|---|"
+      for (i = 1; i <= nw; i++) printf "---:|"
+      printf "\n"
+      for (b = 1; b <= nb; b++) {
+        printf "| %s |", order[b]
+        for (i = 1; i <= nw; i++) {
+          k = order[b] " " ws[i]
+          printf " %s |", (k in per) ? sprintf("%.0f", median(per[k])) : "-"
+        }
+        printf "\n"
+      }
+    }' "$raw"
   local commit
   commit=$(git -C "$KAIROS_ROOT" describe --always --dirty 2>/dev/null || echo "unknown commit")
   awk -v cores="$cores" \
