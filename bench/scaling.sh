@@ -1,35 +1,47 @@
 #!/usr/bin/env bash
 # Usage: bench/scaling.sh
-# Scaling runs of issue 6, ROUNDS rounds each (default 3), medians printed as
-# Markdown tables:
-#   - pingpong, pingpong-dispatch and fanout (real) with 1 and 2 workers;
+# Scaling runs of issues 6 and 15, ROUNDS rounds each (default 3), medians
+# printed as Markdown tables:
+#   - rate against worker threads: pingpong, ring and fanout (real backend)
+#     with 1, 2, 4 and 8 workers (SCALING_WORKERS="1 2 4 8"; `--workers W`
+#     of kairos-bench), the worker counts alternating within each round; the
+#     chart of it is written to bench/scaling.svg (SCALING_SVG=path to put it
+#     elsewhere), drawn by bench/scaling_svg.awk and checked by
+#     bench/svg_check.sh. On this 2-core machine 4 and 8 workers
+#     oversubscribe the cores: the chart shades that region;
 #   - spawn at 10^4, 10^5, 10^6 leaves on both backends (ns per process
 #     should stay flat);
 #   - sim-events at 10^4 .. 10^7 events (cost should be linear: flat rate).
 # Builds Kairos (Release) first, as compare.sh does. Raw lines go to
-# $BENCH_BUILD_DIR/scaling.txt. BENCH_SMOKE=1: one round of the small sizes.
+# $BENCH_BUILD_DIR/scaling.txt. BENCH_SMOKE=1: one round of the small sizes
+# (n = 1000), and the chart goes to $BENCH_BUILD_DIR/scaling.svg so the
+# committed one is not overwritten by smoke numbers.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 ROUNDS=${ROUNDS:-3}
+read -r -a workers <<<"${SCALING_WORKERS:-1 2 4 8}"
+worker_benches=(pingpong ring fanout)
 spawn_sizes=(10000 100000 1000000)
 sim_sizes=(10000 100000 1000000 10000000)
+svg=${SCALING_SVG:-$BENCH_DIR/scaling.svg}
+n=()
 if [ "${BENCH_SMOKE:-0}" = 1 ]; then
-  ROUNDS=1 spawn_sizes=(100 1000) sim_sizes=(1000 10000)
+  ROUNDS=1 spawn_sizes=(100 1000) sim_sizes=(1000 10000) n=(--n 1000)
+  svg=${SCALING_SVG:-$BENCH_BUILD_DIR/scaling.svg}
 fi
 
 bench_build_kairos
 raw=$BENCH_BUILD_DIR/scaling.txt
 : >"$raw"
+load_before=$(cut -d' ' -f1 /proc/loadavg 2>/dev/null || echo "?")
 
 for round in $(seq 1 "$ROUNDS"); do
   echo "# round $round/$ROUNDS" >&2
-  for w in 1 2; do
-    for b in pingpong pingpong-dispatch fanout; do
-      n=()
-      [ "${BENCH_SMOKE:-0}" = 1 ] && n=(--n 1000)
+  for b in "${worker_benches[@]}"; do
+    for w in "${workers[@]}"; do
       "$KAIROS_BENCH" --workers "$w" "${n[@]}" "$b" |
-        sed "s/runtime=kairos-real/runtime=kairos-real-w$w/" | tee -a "$raw"
+        sed "s/runtime=kairos-real /runtime=kairos-real-w$w /" | tee -a "$raw"
     done
   done
   for size in "${spawn_sizes[@]}"; do
@@ -40,13 +52,43 @@ for round in $(seq 1 "$ROUNDS"); do
     "$KAIROS_BENCH_SIM" --n "$size" sim-events | tee -a "$raw"
   done
 done
+load_after=$(cut -d' ' -f1 /proc/loadavg 2>/dev/null || echo "?")
 
 medians=$(bench_medians <"$raw")
+cores=$(nproc)
 echo
-echo "## Workers (real backend), medians of $ROUNDS"
-echo "| bench | runtime | n | median s | median rate/s |"
-echo "|---|---|---:|---:|---:|"
-awk '$2 ~ /-w[0-9]/ { printf "| %s | %s | %s | %s | %s |\n", $1, $2, $3, $5, $6 }' <<<"$medians"
+echo "## Rate against worker threads (real backend, $cores cores), medians of $ROUNDS"
+# One row per benchmark, one column per worker count (M/s).
+awk -v list="${workers[*]}" '
+  BEGIN { nw = split(list, ws, " ") }
+  $2 ~ /^kairos-real-w[0-9]+$/ {
+    if (!($1 in seen)) { seen[$1] = 1; order[++nb] = $1 }
+    rate[$1 " " substr($2, 14)] = $6
+  }
+  END {
+    printf "| bench |"; for (i = 1; i <= nw; i++) printf " %s worker%s M/s |", ws[i], ws[i] == 1 ? "" : "s"
+    printf "\n|---|"; for (i = 1; i <= nw; i++) printf "---:|"
+    printf "\n"
+    for (b = 1; b <= nb; b++) {
+      printf "| %s |", order[b]
+      for (i = 1; i <= nw; i++) {
+        k = order[b] " " ws[i]
+        printf " %s |", (k in rate) ? sprintf("%.2f", rate[k] / 1e6) : "-"
+      }
+      printf "\n"
+    }
+  }' <<<"$medians"
+
+commit=$(git -C "$KAIROS_ROOT" describe --always --dirty 2>/dev/null || echo "unknown commit")
+awk -v cores="$cores" \
+  -v title="Kairos (real backend): rate against worker threads, medians of $ROUNDS" \
+  -v subtitle="$(date -u '+%Y-%m-%d %H:%M UTC'), $commit, ${n[*]:-default sizes}, $cores cores, load average $load_before -> $load_after" \
+  -f "$BENCH_DIR/scaling_svg.awk" <<<"$medians" >"$svg.tmp"
+"$BENCH_DIR/svg_check.sh" "$svg.tmp" "${#worker_benches[@]}"
+mv "$svg.tmp" "$svg"
+echo
+echo "Chart: $svg"
+
 echo
 echo "## spawn (skynet) size scaling, medians of $ROUNDS"
 echo "| runtime | processes | median s | median rate/s | ns per process | peak RSS MiB |"
