@@ -33,7 +33,8 @@ SVG_CHECK_AWK_ONLY=1 "$here/svg_check.sh" "$tmp/ok.svg" 3 ||
   fail "the awk check rejects the chart"
 [ "$(grep -c '<polyline ' "$tmp/ok.svg")" = 3 ] || fail "expected 3 lines (pingpong, ring, fanout)"
 grep '<polyline ' "$tmp/ok.svg" | while read -r line; do
-  pts=$(sed 's/.*points="\([^"]*\)".*/\1/' <<<"$line" | wc -w)
+  pts=${line#*points=\"}
+  pts=$(wc -w <<<"${pts%%\"*}")
   [ "$pts" = 4 ] || fail "a line has $pts points, expected 4 (1, 2, 4, 8 workers)"
 done
 for w in 1 2 4 8; do grep -q ">$w</text>" "$tmp/ok.svg" || fail "no x tick for $w workers"; done
