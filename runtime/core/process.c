@@ -65,6 +65,7 @@ void kr_process_discard(kr_process *p)
     if (!p)
         return;
     kr__handlers_free(kr__proc_of(p));
+    kr__http_routes_free(kr__proc_of(p)); /* and the extra part with them */
     destroy_managed(kr__proc_of(p));
 }
 
@@ -233,6 +234,9 @@ static bool serve_next(kr__proc *p)
         cleanup(p);
         return false;
     }
+    /* Local events never take this branch: the hot path pays one test. */
+    if (__builtin_expect(e->external, 0))
+        kr__bound_release(p, e);
     if (atomic_load_explicit(&p->purge, memory_order_acquire) > 0 ||
         (atomic_load_explicit(&kr__core.testing.filtering, memory_order_relaxed) &&
          kr__filter_drops(p, e)))
