@@ -13,29 +13,7 @@ EXEC_TARGET=${4:-}
 BANK=$SRC/scenarios/bank-race.yaml
 T=$(mktemp -d "${TMPDIR:-/tmp}/kairos-cli-test.XXXXXX")
 trap 'rm -rf "$T"' EXIT
-failures=0
-
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-pass() { echo "ok: $*"; }
-
-# expect STATUS DESCRIPTION -- COMMAND...: runs it, output in $T/out, $T/err.
-expect() {
-    local want=$1 what=$2
-    shift 3
-    "$@" >"$T/out" 2>"$T/err"
-    local got=$?
-    if [ "$got" -eq "$want" ]; then pass "$what (exit $got)"; else
-        fail "$what: exit $got, expected $want: $*"
-        sed 's/^/    out: /' "$T/out" | head -20
-        sed 's/^/    err: /' "$T/err" | head -20
-    fi
-}
-has() { # has FILE REGEX DESCRIPTION
-    if grep -Eq -- "$2" "$1"; then pass "$3"; else
-        fail "$3: no /$2/ in $1"
-        sed 's/^/    /' "$1" | head -20
-    fi
-}
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 # Seed lines of a sweep summary, sorted, without the wall-clock field.
 seed_lines() { grep '"type":"seed"' "$1" | sed 's/,"wall_ns":[0-9]*//' | sort; }
 
@@ -268,5 +246,4 @@ if [ -n "$EXEC_TARGET" ]; then
     expect 2 "sweep --exec without a program" -- "$K" sweep --seeds 1..2 --exec
 fi
 
-echo "$failures failure(s)"
-[ "$failures" -eq 0 ]
+finish
