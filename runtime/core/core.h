@@ -126,8 +126,10 @@ typedef struct kr__proc {
     _Atomic uint32_t served;
     kr__node sched_link;      /* backend use (real: run queue link) */
     kr__handlers *handlers;
-    kr__links *links; /* who to tell when we exit; guarded by the links lock */
-    void *routes;     /* HTTP routes */
+    /* Who to tell when we exit; written under the links lock. Atomic so
+     * that cleanup can see "no links" without the global lock. */
+    _Atomic(kr__links *) links;
+    _Atomic(void *) routes; /* HTTP routes; written under the routes lock */
 } kr__proc;
 
 _Static_assert(sizeof(kr__proc) <= sizeof(kr_process), "kr_process too small");
@@ -209,6 +211,9 @@ kr_time kr__timers_next_deadline(void); /* INT64_MAX when none */
  * creation order; with choose != NULL, choose(n) picks among the n timers
  * sharing the earliest deadline (in creation order). NULL if none is due. */
 kr__timer *kr__timers_pop_due(kr_time now, size_t (*choose)(size_t n));
+/* Pops up to max due timers in firing order under one lock (the real
+ * backend's timer thread, which then fires them in that order). */
+size_t kr__timers_pop_due_batch(kr_time now, kr__timer **out, size_t max);
 void kr__timer_fire(kr__timer *t); /* runs and frees it */
 
 /* ---- runtime state (runtime.c) ------------------------------------------ */

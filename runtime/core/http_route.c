@@ -173,6 +173,10 @@ int kr_route(kr_process *self, const char *path, const char *help, kr_http_fn fn
 
 void kr__http_routes_free(kr__proc *p)
 {
+    /* Most processes have no routes: no global write lock for them (a
+     * route is only added by the process itself or before it runs). */
+    if (!atomic_load_explicit(&p->routes, memory_order_acquire))
+        return;
     pthread_rwlock_wrlock(&kr__core.http.routes_lock);
     routes *r = p->routes;
     p->routes = NULL;
