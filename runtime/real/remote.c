@@ -62,10 +62,10 @@ bool kr__backend_hosts(uint32_t ip, uint16_t port)
     return ip == kr__local_ip && port == kr__local_port;
 }
 
-bool kr__backend_remote(kr_pid from, kr_pid to)
+bool kr__backend_remote(const kr_pid *from, const kr_pid *to)
 {
     (void)from;
-    return !kr__backend_hosts(to.ip, to.port);
+    return !kr__backend_hosts(to->ip, to->port);
 }
 
 void kr__backend_on_serve(kr__proc *p, const kr__event *e)
