@@ -192,7 +192,7 @@ kr_time kr__timers_next_deadline(void)
 {
 #if KR__ONE_THREAD
     /* The simulator asks at every step; nobody else can hold the lock. */
-    return kr__core.timers.heap_len ? kr__core.timers.heap[0]->deadline : INT64_MAX;
+    return kr__core.timers.heap_len ? kr__core.timers.heap[0].deadline : INT64_MAX;
 #else
     pthread_mutex_lock(&kr__core.timers.lock);
     kr_time d = kr__core.timers.heap_len ? kr__core.timers.heap[0].deadline : INT64_MAX;
