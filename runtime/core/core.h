@@ -20,6 +20,43 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* ---- one thread or many ---------------------------------------------------
+ * The core is compiled once per backend. The simulator runs everything on
+ * its one driving thread (API.md: "sim: one thread"), so its copy of the
+ * core does the hot read-modify-writes (pending counts, slot references,
+ * mailbox links) as plain loads and stores: a lock-prefixed instruction
+ * costs ~20 cycles, and a step made ~8 of them (issue 15, sim-events). The
+ * real backend's copy is unchanged. The fields stay _Atomic either way. */
+#ifdef KAIROS_SIM
+#define KR__ONE_THREAD 1
+#else
+#define KR__ONE_THREAD 0
+#endif
+
+/* *a += v; returns the old value. */
+static inline uint32_t kr__add_u32(_Atomic uint32_t *a, uint32_t v)
+{
+#if KR__ONE_THREAD
+    uint32_t old = atomic_load_explicit(a, memory_order_relaxed);
+    atomic_store_explicit(a, old + v, memory_order_relaxed);
+    return old;
+#else
+    return atomic_fetch_add(a, v);
+#endif
+}
+
+/* *a -= v; returns the old value. */
+static inline uint32_t kr__sub_u32(_Atomic uint32_t *a, uint32_t v)
+{
+#if KR__ONE_THREAD
+    uint32_t old = atomic_load_explicit(a, memory_order_relaxed);
+    atomic_store_explicit(a, old - v, memory_order_relaxed);
+    return old;
+#else
+    return atomic_fetch_sub(a, v);
+#endif
+}
+
 /* ---- logging and allocation (log.c, alloc.c) ---------------------------- */
 
 /* One line to stderr, prefixed "kairos: ". */
@@ -75,6 +112,10 @@ typedef struct kr__event {
     uint8_t kind;
     bool inject;  /* terminate only */
     uint8_t aux;  /* message: strlen(name) (0: look it up) */
+    /* Queued from outside the node (the wire, the simulated network, an
+     * HTTP request): counted against the mailbox bound (mailbox_bound.c)
+     * until popped. Fills a padding byte: events stay 16 + union bytes. */
+    bool external;
     uint32_t len; /* bytes of data (arg or body) */
     union {
         struct {
@@ -92,6 +133,9 @@ typedef struct kr__event {
         struct {
             kr_pid who;
         } exited;
+        struct {
+            uint64_t bytes; /* what the mailbox bound counted for it */
+        } http;
     } u;
     alignas(16) unsigned char data[]; /* arg or body, then the message name */
 } kr__event;
@@ -111,6 +155,7 @@ enum { KR__F_INITED = 1, KR__F_SPAWNED = 2, KR__F_MANAGED = 4, KR__F_BAD_ID = 8 
 
 typedef struct kr__handlers kr__handlers;
 typedef struct kr__links kr__links;
+typedef struct kr__proc_extra kr__proc_extra;
 
 typedef struct kr__proc {
     kr_pid pid;
@@ -125,10 +170,16 @@ typedef struct kr__proc {
     /* Events served (initialize included), modulo 2^32, for
      * /metrics/snapshot; written by the serving thread, read by anyone. */
     _Atomic uint32_t served;
-    kr__node sched_link;      /* backend use (real: run queue link) */
+    union { /* backend use */
+        kr__node sched_link; /* real: run queue link */
+        uint64_t sched_key;  /* sim: the id's trace hash, 0 until computed */
+    };
     kr__handlers *handlers;
     kr__links *links; /* who to tell when we exit; guarded by the links lock */
-    void *routes;     /* HTTP routes */
+    /* What only some processes need (HTTP routes, the mailbox bound's
+     * limits and counters), made on first use: mailbox_bound.c. Out of
+     * line so an idle process stays small. */
+    _Atomic(kr__proc_extra *) extra;
 } kr__proc;
 
 _Static_assert(sizeof(kr__proc) <= sizeof(kr_process), "kr_process too small");
@@ -181,9 +232,13 @@ static inline void kr__table_send_cache_end_turn(void)
 
 /* ---- messages and links (message.c, link.c) ----------------------------- */
 
-/* Enqueues a message for a process in this runtime's table (or drops it). */
-void kr__message_deliver_local(kr_pid from, kr_pid to, const char *name, const void *body,
-                               size_t len);
+/* Enqueues a message that came from another node (the simulator's
+ * network; the real backend's arrive through kr__http_handle) within the
+ * receiver's mailbox bound (0), else drops and counts it: KR_ENOSPC (the
+ * mailbox is full), KR_ENOENT (no such process), KR_ENOMEM
+ * (mailbox_bound.c). */
+int kr__message_deliver_remote(kr_pid from, kr_pid to, const char *name, const void *body,
+                                size_t len);
 /* Adds linker to to's list; false if `to` is not running here. */
 bool kr__link_add(kr_pid linker, kr_pid to);
 /* Queues exited(who) for `to` (a linker told that who is gone). */

@@ -178,12 +178,6 @@ static void deliver_local(const kr_pid *from, const kr_pid *to, const char *name
         kr__table_release(p);
 }
 
-void kr__message_deliver_local(kr_pid from, kr_pid to, const char *name, const void *body,
-                               size_t len)
-{
-    deliver_local(&from, &to, name, strlen(name), body, len);
-}
-
 static void transport(const kr_pid *from, const kr_pid *to, const char *name, const void *body,
                       size_t len)
 {
@@ -199,7 +193,7 @@ static void transport(const kr_pid *from, const kr_pid *to, const char *name, co
     if (to->id[0] == '\0')
         return; /* ignored, as libprocess ignores a send to UPID() */
     KR__COUNT(messages_sent);
-    if (kr__backend_remote(*from, *to))
+    if (kr__backend_remote(from, to))
         kr__backend_send_remote(*from, *to, name, body, len);
     else
         deliver_local(from, to, name, name_len, body, len);

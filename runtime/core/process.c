@@ -65,6 +65,7 @@ void kr_process_discard(kr_process *p)
     if (!p)
         return;
     kr__handlers_free(kr__proc_of(p));
+    kr__http_routes_free(kr__proc_of(p)); /* and the extra part with them */
     destroy_managed(kr__proc_of(p));
 }
 
@@ -120,7 +121,7 @@ kr_pid kr_spawn(kr_process *process, bool manage)
 void kr__enqueue(kr__proc *p, kr__event *e)
 {
     kr__mailbox_push(&p->mailbox, &e->node);
-    if (atomic_fetch_add(&p->pending, 1) == 0)
+    if (kr__add_u32(&p->pending, 1) == 0)
         kr__backend_schedule(p);
 }
 
@@ -248,6 +249,9 @@ static bool serve_next(kr__proc *p)
         cleanup(p);
         return false;
     }
+    /* Local events never take this branch: the hot path pays one test. */
+    if (__builtin_expect(e->external, 0))
+        kr__bound_release(p, e);
     /* One test on the hot path covers both rare cases (purge_or_list). */
     uint32_t purge = atomic_load_explicit(&p->purge, memory_order_acquire);
     if (purge != 0 && purge_or_list(p, e, purge))
@@ -286,7 +290,7 @@ kr__run_result kr__process_run(kr__proc *p, unsigned max_events)
             atomic_store_explicit(&p->served,
                                   atomic_load_explicit(&p->served, memory_order_relaxed) + accounted,
                                   memory_order_relaxed);
-            uint32_t left = atomic_fetch_sub(&p->pending, accounted) - accounted;
+            uint32_t left = kr__sub_u32(&p->pending, accounted) - accounted;
             accounted = 0;
             if (left == 0) {
                 result = KR__RUN_IDLE; /* p may be running elsewhere now */
