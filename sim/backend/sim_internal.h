@@ -12,9 +12,11 @@ typedef enum {
     KR__STRATEGY_POS
 } kr__strategy;
 
-/* One recorded choice: `chosen` of `options`. */
+/* One recorded choice: `chosen` of `options`; `id` names the entity chosen
+ * (a process, the timer, a link: kr_sim_decision_ids), 0 when unnamed. */
 typedef struct kr__decision {
     uint32_t options, chosen;
+    uint64_t id;
 } kr__decision;
 
 typedef struct kr__sim_disk kr__sim_disk;
@@ -69,9 +71,11 @@ typedef struct kr__sim_state {
 extern kr__sim_state kr__sim;
 
 /* Picks one of `options` (> 0) choices: from the schedule being replayed,
- * else propose(options, ctx) (the strategy); records and hashes it. */
+ * else propose(options, ctx) (the strategy); records and hashes it.
+ * identify(i, ctx) (optional) names option i's entity: a loose replayed
+ * decision with an id takes that entity when it is an option. */
 uint32_t kr__sim_decide(uint32_t options, uint32_t (*propose)(uint32_t options, void *ctx),
-                        void *ctx);
+                        uint64_t (*identify)(uint32_t index, void *ctx), void *ctx);
 /* Folds v into the trace hash (inline: twice per step). */
 static inline void kr__sim_hash(uint64_t v) { kr__sim.hash = kr__hash_mix(kr__sim.hash, v); }
 /* (Re)seeds every stream from one root seed. */
@@ -135,6 +139,7 @@ size_t kr__sim_net_due(void);       /* links whose head message is due */
 kr_time kr__sim_net_next_at(void);  /* earliest arrival in flight */
 void kr__sim_net_deliver(size_t k); /* the k-th such link delivers its head */
 size_t kr__sim_net_due_link(size_t k); /* the k-th such link's creation index */
+uint64_t kr__sim_net_link_key(size_t i); /* link i by its nodes: from << 16 | to */
 bool kr__sim_observing(void); /* an observer is installed: worth formatting */
 void kr__sim_emit(const char *kind, const char *node, const char *process, const char *name,
                   kr_pid from, kr_pid to, const void *body, size_t len);
