@@ -266,8 +266,32 @@ static bool serve_next(kr__proc *p)
     return true;
 }
 
+#if KR__ONE_THREAD
+/* The simulator's step: one counted event of a process already
+ * initialized, without the batch loop's bookkeeping (the same result as
+ * the loop below with max_events = 1). */
+static kr__run_result run_one(kr__proc *p)
+{
+    kr__proc *outer = kr__current_proc;
+    kr__current_proc = p;
+    kr__run_result result = KR__RUN_GONE;
+    if (serve_next(p)) {
+        atomic_store_explicit(&p->served, atomic_load_explicit(&p->served, memory_order_relaxed) + 1,
+                              memory_order_relaxed);
+        result = kr__sub_u32(&p->pending, 1) == 1 ? KR__RUN_IDLE : KR__RUN_MORE;
+    }
+    kr__current_proc = outer;
+    return result;
+}
+#endif
+
 kr__run_result kr__process_run(kr__proc *p, unsigned max_events)
 {
+#if KR__ONE_THREAD
+    if (max_events == 1 && atomic_load_explicit(&p->pending, memory_order_relaxed) > 0 &&
+        atomic_load_explicit(&p->state, memory_order_relaxed) != KR__BOTTOM)
+        return run_one(p);
+#endif
     kr__proc *outer = kr__current_proc;
     kr__current_proc = p;
     kr__run_result result;

@@ -1,6 +1,7 @@
-/* Decisions: every choice the simulator makes goes through kr__sim_decide,
- * which follows a replayed schedule if one is loaded, records the choice,
- * and folds it into the trace hash. A schedule file is those records. */
+/* Decisions: every choice the simulator makes goes through kr__sim_decide
+ * (inline in sim_internal.h), which follows a replayed schedule if one is
+ * loaded, records the choice, and folds it into the trace hash. A schedule
+ * file is those records. */
 #include "sim_internal.h"
 
 #include <errno.h>
@@ -18,46 +19,32 @@ void kr__sim_fail(const char *msg)
         kr__sim.failure = strdup("check failed (message lost: out of memory)");
 }
 
-static void record(uint32_t options, uint32_t chosen)
+bool kr__sim_log_grow(void)
 {
-    if (kr__sim.log_len == kr__sim.log_cap) { /* grow only when full: once per doubling */
-        kr__decision *l = kr__grow(kr__sim.log, &kr__sim.log_cap, kr__sim.log_len, sizeof *l, 1024);
-        if (!l) {
-            kr__sim_fail("sim: out of memory recording the schedule");
-            return;
-        }
-        kr__sim.log = l;
+    kr__decision *l = kr__grow(kr__sim.log, &kr__sim.log_cap, kr__sim.log_len, sizeof *l, 1024);
+    if (!l) {
+        kr__sim_fail("sim: out of memory recording the schedule");
+        return false;
     }
-    kr__sim.log[kr__sim.log_len++] = (kr__decision){options, chosen};
+    kr__sim.log = l;
+    return true;
 }
 
-uint32_t kr__sim_decide(uint32_t options, uint32_t (*propose)(uint32_t options, void *ctx),
-                        void *ctx)
+uint32_t kr__sim_replayed(uint32_t options)
 {
-    uint32_t chosen;
-    if (kr__sim.replay_pos < kr__sim.replay_len) {
-        kr__decision d = kr__sim.replay[kr__sim.replay_pos++];
-        if (d.options == 0) { /* loose: that choice among whatever the run offers */
-            chosen = options ? d.chosen % options : 0;
-        } else if (d.options != options || d.chosen >= options) {
-            char msg[256];
-            snprintf(msg, sizeof msg,
-                     "replay: the schedule no longer fits the program at decision %zu "
-                     "(step %" PRIu64 "): it recorded %u options, the run has %u",
-                     kr__sim.replay_pos - 1, kr__sim.steps, d.options, options);
-            kr__sim_fail(msg);
-            chosen = 0;
-        } else {
-            chosen = d.chosen;
-        }
-    } else {
-        chosen = options > 1 ? propose(options, ctx) : 0;
+    kr__decision d = kr__sim.replay[kr__sim.replay_pos++];
+    if (d.options == 0) /* loose: that choice among whatever the run offers */
+        return options ? d.chosen % options : 0;
+    if (d.options != options || d.chosen >= options) {
+        char msg[256];
+        snprintf(msg, sizeof msg,
+                 "replay: the schedule no longer fits the program at decision %zu "
+                 "(step %" PRIu64 "): it recorded %u options, the run has %u",
+                 kr__sim.replay_pos - 1, kr__sim.steps, d.options, options);
+        kr__sim_fail(msg);
+        return 0;
     }
-    record(options, chosen);
-    kr__sim_hash(((uint64_t)options << 32) | chosen);
-    kr__sim.last_options = options;
-    kr__sim.last_chosen = chosen;
-    return chosen;
+    return d.chosen;
 }
 
 static const char *strategy_name(void)

@@ -68,12 +68,32 @@ typedef struct kr__sim_state {
 
 extern kr__sim_state kr__sim;
 
-/* Picks one of `options` (> 0) choices: from the schedule being replayed,
- * else propose(options, ctx) (the strategy); records and hashes it. */
-uint32_t kr__sim_decide(uint32_t options, uint32_t (*propose)(uint32_t options, void *ctx),
-                        void *ctx);
 /* Folds v into the trace hash (inline: twice per step). */
 static inline void kr__sim_hash(uint64_t v) { kr__sim.hash = kr__hash_mix(kr__sim.hash, v); }
+/* decision_log.c: the next choice of the schedule being replayed (a misfit
+ * fails the run and gives 0); room for one more decision in the log
+ * (false, and the run failed, when out of memory). */
+uint32_t kr__sim_replayed(uint32_t options);
+bool kr__sim_log_grow(void);
+
+/* Picks one of `options` (> 0) choices: from the schedule being replayed,
+ * else propose(options, ctx) (the strategy); records and hashes it.
+ * Inline, so the scheduler's strategy is called directly once per step. */
+static inline uint32_t kr__sim_decide(uint32_t options,
+                                      uint32_t (*propose)(uint32_t options, void *ctx), void *ctx)
+{
+    uint32_t chosen;
+    if (kr__sim.replay_pos < kr__sim.replay_len)
+        chosen = kr__sim_replayed(options);
+    else
+        chosen = options > 1 ? propose(options, ctx) : 0;
+    if (kr__sim.log_len < kr__sim.log_cap || kr__sim_log_grow())
+        kr__sim.log[kr__sim.log_len++] = (kr__decision){options, chosen};
+    kr__sim_hash(((uint64_t)options << 32) | chosen);
+    kr__sim.last_options = options;
+    kr__sim.last_chosen = chosen;
+    return chosen;
+}
 /* (Re)seeds every stream from one root seed. */
 void kr__sim_seed_streams(uint64_t seed);
 void kr__sim_fail(const char *msg);
