@@ -296,7 +296,7 @@ static uint32_t tie_choice(uint32_t options, void *ctx)
     return kr__sim.strategy == KR__STRATEGY_FIFO ? 0 : (uint32_t)kr__prng_below(&kr__sim.ties, options);
 }
 
-static size_t choose_tie(size_t n) { return kr__sim_decide((uint32_t)n, tie_choice, NULL); }
+static size_t choose_tie(size_t n) { return kr__sim_decide((uint32_t)n, tie_choice, NULL, NULL); }
 
 static kr_time next_event_time(void)
 {
@@ -331,6 +331,20 @@ static void run_process(kr__proc *p)
         kr__sim.now += (kr_duration)kr__prng_below(&kr__sim.cost, (uint64_t)kr__sim.event_cost_max + 1);
 }
 
+/* The entity behind option i of a step, by name, not position: the
+ * process (its pid), the timer, the link (its two nodes); never 0. */
+static uint64_t identify(uint32_t i, void *ctx)
+{
+    const step_options *o = ctx;
+    if (i < o->procs) {
+        kr__proc *p = *ring_at(i);
+        return kr__hash_mix(id_hash(p), ((uint64_t)p->pid.ip << 16) | p->pid.port) | 1;
+    }
+    if (i < o->procs + o->timer)
+        return 2;
+    return kr__hash_mix(0x6c696e6bull, kr__sim_net_link_key(kr__sim_net_due_link(i - o->procs - o->timer))) | 1;
+}
+
 /* One step; virtual time may jump at most to `horizon`. */
 bool kr__sim_step_until(kr_time horizon)
 {
@@ -359,7 +373,7 @@ bool kr__sim_step_until(kr_time horizon)
         o.links = (uint32_t)kr__sim_net_due();
     }
     uint32_t options = o.procs + o.timer + o.links;
-    uint32_t chosen = kr__sim_decide(options, strategy_choice, &o);
+    uint32_t chosen = kr__sim_decide(options, strategy_choice, identify, &o);
     if (kr__sim.failure && !finalizing)
         return false; /* the schedule being replayed no longer fits */
     kr__sim.steps++;
