@@ -122,7 +122,7 @@ bool kr__alloc_should_fail(void);
  * happens-before edge from the consumer's last pop): fn for every queued
  * node in order, without popping. Stops at a push caught half-way (nodes
  * behind it are not linked yet). */
-void kr__mailbox_each(const kr__mailbox *q, void (*fn)(kr__node *n, void *ctx), void *ctx);
+void kr__inbox_each(const kr__proc *p, void (*fn)(kr__node *n, void *ctx), void *ctx);
 
 /* ---- events (event.c) --------------------------------------------------- */
 
