@@ -121,7 +121,13 @@ int kr__backend_start(const kr__config *cfg)
     free(kr__sim.failure);
     kr__free(kr__sim.log);
     kr__free(kr__sim.replay);
-    memset(&kr__sim, 0, sizeof kr__sim);
+    /* Everything zero, as at load time; of the nodes and the cut matrix
+     * only what the last run used can be non-zero (kr_init runs per seed). */
+    size_t used = kr__sim.node_count;
+    memset(&kr__sim, 0, offsetof(kr__sim_state, nodes));
+    memset(kr__sim.nodes, 0, used * sizeof kr__sim.nodes[0]);
+    for (size_t i = 0; i < used; i++)
+        memset(kr__sim.cut[i], 0, used);
     kr__sim_time_reset();
     kr__sim_seed_streams(configured.seed);
     /* Events come from this thread's pool, not malloc: a step allocates
