@@ -255,6 +255,26 @@ static void loose_decisions_never_misfit(void **state)
         assert_int_not_equal(a.decisions[i].options, 0); /* recorded as taken */
         assert_int_equal(a.decisions[i].chosen, 99 % a.decisions[i].options);
     }
+    /* Loose decisions that name their entity follow it: the recorded run's
+     * entities with every choice index wrong still give the same run. */
+    size_t n = r.n_decisions;
+    sc_decision *wrong_all = malloc(n * sizeof *wrong_all);
+    assert_non_null(wrong_all);
+    for (size_t i = 0; i < n; i++) /* (ties among due timers are unnamed: kept) */
+        wrong_all[i] = (sc_decision){0, r.decisions[i].chosen + (r.decision_ids[i] != 0)};
+    sc_options named = {.seed = 8, .schedule = wrong_all, .schedule_ids = r.decision_ids,
+                        .schedule_len = n};
+    sc_result c;
+    assert_int_equal(kr__sc_run(s, &named, &c), 0);
+    assert_true(c.hash == r.hash);
+    kr__sc_result_free(&c);
+    named.schedule_ids = NULL; /* by index alone: another run */
+    assert_int_equal(kr__sc_run(s, &named, &c), 0);
+    assert_true(c.hash != r.hash);
+    kr__sc_result_free(&c);
+    free(wrong_all);
+    assert_int_equal(kr_sim_schedule_ids(r.decision_ids, 1), KR_ESTATE); /* no run */
+
     /* The recorded (strict) decisions replay it exactly. */
     sc_options again = {.seed = 8, .schedule = a.decisions, .schedule_len = a.n_decisions,
                         .strategy = "fifo"};

@@ -30,11 +30,23 @@ bool kr__sim_log_grow(void)
     return true;
 }
 
-uint32_t kr__sim_replayed(uint32_t options)
+/* A loose decision: the entity it names when that is an option, else its
+ * choice modulo the options. */
+static uint32_t loose(const kr__decision *d, uint32_t options,
+                      uint64_t (*identify)(uint32_t index, void *ctx), void *ctx)
+{
+    for (uint32_t i = 0; d->id && identify && i < options; i++)
+        if (identify(i, ctx) == d->id)
+            return i;
+    return options ? d->chosen % options : 0;
+}
+
+uint32_t kr__sim_replayed(uint32_t options, uint64_t (*identify)(uint32_t index, void *ctx),
+                          void *ctx)
 {
     kr__decision d = kr__sim.replay[kr__sim.replay_pos++];
-    if (d.options == 0) /* loose: that choice among whatever the run offers */
-        return options ? d.chosen % options : 0;
+    if (d.options == 0) /* loose: fits whatever the run offers */
+        return loose(&d, options, identify, ctx);
     if (d.options != options || d.chosen >= options) {
         char msg[256];
         snprintf(msg, sizeof msg,
@@ -121,13 +133,33 @@ int kr_sim_schedule(const uint32_t (*decisions)[2], size_t n)
             kr__free(d);
             return KR_EINVAL;
         }
-        d[i] = (kr__decision){decisions[i][0], decisions[i][1]};
+        d[i] = (kr__decision){decisions[i][0], decisions[i][1], 0};
     }
     kr__free(kr__sim.replay);
     kr__sim.replay = d;
     kr__sim.replay_len = n;
     kr__sim.replay_pos = 0;
     return 0;
+}
+
+int kr_sim_schedule_ids(const uint64_t *ids, size_t n)
+{
+    if (!atomic_load(&kr__is_running) || kr__sim.replay_pos != 0)
+        return KR_ESTATE;
+    if (!ids && n)
+        return KR_EINVAL;
+    if (n > kr__sim.replay_len)
+        return KR_ERANGE;
+    for (size_t i = 0; i < n; i++)
+        kr__sim.replay[i].id = ids[i];
+    return 0;
+}
+
+size_t kr_sim_decision_ids(uint64_t *out, size_t max)
+{
+    for (size_t i = 0; out && i < kr__sim.log_len && i < max; i++)
+        out[i] = kr__sim.log[i].id;
+    return kr__sim.log_len;
 }
 
 size_t kr_sim_decisions(uint32_t (*out)[2], size_t max)
@@ -174,6 +206,8 @@ int kr_sim_trace_replay(const char *path)
         if (!NEXT_LINE() || sscanf(line, "%u %u %c", &d[i].options, &d[i].chosen, &extra) != 2 ||
             d[i].chosen >= d[i].options)
             rc = parse_error(path, n, "expected \"OPTIONS CHOSEN\" with CHOSEN < OPTIONS");
+        else
+            d[i].id = 0;
     }
 #undef NEXT_LINE
     fclose(f);

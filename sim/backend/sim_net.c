@@ -345,6 +345,11 @@ size_t kr__sim_net_due_link(size_t k)
     return link_count;
 }
 
+uint64_t kr__sim_net_link_key(size_t i)
+{
+    return i < link_count ? ((uint64_t)links[i].from << 16) | links[i].to : UINT64_MAX;
+}
+
 /* Delivers the head of the k-th link (in creation order) with a due head. */
 void kr__sim_net_deliver(size_t k)
 {

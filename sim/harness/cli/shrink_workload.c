@@ -277,7 +277,7 @@ static bool try_at(shrinker *k, size_t i, kr_duration at, bool alone)
 
 /* Finer than this, moving a fault earlier gains nothing worth a run. */
 #define MOVE_RESOLUTION KR_MSEC(1)
-#define MOVE_SCAN 16
+#define MOVE_SCAN 32
 
 /* Item i as early as it goes, no earlier than `floor`; true when moved. */
 static bool move_earlier(shrinker *k, size_t i, kr_duration floor, bool alone)
@@ -391,9 +391,14 @@ void shrink_workload(shrinker *k)
     lower_rate(k, true);
     leave_out_items(k);
     lower_counts(k);
-    bool moved = move_items(k);
-    while (slow_earlier(k)) /* bounded: each one takes a placed fault */
-        lower_counts(k);     /* the failure now needs fewer of them */
-    if (moved) /* an earlier fault may make others unneeded */
-        ddmin_items(k);
+    /* An earlier fault may make others unneeded, and one left out may let
+     * another move earlier: again while the run gets shorter. */
+    for (uint64_t steps = UINT64_MAX; k->best.r.steps < steps && shrink_budget_left(k);) {
+        steps = k->best.r.steps;
+        bool moved = move_items(k);
+        while (slow_earlier(k)) /* bounded: each one takes a placed fault */
+            lower_counts(k);     /* the failure now needs fewer of them */
+        if (moved)
+            ddmin_items(k);
+    }
 }

@@ -577,6 +577,8 @@ static int start_runtime(const scenario *s, const sc_options *o)
         return rc;
     if (o->schedule_len) {
         rc = kr_sim_schedule((const uint32_t(*)[2])(const void *)o->schedule, o->schedule_len);
+        if (rc == 0 && o->schedule_ids)
+            rc = kr_sim_schedule_ids(o->schedule_ids, o->schedule_len);
         if (rc != 0) {
             kr_finalize();
             return rc;
@@ -658,8 +660,10 @@ static void collect_result(sc_result *r)
     r->time = kr_sim_elapsed();
     size_t n = kr_sim_decisions(NULL, 0);
     r->decisions = n ? malloc(n * sizeof *r->decisions) : NULL;
-    if (r->decisions) {
+    r->decision_ids = n ? malloc(n * sizeof *r->decision_ids) : NULL;
+    if (r->decisions && r->decision_ids) {
         kr_sim_decisions((uint32_t(*)[2])(void *)r->decisions, n);
+        kr_sim_decision_ids(r->decision_ids, n);
         r->n_decisions = n;
     }
     kr_probe_each(collect_probe, r);
@@ -755,5 +759,6 @@ void kr__sc_result_free(sc_result *r)
     for (size_t i = 0; i < r->n_probes; i++)
         free(r->probe_names[i]);
     free(r->decisions);
+    free(r->decision_ids);
     memset(r, 0, sizeof *r);
 }
