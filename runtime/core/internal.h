@@ -131,7 +131,7 @@ static inline bool kr__alloc_should_fail_fast(void)
  * happens-before edge from the consumer's last pop): fn for every queued
  * node in order, without popping. Stops at a push caught half-way (nodes
  * behind it are not linked yet). */
-void kr__mailbox_each(const kr__mailbox *q, void (*fn)(kr__node *n, void *ctx), void *ctx);
+void kr__inbox_each(const kr__proc *p, void (*fn)(kr__node *n, void *ctx), void *ctx);
 
 /* ---- events (event.c) --------------------------------------------------- */
 
