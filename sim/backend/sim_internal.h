@@ -59,13 +59,15 @@ typedef struct kr__sim_state {
     uint32_t last_options, last_chosen; /* the latest decision */
     char *failure;
     bool stepping;
-    /* The machines; node 0 exists from kr_init. cut[a][b]: a -> b is cut. */
-    kr__sim_node nodes[KR_SIM_NODES_MAX];
     size_t node_count, driver_node;
-    uint8_t cut[KR_SIM_NODES_MAX][KR_SIM_NODES_MAX];
     kr_duration detection_delay; /* power-off: peers learn this late */
     bool process_ended;          /* a process ended: re-check remote links */
     size_t paused_nodes;         /* nodes with paused_until in the future */
+    /* The machines; node 0 exists from kr_init. cut[a][b]: a -> b is cut.
+     * Last, and only the first node_count of each are ever written, so a
+     * reset clears those instead of 12 KiB (kr__backend_start). */
+    kr__sim_node nodes[KR_SIM_NODES_MAX];
+    uint8_t cut[KR_SIM_NODES_MAX][KR_SIM_NODES_MAX];
 } kr__sim_state;
 
 extern kr__sim_state kr__sim;

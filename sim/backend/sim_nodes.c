@@ -119,7 +119,8 @@ size_t kr__sim_node_here(void)
 void kr__sim_nodes_reset(uint32_t ip, uint16_t port)
 {
     kr__sim_disks_reset();
-    memset(kr__sim.cut, 0, sizeof kr__sim.cut);
+    for (size_t i = 0; i < kr__sim.node_count; i++) /* only used rows are dirty */
+        memset(kr__sim.cut[i], 0, kr__sim.node_count);
     node_init(&NODES[0], ip, port);
     kr__sim.node_count = 1;
     kr__sim.driver_node = 0;
