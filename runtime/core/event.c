@@ -165,7 +165,7 @@ static block *block_new(size_t size)
     block *b;
     pool *p = my_pool;
     if (p && need <= BLOCK_SIZE) {
-        b = kr__alloc_should_fail() ? NULL : pool_take(p);
+        b = kr__alloc_should_fail_fast() ? NULL : pool_take(p);
     } else {
         b = kr__malloc(need);
         if (b)

@@ -116,13 +116,22 @@ void kr__core_reset(void);
 /* kr_testing_fail_alloc_after's countdown, for allocators that bypass
  * kr__malloc (the event pools): true when this allocation must fail. */
 bool kr__alloc_should_fail(void);
+/* The same, with the usual answer (no failure armed: countdown < 0) inline
+ * for the event pools' per-message allocation. */
+static inline bool kr__alloc_should_fail_fast(void)
+{
+    if (!atomic_load_explicit(&kr__core.alloc.failing, memory_order_relaxed) &&
+        atomic_load_explicit(&kr__core.alloc.fail_countdown, memory_order_relaxed) < 0)
+        return false;
+    return kr__alloc_should_fail();
+}
 
 /* ---- mailbox (mailbox.c) ----------------------------------------------- */
 /* The one consumer (or a thread that holds the consumer's role, with a
  * happens-before edge from the consumer's last pop): fn for every queued
  * node in order, without popping. Stops at a push caught half-way (nodes
  * behind it are not linked yet). */
-void kr__mailbox_each(const kr__mailbox *q, void (*fn)(kr__node *n, void *ctx), void *ctx);
+void kr__inbox_each(const kr__proc *p, void (*fn)(kr__node *n, void *ctx), void *ctx);
 
 /* ---- events (event.c) --------------------------------------------------- */
 

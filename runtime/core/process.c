@@ -38,7 +38,7 @@ void kr_process_init(kr_process *process, const char *id, const kr_process_ops *
         strcpy(p->pid.id, id);
     }
     atomic_store_explicit(&p->state, KR__BOTTOM, memory_order_relaxed);
-    kr__mailbox_init(&p->mailbox);
+    kr__inbox_init(p);
 }
 
 kr_pid kr_self(const kr_process *process)
@@ -120,7 +120,7 @@ kr_pid kr_spawn(kr_process *process, bool manage)
 
 void kr__enqueue(kr__proc *p, kr__event *e)
 {
-    kr__mailbox_push(&p->mailbox, &e->node);
+    kr__inbox_push(p, &e->node);
     if (kr__add_u32(&p->pending, 1) == 0)
         kr__backend_schedule(p);
 }
@@ -142,7 +142,7 @@ bool kr__deliver(kr_pid to, kr__event *e)
 static void drain(kr__proc *p)
 {
     kr__node *n;
-    while ((n = kr__mailbox_pop(&p->mailbox)) != NULL)
+    while ((n = kr__inbox_pop(p)) != NULL)
         kr__event_drop((kr__event *)n);
 }
 
@@ -219,7 +219,7 @@ static void serve(kr__proc *p, kr__event *e)
 static kr__event *next_event(kr__proc *p)
 {
     kr__node *n;
-    while ((n = kr__mailbox_pop(&p->mailbox)) == NULL)
+    while ((n = kr__inbox_pop(p)) == NULL)
         sched_yield();
     return (kr__event *)n;
 }

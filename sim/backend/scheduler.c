@@ -18,6 +18,10 @@ kr__sim_state kr__sim;
 
 const char kr__backend_name[] = "sim";
 
+/* The core's copy in this library skips locked instructions (core.h); it
+ * is compiled with these files, so a build that lost KAIROS_SIM fails here. */
+_Static_assert(KR__ONE_THREAD, "the simulator's core must be built with KAIROS_SIM");
+
 enum {
     STREAM_SCHED = 1,
     STREAM_TIES,
@@ -175,22 +179,27 @@ void kr__backend_timers_changed(void) {}
 
 /* ---- the ring of runnable processes -------------------------------------- */
 
-static void ring_push(kr__proc *p)
+/* Doubles the ring (out of line: ring_push runs once per message). */
+static __attribute__((noinline)) void ring_grow(void)
 {
-    if (kr__sim.ring_len == kr__sim.ring_cap) {
-        size_t cap = kr__sim.ring_cap ? kr__sim.ring_cap * 2 : 64;
-        kr__proc **r = malloc(cap * sizeof *r);
-        if (!r) {
-            kr__log("sim: out of memory growing the run queue");
-            abort(); /* cannot lose a runnable process and stay correct */
-        }
-        for (size_t i = 0; i < kr__sim.ring_len; i++)
-            r[i] = kr__sim.ring[(kr__sim.ring_head + i) & (kr__sim.ring_cap - 1)];
-        free(kr__sim.ring);
-        kr__sim.ring = r;
-        kr__sim.ring_cap = cap;
-        kr__sim.ring_head = 0;
+    size_t cap = kr__sim.ring_cap ? kr__sim.ring_cap * 2 : 64;
+    kr__proc **r = malloc(cap * sizeof *r);
+    if (!r) {
+        kr__log("sim: out of memory growing the run queue");
+        abort(); /* cannot lose a runnable process and stay correct */
     }
+    for (size_t i = 0; i < kr__sim.ring_len; i++)
+        r[i] = kr__sim.ring[(kr__sim.ring_head + i) & (kr__sim.ring_cap - 1)];
+    free(kr__sim.ring);
+    kr__sim.ring = r;
+    kr__sim.ring_cap = cap;
+    kr__sim.ring_head = 0;
+}
+
+static inline void ring_push(kr__proc *p)
+{
+    if (kr__sim.ring_len == kr__sim.ring_cap)
+        ring_grow();
     kr__sim.ring[(kr__sim.ring_head + kr__sim.ring_len++) & (kr__sim.ring_cap - 1)] = p;
 }
 
