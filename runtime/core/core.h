@@ -113,17 +113,20 @@ typedef enum {
 
 typedef void (*kr__internal_fn)(kr_process *self, void *data);
 
+/* Event flags. EXTERNAL: queued from outside the node (the wire, the
+ * simulated network, an HTTP request) and counted against the mailbox
+ * bound (mailbox_bound.c) until popped. One byte that kr__event_new clears
+ * anyway, so local events pay no extra store for it. */
+enum { KR__EVF_INJECT = 1, /* terminate: drop what is queued before it */
+       KR__EVF_EXTERNAL = 2 };
+
 /* One queued event; a backend only reads it (kr__backend_on_serve). */
 typedef struct kr__event {
     kr__node node;
     uint8_t kind;
-    bool inject;  /* terminate only */
-    uint8_t aux;  /* message: strlen(name) (0: look it up) */
-    /* Queued from outside the node (the wire, the simulated network, an
-     * HTTP request): counted against the mailbox bound (mailbox_bound.c)
-     * until popped. Fills a padding byte: events stay 16 + union bytes. */
-    bool external;
-    uint32_t len; /* bytes of data (arg or body) */
+    uint8_t flags; /* KR__EVF_*; 0 when made */
+    uint8_t aux;   /* message: strlen(name) (0: look it up) */
+    uint32_t len;  /* bytes of data (arg or body) */
     union {
         struct {
             kr_pid from;

@@ -180,7 +180,7 @@ void kr__table_reset(void);
  * What outsiders push (the wire, the simulated network, HTTP requests) is
  * counted per process while queued and refused over the process' bound;
  * local sends are never counted, so the hot path pays nothing but the
- * consumer's test of e->external. */
+ * consumer's one test of KR__EVF_EXTERNAL (a load and a branch). */
 struct kr__proc_extra {
     void *routes; /* http_route.c, under kr__core.http.routes_lock */
     _Atomic uint64_t events_max, bytes_max; /* 0: the node's default */
@@ -200,7 +200,7 @@ int kr__bound_configure(void);
  * uncounted). An event is always let into a mailbox holding no other
  * external event, so a bound below one event's size still lets one in. */
 bool kr__bound_admit(kr__proc *p, kr__event *e);
-/* e, external, has left p's mailbox (served or dropped). */
+/* e, flagged KR__EVF_EXTERNAL, has left p's mailbox (served or dropped). */
 void kr__bound_release(kr__proc *p, kr__event *e);
 /* A message from outside for p: queued within the bound (0), or dropped
  * and counted: KR_ENOSPC (full), KR_ENOMEM. Takes ownership of e. */

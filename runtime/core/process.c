@@ -166,7 +166,7 @@ void kr__process_kill(kr__proc *p) { cleanup(p); }
 
 static void serve_terminate(kr__proc *p, kr__event *e)
 {
-    if (e->inject)
+    if (e->flags & KR__EVF_INJECT)
         atomic_fetch_sub(&p->purge, 1);
     kr__event_free(e);
     if (p->ops && p->ops->finalize)
@@ -250,7 +250,7 @@ static bool serve_next(kr__proc *p)
         return false;
     }
     /* Local events never take this branch: the hot path pays one test. */
-    if (__builtin_expect(e->external, 0))
+    if (__builtin_expect(e->flags & KR__EVF_EXTERNAL, 0))
         kr__bound_release(p, e);
     /* One test on the hot path covers both rare cases (purge_or_list). */
     uint32_t purge = atomic_load_explicit(&p->purge, memory_order_acquire);
@@ -349,7 +349,7 @@ void kr_terminate(kr_pid pid, bool inject)
         kr__table_release(p);
         return;
     }
-    e->inject = inject;
+    e->flags = inject ? KR__EVF_INJECT : 0;
     if (inject)
         atomic_fetch_add(&p->purge, 1);
     kr__enqueue(p, e);
