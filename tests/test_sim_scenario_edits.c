@@ -228,6 +228,44 @@ static void placed_message_faults(void **state)
     assert_int_equal(kr_sim_message_fault(0, KR_SIM_MESSAGE_LOST), KR_ESTATE); /* no run */
 }
 
+/* PCT delays d-1 messages to their link's largest latency; POS draws the
+ * network from its own stream: neither samples the same network timings as
+ * random on the same seed. */
+static void strategies_vary_the_network(void **state)
+{
+    (void)state;
+    scenario *s = load_text("one-ping-2", "nodes:\n"
+                                          "  - name: a\n"
+                                          "    processes:\n"
+                                          "      - {id: e, type: echo}\n"
+                                          "  - name: b\n"
+                                          "    processes:\n"
+                                          "      - {id: r, type: requester, args: {to: \"e@a\", count: 1}}\n"
+                                          "network: {latency: [1ms, 9ms]}\n"
+                                          "limits: {time: 1s}\n");
+    int both_slow_pct = 0, both_slow_random = 0, pos_differs = 0;
+    for (uint64_t seed = 1; seed <= 20; seed++) {
+        /* k = 2: the slow sends are drawn from sends 0..1, ping and pong. */
+        sc_options pct = {.seed = seed, .strategy = "pct", .pct_depth = 3, .pct_steps = 2};
+        sc_options random = {.seed = seed, .strategy = "random"};
+        sc_options pos = {.seed = seed, .strategy = "pos"};
+        sc_result a, b, c;
+        assert_int_equal(kr__sc_run(s, &pct, &a), 0);
+        assert_int_equal(kr__sc_run(s, &random, &b), 0);
+        assert_int_equal(kr__sc_run(s, &pos, &c), 0);
+        both_slow_pct += a.time == KR_MSEC(18);
+        both_slow_random += b.time == KR_MSEC(18);
+        pos_differs += c.time != b.time;
+        kr__sc_result_free(&a);
+        kr__sc_result_free(&b);
+        kr__sc_result_free(&c);
+    }
+    assert_true(both_slow_pct >= 3); /* two distinct draws of 0..1: about half */
+    assert_int_equal(both_slow_random, 0);
+    assert_true(pos_differs >= 15);
+    kr__sc_free(s);
+}
+
 static void loose_decisions_never_misfit(void **state)
 {
     (void)state;
@@ -386,6 +424,7 @@ int main(void)
         cmocka_unit_test(planned_random_faults_are_left_out_or_moved),
         cmocka_unit_test(network_rates_scale),
         cmocka_unit_test(placed_message_faults),
+        cmocka_unit_test(strategies_vary_the_network),
         cmocka_unit_test(loose_decisions_never_misfit),
         cmocka_unit_test(traces_record_every_edit),
     };
