@@ -270,7 +270,7 @@ static void loose_decisions_never_misfit(void **state)
 {
     (void)state;
     scenario *s = load_text("crashy2", CRASHY);
-    sc_options o = {.seed = 8};
+    sc_options o = {.seed = 8, .record_ids = true};
     sc_result r;
     assert_int_equal(kr__sc_run(s, &o, &r), 0);
     assert_true(r.n_decisions > 20);
@@ -293,6 +293,18 @@ static void loose_decisions_never_misfit(void **state)
         assert_int_not_equal(a.decisions[i].options, 0); /* recorded as taken */
         assert_int_equal(a.decisions[i].chosen, 99 % a.decisions[i].options);
     }
+    /* Entities are recorded only when asked (they cost ~5% per step). */
+    sc_options plain = {.seed = 8};
+    sc_result p;
+    assert_int_equal(kr__sc_run(s, &plain, &p), 0);
+    assert_true(p.hash == r.hash);
+    size_t named_ids = 0;
+    for (size_t i = 0; i < p.n_decisions; i++) {
+        assert_true(p.decision_ids[i] == 0);
+        named_ids += r.decision_ids[i] != 0;
+    }
+    assert_true(named_ids > p.n_decisions / 2);
+    kr__sc_result_free(&p);
     /* Loose decisions that name their entity follow it: the recorded run's
      * entities with every choice index wrong still give the same run. */
     size_t n = r.n_decisions;

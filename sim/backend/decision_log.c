@@ -150,6 +150,7 @@ int kr_sim_schedule_ids(const uint64_t *ids, size_t n)
         return KR_EINVAL;
     if (n > kr__sim.replay_len)
         return KR_ERANGE;
+    kr__sim.record_ids = true;
     for (size_t i = 0; i < n; i++)
         kr__sim.replay[i].id = ids[i];
     return 0;

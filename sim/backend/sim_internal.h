@@ -56,6 +56,7 @@ typedef struct kr__sim_state {
     size_t log_len, log_cap;
     kr__decision *replay;
     size_t replay_len, replay_pos;
+    bool record_ids; /* log each decision's entity (kr_sim_schedule_ids asked) */
     uint32_t last_options, last_chosen; /* the latest decision */
     char *failure;
     bool stepping;
@@ -97,8 +98,8 @@ static inline uint32_t kr__sim_decide(uint32_t options,
     else
         chosen = options > 1 ? propose(options, ctx) : 0;
     if (kr__sim.log_len < kr__sim.log_cap || kr__sim_log_grow())
-        kr__sim.log[kr__sim.log_len++] =
-            (kr__decision){options, chosen, identify ? identify(chosen, ctx) : 0};
+        kr__sim.log[kr__sim.log_len++] = (kr__decision){
+            options, chosen, identify && kr__sim.record_ids ? identify(chosen, ctx) : 0};
     kr__sim_hash(((uint64_t)options << 32) | chosen);
     kr__sim.last_options = options;
     kr__sim.last_chosen = chosen;

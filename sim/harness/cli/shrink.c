@@ -103,6 +103,7 @@ static void options_of(const shrinker *k, const shrink_run *c, sc_options *so,
     so->workload_percent = c->workload;
     so->schedule = c->schedule;
     so->schedule_ids = c->schedule_ids;
+    so->record_ids = true; /* the decision passes follow entities */
     so->schedule_len = c->schedule_len;
     so->trace_path = trace;
 }

@@ -575,14 +575,13 @@ static int start_runtime(const scenario *s, const sc_options *o)
     int rc = kr_init(&c);
     if (rc != 0)
         return rc;
-    if (o->schedule_len) {
+    if (o->schedule_len)
         rc = kr_sim_schedule((const uint32_t(*)[2])(const void *)o->schedule, o->schedule_len);
-        if (rc == 0 && o->schedule_ids)
-            rc = kr_sim_schedule_ids(o->schedule_ids, o->schedule_len);
-        if (rc != 0) {
-            kr_finalize();
-            return rc;
-        }
+    if (rc == 0 && (o->schedule_ids || o->record_ids))
+        rc = kr_sim_schedule_ids(o->schedule_ids, o->schedule_ids ? o->schedule_len : 0);
+    if (rc != 0) {
+        kr_finalize();
+        return rc;
     }
     for (size_t i = 0; i < o->n_message_faults; i++) {
         rc = kr_sim_message_fault(o->message_faults[i].send, o->message_faults[i].kind);
