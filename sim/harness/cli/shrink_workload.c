@@ -46,6 +46,8 @@ static bool try_rate(shrinker *k, bool duplicate, int percent)
 static bool try_placed(shrinker *k, bool duplicate, uint64_t send)
 {
     shrink_run c;
+    if (k->best.n_placed == sizeof c.placed / sizeof *c.placed)
+        return false;
     if (!shrink_copy(k, &c, &k->best)) {
         shrink_free(&c);
         return false;
