@@ -12,7 +12,6 @@ const char kr__backend_name[] = "real";
 
 kr__real_state kr__real = {
     .locked = {.lock = PTHREAD_MUTEX_INITIALIZER, .nonempty = PTHREAD_COND_INITIALIZER},
-    .lockfree = {.park_lock = PTHREAD_MUTEX_INITIALIZER, .park_cond = PTHREAD_COND_INITIALIZER},
     .clock = {.lock = PTHREAD_MUTEX_INITIALIZER},
 };
 

@@ -107,8 +107,9 @@ static void update_events(kr__io_conn *c)
 {
     if (c->closed)
         return;
-    uint32_t want = (c->want_read ? EPOLLIN : 0) |
-                    ((c->connecting || c->out.len > c->out_off) ? EPOLLOUT : 0);
+    bool queued = c->connecting || c->out.len > c->out_off;
+    uint32_t in = c->lazy_read && !queued ? EPOLLRDHUP : EPOLLIN | EPOLLRDHUP;
+    uint32_t want = (c->want_read ? in : 0) | (queued ? EPOLLOUT : 0);
     if (want == c->events)
         return;
     struct epoll_event ev = {.events = want, .data.ptr = c};
@@ -124,10 +125,11 @@ void kr__io_add(kr__io_conn *c, int fd, const kr__io_ops *ops, bool connecting)
     c->closed = false;
     c->want_read = true;
     c->close_when_drained = false;
+    c->lazy_read = false;
     c->out = (kr__sb){0};
     c->out_off = 0;
     c->last_active = kr__io_monotonic();
-    c->events = EPOLLIN | (connecting ? EPOLLOUT : 0);
+    c->events = EPOLLIN | EPOLLRDHUP | (connecting ? EPOLLOUT : 0);
     struct epoll_event ev = {.events = c->events, .data.ptr = c};
     c->prev = NULL;
     c->next = kr__io.conns;
@@ -163,6 +165,12 @@ void kr__io_close(kr__io_conn *c)
 void kr__io_want_read(kr__io_conn *c, bool on)
 {
     c->want_read = on;
+    update_events(c);
+}
+
+void kr__io_lazy_read(kr__io_conn *c, bool on)
+{
+    c->lazy_read = on;
     update_events(c);
 }
 
@@ -283,7 +291,7 @@ static void handle_event(kr__io_conn *c, uint32_t events)
             finish_connect(c);
         return;
     }
-    if ((events & (EPOLLIN | EPOLLHUP | EPOLLERR)) && c->want_read)
+    if ((events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) && c->want_read)
         c->ops->on_read(c);
     else if (events & (EPOLLHUP | EPOLLERR)) {
         kr__io_close(c); /* not reading and the socket failed */
