@@ -22,6 +22,7 @@ typedef struct bench_result {
     long n;                   /* what the rate counts (messages, processes, ...) */
     double seconds;           /* timed region only */
     double bytes_per_process; /* idle only; < 0 = not printed */
+    double p99_ms;            /* http only: wrk's 99th percentile latency; < 0 = not printed */
 } bench_result;
 
 /* Runs one benchmark in a running runtime. 0 on success, BENCH_SKIPPED when

@@ -28,7 +28,7 @@ static int local_port(void)
     return colon ? atoi(colon + 1) : 0;
 }
 
-/* ---- http: wrk -t2 -c64 against one route ----------------------------------- */
+/* ---- http: wrk -t2 -c64 --latency against one route -------------------------- */
 
 static void http_ping(kr_process *self, const kr_http_request *r, kr_http_reply *out)
 {
@@ -68,6 +68,23 @@ static double wrk_number(const char *s)
     return v;
 }
 
+/* A wrk duration ("635.91us", "1.20ms", "2.00s", "1.00m") in milliseconds;
+ * -1 if the unit is not one of wrk's. */
+static double wrk_ms(double v, const char *unit)
+{
+    if (strcmp(unit, "us") == 0)
+        return v / 1e3;
+    if (strcmp(unit, "ms") == 0)
+        return v;
+    if (strcmp(unit, "s") == 0)
+        return v * 1e3;
+    if (strcmp(unit, "m") == 0)
+        return v * 60e3;
+    if (strcmp(unit, "h") == 0)
+        return v * 3600e3;
+    return -1;
+}
+
 int bench_http(const bench_opts *opts, bench_result *out)
 {
     char wrk[PATH_MAX];
@@ -91,15 +108,19 @@ int bench_http(const bench_opts *opts, bench_result *out)
     kr_pid pid = kr_spawn(server, false);
     kr_clock_settle(); /* the route is installed by initialize */
     char cmd[PATH_MAX + 128];
-    snprintf(cmd, sizeof cmd, "'%s' -t2 -c64 -d%lds http://127.0.0.1:%d/bench/ping 2>&1", wrk,
-             secs, port);
+    snprintf(cmd, sizeof cmd,
+             "'%s' -t2 -c64 --latency -d%lds http://127.0.0.1:%d/bench/ping 2>&1", wrk, secs,
+             port);
     double t0 = bench_clock_now();
     FILE *f = popen(cmd, "r");
     char line[512];
-    double requests = -1, seconds = -1, errors = 0;
+    double requests = -1, seconds = -1, errors = 0, p99 = -1;
     while (f && fgets(line, sizeof line, f)) {
         double r, s;
         char unit[8];
+        /* --latency's distribution: "     99%    1.20ms" */
+        if (sscanf(line, " 99%% %lf%7[a-z]", &r, unit) == 2)
+            p99 = wrk_ms(r, unit);
         /* "  123456 requests in 5.00s, 10.99MB read" */
         if (sscanf(line, " %lf requests in %lf%7[a-z]", &r, &s, unit) == 3) {
             requests = r;
@@ -116,15 +137,17 @@ int bench_http(const bench_opts *opts, bench_result *out)
     double wall = bench_clock_now() - t0;
     bench_process_end(pid);
     free(server);
-    if (status != 0 || requests <= 0 || seconds <= 0) {
-        fprintf(stderr, "http: wrk failed (status %d, %.0f requests parsed, %.1f s)\n", status,
-                requests, wall);
+    if (status != 0 || requests <= 0 || seconds <= 0 || p99 < 0) {
+        fprintf(stderr,
+                "http: wrk failed (status %d, %.0f requests parsed, p99 %s, %.1f s)\n",
+                status, requests, p99 < 0 ? "not parsed" : "parsed", wall);
         return 1;
     }
     if (errors > 0)
         fprintf(stderr, "http: wrk reported errors (above); the rate counts all responses\n");
     out->n = (long)requests;
     out->seconds = seconds;
+    out->p99_ms = p99;
     return 0;
 }
 

@@ -15,11 +15,13 @@
 # first of them; `tcp-floor` may also be named alone.
 # Every run is its own OS process, so peak RSS is per benchmark as for the
 # peers. Prints the raw lines, a table of medians and ONE side-by-side table
-# (Kairos real and sim, CAF, Erlang, tcp-floor, peak RSS) with each target of
-# issue 15, the measured ratio and yes/no. Ratios use only figures measured in
+# (Kairos real and sim, CAF, Erlang, tcp-floor, peak RSS of each; http's p99
+# latency beside its rate) with each target of issue 15, the measured ratio
+# and yes/no. Ratios use only figures measured in
 # this run: a figure that was not is printed as "not measured" and gives no
-# ratio (libprocess is not measured here, so it is in no ratio). http (wrk, 64
-# connections) is skipped with a message when wrk is missing. Raw lines also
+# ratio (libprocess is not measured here, so it is in no ratio). http (wrk -t2
+# -c64 --latency: the rate and wrk's 99th percentile latency, p99_ms) is
+# skipped with a message when wrk is missing; no peer serves http here. Raw lines also
 # go to $BENCH_BUILD_DIR/compare.txt.
 #
 #   ROUNDS=5 bench/compare.sh            # more rounds
@@ -97,10 +99,10 @@ medians=$(bench_medians <"$raw")
 
 echo
 echo "## Medians of $ROUNDS round(s)"
-echo "| bench | runtime | n | runs | median s | median rate/s | median peak RSS MiB | bytes/process |"
-echo "|---|---|---:|---:|---:|---:|---:|---:|"
-awk '{ printf "| %s | %s | %s | %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5, $6, $7,
-       ($8 < 0 ? "" : $8) }' <<<"$medians"
+echo "| bench | runtime | n | runs | median s | median rate/s | median p99 ms | median peak RSS MiB | bytes/process |"
+echo "|---|---|---:|---:|---:|---:|---:|---:|---:|"
+awk '{ printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5, $6,
+       ($9 < 0 ? "" : $9), $7, ($8 < 0 ? "" : $8) }' <<<"$medians"
 
 echo
 echo "## Side by side, with issue 15's targets (figures of this run only)"

@@ -1,14 +1,21 @@
 # compare.sh's side-by-side table: reads bench_medians' lines
-# ("bench runtime n runs sec rate rss bpp") and prints one Markdown row per
+# ("bench runtime n runs sec rate rss bpp p99") and prints one Markdown row per
 # issue-15 target (and one per benchmark without a target), with Kairos real
-# and sim, CAF, Erlang and the tcp-floor side by side and peak RSS for each.
+# and sim, CAF, Erlang and the tcp-floor side by side and peak RSS for each
+# (every row: "-" where that runtime does not run the benchmark); a p99
+# latency (http) is printed beside its rate.
 # Only figures of this run enter a ratio: a missing one is "not measured" and
 # its ratio and "met" say so; libprocess is never measured here, so it is in
 # no ratio.
-{ rate[$1 " " $2] = $6; rss[$1 " " $2] = $7; bpp[$1 " " $2] = $8 }
+{ rate[$1 " " $2] = $6; rss[$1 " " $2] = $7; bpp[$1 " " $2] = $8; p99[$1 " " $2] = $9 }
 
 function has(b, rt) { return (b " " rt) in rate }
-function cell(b, rt) { return has(b, rt) ? sprintf("%.0f", rate[b " " rt]) : "not measured" }
+function cell(b, rt) {
+  if (!has(b, rt)) return "not measured"
+  if (p99[b " " rt] != "" && p99[b " " rt] + 0 >= 0)
+    return sprintf("%.0f (p99 %.2f ms)", rate[b " " rt], p99[b " " rt])
+  return sprintf("%.0f", rate[b " " rt])
+}
 function mem(b, rt) { return has(b, rt) ? rss[b " " rt] : "-" }
 function peer(b) { return b == "pingpong-dispatch" ? "pingpong" : b }
 function has_peer(b) { return b ~ /^(pingpong|pingpong-dispatch|fanout|ring|spawn|timers)$/ }

@@ -30,7 +30,8 @@ static const bench_def benches[] = {
     {"idle", bench_idle, 1000000, false,
      "spawn n idle processes; prints bytes_per_process (RSS delta)", false, false},
     {"http", bench_http, 500000, false,
-     "wrk -t2 -c64 on one route for ceil(n/100,000) s (1..30); n = requests done (real only)",
+     "wrk -t2 -c64 on one route for ceil(n/100,000) s (1..30); n = requests done, "
+     "p99_ms = wrk's 99th percentile latency (real only)",
      true, true},
     {"remote-w1", bench_remote_w1, 20000, false,
      "ping/pong with a 2nd OS process over loopback, 1 in flight; n = round trips (real only)",
@@ -247,6 +248,8 @@ static void report(const char *name, const bench_result *r)
            peak_rss_mb());
     if (r->bytes_per_process >= 0)
         printf(" bytes_per_process=%.0f", r->bytes_per_process);
+    if (r->p99_ms >= 0)
+        printf(" p99_ms=%.3f", r->p99_ms);
     printf("\n");
     fflush(stdout);
 }
@@ -262,7 +265,7 @@ static int run_one(const bench_def *b, const cli *c)
     bench_opts opts = c->opts;
     if (opts.n == 0)
         opts.n = b->default_n;
-    bench_result r = {.n = 0, .seconds = 0, .bytes_per_process = -1};
+    bench_result r = {.n = 0, .seconds = 0, .bytes_per_process = -1, .p99_ms = -1};
     int rc = b->run(&opts, &r);
     if (rc == 0)
         report(b->name, &r);

@@ -21,8 +21,9 @@ bench_build_kairos() {
     kairos-tcp-floor >&2
 }
 
-# Reads result lines on stdin; prints "bench runtime n runs sec rate rss bpp"
-# per (bench, runtime, n), medians over the runs, in first-seen order.
+# Reads result lines on stdin; prints "bench runtime n runs sec rate rss bpp
+# p99" per (bench, runtime, n), medians over the runs, in first-seen order;
+# bpp (idle's bytes_per_process) and p99 (http's p99_ms) are -1 when absent.
 bench_medians() {
   awk '
     function median(list,   a, c, i, j, t) {
@@ -44,10 +45,11 @@ bench_medians() {
       sec[k] = sec[k] " " f["seconds"]; rate[k] = rate[k] " " f["rate"]
       rss[k] = rss[k] " " f["rss_mb"]
       bpp[k] = bpp[k] " " ("bytes_per_process" in f ? f["bytes_per_process"] : -1)
+      p99[k] = p99[k] " " ("p99_ms" in f ? f["p99_ms"] : -1)
     }
     END {
       for (j = 1; j <= nk; j++) { k = order[j]
-        printf "%s %d %.4f %.0f %.1f %.0f\n", k, runs[k], median(sec[k]),
-          median(rate[k]), median(rss[k]), median(bpp[k]) }
+        printf "%s %d %.4f %.0f %.1f %.0f %.3f\n", k, runs[k], median(sec[k]),
+          median(rate[k]), median(rss[k]), median(bpp[k]), median(p99[k]) }
     }'
 }

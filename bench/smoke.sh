@@ -4,7 +4,7 @@
 # bench_smoke and compare.sh's BENCH_SMOKE=1 mode) and checks that each
 # printed its result line. Says nothing about speed. The real run includes
 # remote-w1/remote-w100 (a second OS process over loopback) and, when wrk is
-# installed, http (1 s of wrk); without wrk, http says SKIPPED and prints no
+# installed, http (1 s of wrk, with its p99 latency); without wrk, http says SKIPPED and prints no
 # result line. KAIROS_TCP_FLOOR (the loopback floor of issue 15), when given,
 # runs once too.
 set -euo pipefail
@@ -29,6 +29,11 @@ fi
 out=$("$real" --n "$n")
 echo "$out"
 check real "$want_real" "$out"
+# http reports wrk's 99th percentile latency beside its rate.
+if [ "$want_real" = 10 ] && ! grep -q '^bench=http .* p99_ms=[0-9.]*$' <<<"$out"; then
+  echo "smoke: http printed no p99_ms" >&2
+  exit 1
+fi
 out=$("$sim" --n "$n")
 echo "$out"
 check sim 8 "$out"

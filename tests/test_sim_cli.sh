@@ -13,29 +13,7 @@ EXEC_TARGET=${4:-}
 BANK=$SRC/scenarios/bank-race.yaml
 T=$(mktemp -d "${TMPDIR:-/tmp}/kairos-cli-test.XXXXXX")
 trap 'rm -rf "$T"' EXIT
-failures=0
-
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-pass() { echo "ok: $*"; }
-
-# expect STATUS DESCRIPTION -- COMMAND...: runs it, output in $T/out, $T/err.
-expect() {
-    local want=$1 what=$2
-    shift 3
-    "$@" >"$T/out" 2>"$T/err"
-    local got=$?
-    if [ "$got" -eq "$want" ]; then pass "$what (exit $got)"; else
-        fail "$what: exit $got, expected $want: $*"
-        sed 's/^/    out: /' "$T/out" | head -20
-        sed 's/^/    err: /' "$T/err" | head -20
-    fi
-}
-has() { # has FILE REGEX DESCRIPTION
-    if grep -Eq -- "$2" "$1"; then pass "$3"; else
-        fail "$3: no /$2/ in $1"
-        sed 's/^/    /' "$1" | head -20
-    fi
-}
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 # Seed lines of a sweep summary, sorted, without the wall-clock field.
 seed_lines() { grep '"type":"seed"' "$1" | sed 's/,"wall_ns":[0-9]*//' | sort; }
 
@@ -174,6 +152,25 @@ has "$T/out" "^  check: +$sig$" "shrunk trace fails with the same signature"
 has "$T/out" "steps $after " "shrunk trace replays in $after steps"
 expect 0 "shrink of a passing seed" -- "$K" shrink "$D/pass.yaml" --seed 1 --out "$T/none.jsonl"
 
+# Workload shrinking: the post and the clog are not needed, the crash can
+# come earlier; the shrunk trace records the edits and replays by itself.
+expect 1 "shrink of a workload" -- "$K" shrink "$D/workload.yaml" --seed 1 --out "$T/workload.jsonl"
+has "$T/out" "^  left out action #0 \(post, line 18, at 50.000ms\)$" "shrink leaves out an unneeded stimulus"
+has "$T/out" "^  left out action #1 \(clog, line 19, at 120.000ms\)$" "shrink leaves out an unneeded fault"
+has "$T/out" "^  moved action #2 \(line 20\) from 350.000ms to " "shrink moves the crash earlier"
+has "$T/out" "^        workload: 1 of 3 script actions \(1 fault\)," "after: one action left"
+before=$(sed -n 's/^before: \([0-9]*\) steps.*/\1/p' "$T/out")
+after=$(sed -n 's/^after: *\([0-9]*\) steps.*/\1/p' "$T/out")
+[ -n "$after" ] && [ -n "$before" ] && [ "$after" -lt "$before" ] &&
+    pass "workload shrunk from $before to $after steps" || fail "workload shrink did not shorten ($before -> $after)"
+head -1 "$T/workload.jsonl" > "$T/header"
+has "$T/header" '"skip_actions":\[0,1\]' "the trace header records the left-out actions"
+has "$T/header" '"action_at":\[\[2,[0-9]+\]\]' "the trace header records the moved crash"
+expect 1 "replay of the shrunk workload" -- "$K" replay --trace "$T/workload.jsonl"
+has "$T/out" "matches the trace" "the shrunk workload replays exactly, by itself"
+has "$T/out" "^  check: +invariant requests-answered$" "with the same signature"
+has "$T/out" "steps $after " "in $after steps"
+
 # ---- --load and crashing workers ----------------------------------------------------------
 if [ -n "$PLUGIN" ]; then
     expect 2 "a plugin's type is unknown without --load" -- "$K" check "$D/crashy.yaml"
@@ -268,5 +265,4 @@ if [ -n "$EXEC_TARGET" ]; then
     expect 2 "sweep --exec without a program" -- "$K" sweep --seeds 1..2 --exec
 fi
 
-echo "$failures failure(s)"
-[ "$failures" -eq 0 ]
+finish

@@ -13,29 +13,7 @@ D=$SRC/tests/scenarios/cli
 BANK=$SRC/scenarios/bank-race.yaml
 T=$(mktemp -d "${TMPDIR:-/tmp}/kairos-newcomer-test.XXXXXX")
 trap 'rm -rf "$T"' EXIT
-failures=0
-
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-pass() { echo "ok: $*"; }
-
-# expect STATUS DESCRIPTION -- COMMAND...: runs it, output in $T/out, $T/err.
-expect() {
-    local want=$1 what=$2
-    shift 3
-    "$@" >"$T/out" 2>"$T/err"
-    local got=$?
-    if [ "$got" -eq "$want" ]; then pass "$what (exit $got)"; else
-        fail "$what: exit $got, expected $want: $*"
-        sed 's/^/    out: /' "$T/out" | head -20
-        sed 's/^/    err: /' "$T/err" | head -20
-    fi
-}
-has() { # has FILE REGEX DESCRIPTION
-    if grep -Eq -- "$2" "$1"; then pass "$3"; else
-        fail "$3: no /$2/ in $1"
-        sed 's/^/    /' "$1" | head -20
-    fi
-}
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 hasnt() { # hasnt FILE REGEX DESCRIPTION
     if grep -Eq -- "$2" "$1"; then
         fail "$3: /$2/ in $1"
@@ -181,5 +159,4 @@ check_links "$T/s3/crashy.html"
 has "$T/out" "no run report for seed 3 \(its run crashed\)" "says which run report is missing"
 has "$T/s3/crashy.html" "<td>seed 3<div" "the crashing seed is named, not linked"
 
-echo "$failures failure(s)"
-[ "$failures" -eq 0 ]
+finish

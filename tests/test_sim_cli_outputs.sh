@@ -13,23 +13,8 @@ SRC=${2:?usage: test_sim_cli_outputs.sh KAIROS SOURCE_DIR}
 D=$SRC/tests/scenarios/cli
 T=$(mktemp -d "${TMPDIR:-/tmp}/kairos-out-test.XXXXXX")
 trap 'rm -rf "$T"' EXIT
-failures=0
-
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-pass() { echo "ok: $*"; }
-# expect STATUS DESCRIPTION -- COMMAND...: runs it (at most 60 s), output in
-# $T/out, $T/err.
-expect() {
-    local want=$1 what=$2
-    shift 3
-    timeout 60 "$@" >"$T/out" 2>"$T/err"
-    local got=$?
-    if [ "$got" -eq "$want" ]; then pass "$what (exit $got)"; else
-        fail "$what: exit $got, expected $want: $*"
-        sed 's/^/    out: /' "$T/out" | head -10
-        sed 's/^/    err: /' "$T/err" | head -10
-    fi
-}
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+EXPECT_TIMEOUT=60
 check() { # check DESCRIPTION TEST-ARGS...
     local what=$1
     shift
@@ -168,5 +153,4 @@ for sig in INT TERM; do
 done
 no_temporaries "$T" "interrupted sweeps"
 
-echo "$failures failure(s)"
-[ "$failures" -eq 0 ]
+finish

@@ -37,7 +37,9 @@ uint32_t kr__sim_decide(uint32_t options, uint32_t (*propose)(uint32_t options, 
     uint32_t chosen;
     if (kr__sim.replay_pos < kr__sim.replay_len) {
         kr__decision d = kr__sim.replay[kr__sim.replay_pos++];
-        if (d.options != options || d.chosen >= options) {
+        if (d.options == 0) { /* loose: that choice among whatever the run offers */
+            chosen = options ? d.chosen % options : 0;
+        } else if (d.options != options || d.chosen >= options) {
             char msg[256];
             snprintf(msg, sizeof msg,
                      "replay: the schedule no longer fits the program at decision %zu "
@@ -128,7 +130,7 @@ int kr_sim_schedule(const uint32_t (*decisions)[2], size_t n)
     if (n && !d)
         return KR_ENOMEM;
     for (size_t i = 0; i < n; i++) {
-        if (decisions[i][1] >= decisions[i][0]) {
+        if (decisions[i][0] != 0 && decisions[i][1] >= decisions[i][0]) {
             kr__free(d);
             return KR_EINVAL;
         }

@@ -31,7 +31,10 @@ KR_API int kr_sim_trace_write(const char *path);
 KR_API int kr_sim_trace_replay(const char *path);
 
 /* Follows these decisions ({options, chosen} pairs, as recorded) before the
- * strategy takes over; call right after kr_init. */
+ * strategy takes over; call right after kr_init. A pair {0, c} is loose: it
+ * takes choice c modulo however many options the run has at that decision
+ * and never misfits (kairos shrink edits schedules this way); the recorded
+ * decision is the one taken. */
 KR_API int kr_sim_schedule(const uint32_t (*decisions)[2], size_t n);
 /* Copies up to max recorded decisions into out; returns how many exist. */
 KR_API size_t kr_sim_decisions(uint32_t (*out)[2], size_t max);

@@ -134,15 +134,18 @@ static const cli_cmd commands[] = {
     {"shrink", C_SHRINK, cli_shrink, true,
      "usage: kairos shrink FILE --seed N [--out SHRUNK.jsonl] [--strategy S]\n"
      "                                  [--pct-depth D] [--budget RUNS]\n"
-     "Finds a smaller run that fails with the same failure signature: lowers\n"
-     "the workload counts actors read with kr_sc_count (a share of them, 50%,\n"
-     "25%, ...), drops scripted and random faults while it still fails, then\n"
-     "shortens the schedule (shortest prefix of the decisions followed by fifo,\n"
-     "then single decisions set to the first choice). Writes it as a trace that\n"
-     "`kairos replay --trace` follows.\n\n"
+     "Finds a smaller run that fails with the same failure signature. First the\n"
+     "workload: lowers the network's drop/duplicate rates, leaves out scripted\n"
+     "actions and the seed's random faults (halves, quarters, ... one at a\n"
+     "time), lowers the workload counts actors read with kr_sc_count, moves what\n"
+     "is left earlier in virtual time. Then the schedule: the shortest prefix of\n"
+     "the decisions followed by fifo, decisions deleted, single decisions set to\n"
+     "the first choice. Reports the sizes before and after, and writes a trace\n"
+     "whose header records the workload edits: `kairos replay --trace` runs it\n"
+     "by itself.\n\n"
      "  --seed N            the failing seed\n"
      "  --out OUT           the shrunk trace (default: NAME.seedN.shrunk.jsonl)\n" STRATEGY_HELP
-     "  --budget RUNS       at most this many candidate runs (default 500)\n"
+     "  --budget RUNS       at most this many candidate runs (default 2000)\n"
      "  --verbose           print every candidate run\n" COMMON_HELP
      "Exit status: 1 shrunk failure written, 0 the seed passes, 2 bad input.\n"},
     {"check", C_CHECK, cmd_check, true,

@@ -35,6 +35,95 @@ static int trace_skips(const cli_opts *o, const scenario *s, const sc_trace_info
     return 0;
 }
 
+/* The arrays a trace's edits become for the scenario (sc_options). */
+typedef struct trace_edits {
+    bool *skip;
+    kr_duration *action_at;
+    bool *skip_random;
+    kr_duration *random_at;
+    size_t n_random;
+} trace_edits;
+
+static void edits_free(trace_edits *e)
+{
+    free(e->skip);
+    free(e->action_at);
+    free(e->skip_random);
+    free(e->random_at);
+    memset(e, 0, sizeof *e);
+}
+
+static int changed_scenario(const cli_opts *o, const char *what, size_t index, size_t n)
+{
+    return cli_error(o, "%s: the trace edits %s #%zu but %s has only %zu: the scenario changed "
+                        "since the trace was written",
+                     o->trace, what, index, o->file, n);
+}
+
+/* Moved scripted actions and the planned random faults' edits. */
+static int trace_moves(const cli_opts *o, const scenario *s, const sc_trace_info *ti,
+                       const sc_options *so, trace_edits *e)
+{
+    if (ti->n_action_at) {
+        e->action_at = malloc((s->n_actions ? s->n_actions : 1) * sizeof *e->action_at);
+        if (!e->action_at)
+            return cli_error(o, "out of memory");
+        for (size_t i = 0; i < s->n_actions; i++)
+            e->action_at[i] = s->actions[i].at;
+        for (size_t i = 0; i < ti->n_action_at; i++) {
+            if (ti->action_at[i].index >= s->n_actions)
+                return changed_scenario(o, "action", ti->action_at[i].index, s->n_actions);
+            e->action_at[ti->action_at[i].index] = ti->action_at[i].at;
+        }
+    }
+    if (!ti->n_random_at && !ti->n_skip_random)
+        return 0;
+    size_t n = kr__sc_random_plan(s, so, NULL, 0);
+    sc_planned *plan = calloc(n ? n : 1, sizeof *plan);
+    e->skip_random = calloc(n ? n : 1, sizeof *e->skip_random);
+    e->random_at = malloc((n ? n : 1) * sizeof *e->random_at);
+    if (!plan || !e->skip_random || !e->random_at) {
+        free(plan);
+        return cli_error(o, "out of memory");
+    }
+    kr__sc_random_plan(s, so, plan, n);
+    for (size_t i = 0; i < n; i++)
+        e->random_at[i] = plan[i].at;
+    free(plan);
+    e->n_random = n;
+    for (size_t i = 0; i < ti->n_skip_random; i++) {
+        if (ti->skip_random[i] >= n)
+            return changed_scenario(o, "random fault", ti->skip_random[i], n);
+        e->skip_random[ti->skip_random[i]] = true;
+    }
+    for (size_t i = 0; i < ti->n_random_at; i++) {
+        if (ti->random_at[i].index >= n)
+            return changed_scenario(o, "random fault", ti->random_at[i].index, n);
+        e->random_at[ti->random_at[i].index] = ti->random_at[i].at;
+    }
+    return 0;
+}
+
+/* Every workload edit of the trace into `so` (arrays owned by `e`). */
+static int trace_edits_apply(const cli_opts *o, const scenario *s, const sc_trace_info *ti,
+                             sc_options *so, trace_edits *e)
+{
+    int rc = trace_skips(o, s, ti, &e->skip);
+    if (rc == 0)
+        rc = trace_moves(o, s, ti, so, e);
+    so->workload_percent = ti->workload_percent;
+    so->skip_actions = e->skip;
+    so->action_at = e->action_at;
+    so->no_random_faults = ti->no_random_faults;
+    so->skip_random = e->skip_random;
+    so->random_at = e->random_at;
+    so->n_random = e->n_random;
+    so->rates_scaled = ti->rates_scaled;
+    so->drop_percent = ti->drop_percent;
+    so->duplicate_percent = ti->duplicate_percent;
+    return rc;
+}
+
 /* Replay of a trace: the result against the trace's hash. */
 static int report_trace_replay(const sc_result *r, const sc_trace_info *ti)
 {
@@ -111,9 +200,6 @@ static int replay_trace(cli_opts *o)
     }
     scenario *s;
     int rc = cli_load(o, &s);
-    bool *skip = NULL;
-    if (rc == 0 && (rc = trace_skips(o, s, &ti, &skip)) != 0)
-        kr__sc_free(s);
     if (rc) {
         kr__sc_trace_info_free(&ti);
         return rc;
@@ -124,12 +210,17 @@ static int replay_trace(cli_opts *o)
     so.pct_depth = o->pct_depth ? o->pct_depth : ti.pct_depth ? ti.pct_depth : so.pct_depth;
     so.pct_steps = o->pct_steps ? o->pct_steps : ti.pct_steps ? ti.pct_steps : so.pct_steps;
     so.swarm = o->swarm || ti.swarm;
-    so.workload_percent = ti.workload_percent;
     so.schedule = ti.schedule;
     so.schedule_len = ti.schedule_len;
-    so.skip_actions = skip;
-    so.no_random_faults = ti.no_random_faults;
     so.log = stdout;
+    trace_edits edits;
+    memset(&edits, 0, sizeof edits);
+    if ((rc = trace_edits_apply(o, s, &ti, &so, &edits)) != 0) {
+        edits_free(&edits);
+        kr__sc_free(s);
+        kr__sc_trace_info_free(&ti);
+        return rc;
+    }
     char temp[1024] = "";
     if (o->report && !cli_temp_path(temp, sizeof temp))
         rc = cli_error(o, "--report: cannot create a temporary trace file");
@@ -150,7 +241,7 @@ static int replay_trace(cli_opts *o)
     }
     if (temp[0])
         remove(temp);
-    free(skip);
+    edits_free(&edits);
     kr__sc_free(s);
     kr__sc_trace_info_free(&ti);
     return rc;

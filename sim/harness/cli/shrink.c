@@ -1,54 +1,31 @@
 /* kairos shrink: a smaller run that fails with the same signature.
  *
- * 1. Actions: leave out random faults, then each scripted action (faults
- *    and stimuli alike: partition, crash, post, dispatch, http, ...) in
- *    turn, keeping every removal after which the seed still fails the same
- *    way; repeated until nothing more can go.
- * 2. Schedule: the failing run's decisions; a binary search for the shortest
- *    prefix that, followed by the fifo strategy, still fails the same way;
- *    then single decisions replaced by choice 0 (the prefix up to it, then
- *    fifo), a bounded number of times.
- * Every candidate is a full run. The smallest failing run is written as a
- * trace that `kairos replay --trace` follows. */
+ * First the workload (shrink_workload.c): network drop/duplicate rates
+ * lowered, scripted actions and the seed's planned random faults left out
+ * (ddmin), workload counts (kr_sc_count) lowered, what is left moved
+ * earlier in virtual time. Then the schedule (shrink_schedule.c): the
+ * shortest failing prefix of the decisions, decisions deleted (ddmin),
+ * single decisions set to the first choice. A change is kept only when the
+ * seed still fails with the original signature. Every candidate is a full
+ * run; the smallest failing one is written as a trace whose header records
+ * the workload edits, so `kairos replay --trace` runs it by itself. */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
-#include "cli.h"
+#include "shrink.h"
 
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
-#define DEFAULT_BUDGET 500
-#define MAX_ZERO_TRIES 200
+#define DEFAULT_BUDGET 2000
 
-/* A candidate's inputs and, once run, its result. */
-typedef struct shrink_run {
-    bool *skip;     /* n_actions long */
-    bool no_random; /* random faults left out */
-    sc_decision *schedule;
-    size_t schedule_len;
-    const char *strategy;
-    int workload; /* kr_sc_count's share in percent, 1..100 */
-    sc_result r;
-} shrink_run;
-
-typedef struct shrinker {
-    const cli_opts *o;
-    const scenario *s;
-    char signature[sizeof(((sc_result *)0)->signature)];
-    long runs, budget;
-    shrink_run best;
-} shrinker;
-
-static bool is_fault(sc_action_kind k)
+bool shrink_is_fault(sc_action_kind k)
 {
-    return k == SC_PARTITION || k == SC_HEAL || k == SC_CRASH || k == SC_RESTART || k == SC_CLOG;
+    return k != SC_POST && k != SC_DISPATCH && k != SC_HTTP;
 }
 
-/* Decisions that did not take the first choice. */
-static size_t choices(const sc_result *r)
+size_t shrink_choices(const sc_result *r)
 {
     size_t n = 0;
     for (size_t i = 0; i < r->n_decisions; i++)
@@ -56,39 +33,45 @@ static size_t choices(const sc_result *r)
     return n;
 }
 
-static size_t scripted_faults(const shrinker *k, const bool *skip)
-{
-    size_t n = 0;
-    for (size_t i = 0; i < k->s->n_actions; i++)
-        n += is_fault(k->s->actions[i].kind) && !(skip && skip[i]);
-    return n;
-}
-
-static void run_free(shrink_run *c)
+void shrink_free(shrink_run *c)
 {
     free(c->skip);
+    free(c->at);
+    free(c->skip_random);
+    free(c->random_at);
     free(c->schedule);
     kr__sc_result_free(&c->r);
     memset(c, 0, sizeof *c);
 }
 
-/* A copy of `from`'s inputs (not its result). */
-static bool run_copy(shrink_run *to, const shrink_run *from, size_t n_actions)
+static void *dup_array(const void *from, size_t n, size_t size)
 {
+    void *to = calloc(n ? n : 1, size);
+    if (to && from && n)
+        memcpy(to, from, n * size);
+    return to;
+}
+
+bool shrink_copy(const shrinker *k, shrink_run *to, const shrink_run *from)
+{
+    size_t na = k->s->n_actions, nr = k->n_random;
     memset(to, 0, sizeof *to);
     to->no_random = from->no_random;
+    to->rates_scaled = from->rates_scaled;
+    to->drop = from->drop;
+    to->duplicate = from->duplicate;
     to->workload = from->workload;
     to->strategy = from->strategy;
-    to->skip = calloc(n_actions ? n_actions : 1, sizeof *to->skip);
-    if (!to->skip)
+    to->skip = dup_array(from->skip, na, sizeof *to->skip);
+    to->at = dup_array(from->at, na, sizeof *to->at);
+    to->skip_random = dup_array(from->skip_random, nr, sizeof *to->skip_random);
+    to->random_at = dup_array(from->random_at, nr, sizeof *to->random_at);
+    if (!to->skip || !to->at || !to->skip_random || !to->random_at)
         return false;
-    if (from->skip)
-        memcpy(to->skip, from->skip, n_actions * sizeof *to->skip);
     if (from->schedule_len) {
-        to->schedule = malloc(from->schedule_len * sizeof *to->schedule);
+        to->schedule = dup_array(from->schedule, from->schedule_len, sizeof *to->schedule);
         if (!to->schedule)
             return false;
-        memcpy(to->schedule, from->schedule, from->schedule_len * sizeof *to->schedule);
         to->schedule_len = from->schedule_len;
     }
     return true;
@@ -100,15 +83,21 @@ static void options_of(const shrinker *k, const shrink_run *c, sc_options *so,
     cli_run_options(k->o, k->s, k->o->seed, so);
     so->strategy = c->strategy;
     so->skip_actions = c->skip;
-    so->workload_percent = c->workload;
+    so->action_at = c->at;
     so->no_random_faults = c->no_random;
+    so->skip_random = c->skip_random;
+    so->random_at = c->random_at;
+    so->n_random = k->n_random;
+    so->rates_scaled = c->rates_scaled;
+    so->drop_percent = c->drop;
+    so->duplicate_percent = c->duplicate;
+    so->workload_percent = c->workload;
     so->schedule = c->schedule;
     so->schedule_len = c->schedule_len;
     so->trace_path = trace;
 }
 
-/* Runs the candidate; true when it fails with the signature we keep. */
-static bool attempt(shrinker *k, shrink_run *c)
+bool shrink_attempt(shrinker *k, shrink_run *c)
 {
     sc_options so;
     options_of(k, c, &so, NULL);
@@ -117,249 +106,86 @@ static bool attempt(shrinker *k, shrink_run *c)
     k->runs++;
     bool same = c->r.status == SC_FAIL && strcmp(c->r.signature, k->signature) == 0;
     if (k->o->verbose)
-        printf("  candidate %ld: schedule %zu, strategy %s, no_random %d: %s, %" PRIu64
-                        " steps (%s)\n",
-                k->runs, c->schedule_len, c->strategy, c->no_random, same ? "fails" : "no",
-                c->r.steps, c->r.failure);
+        printf("  candidate %ld: schedule %zu, strategy %s: %s, %" PRIu64 " steps (%s)\n",
+               k->runs, c->schedule_len, c->strategy, same ? "fails" : "no", c->r.steps,
+               c->r.failure);
     return same;
 }
 
-static bool smaller(const sc_result *a, const sc_result *b)
+bool shrink_smaller(const sc_result *a, const sc_result *b)
 {
     if (a->steps != b->steps)
         return a->steps < b->steps;
-    return choices(a) < choices(b);
+    return shrink_choices(a) < shrink_choices(b);
 }
 
-/* Keeps c as the best run when it failed the same way and is no larger
- * (faults only ever go, so fewer faults with as many steps still wins). */
-static bool keep_if_better(shrinker *k, shrink_run *c, bool failed, bool fewer_faults)
+bool shrink_keep(shrinker *k, shrink_run *c, bool failed, shrink_keep_when when)
 {
-    if (!failed || (!fewer_faults && !smaller(&c->r, &k->best.r))) {
-        run_free(c);
+    bool keep = failed && (when == KEEP_IF_FAILS ||
+                           (when == KEEP_NOT_LARGER && c->r.steps <= k->best.r.steps) ||
+                           shrink_smaller(&c->r, &k->best.r));
+    if (!keep) {
+        shrink_free(c);
         return false;
     }
-    run_free(&k->best);
+    shrink_free(&k->best);
     k->best = *c;
     memset(c, 0, sizeof *c);
     return true;
 }
 
-static bool budget_left(const shrinker *k)
+bool shrink_budget_left(const shrinker *k)
 {
     return k->runs < k->budget;
 }
 
-/* ---- 0. workload ------------------------------------------------------------- */
-
-/* Lowers every kr_sc_count (requests, records, ...) to the smallest share
- * of its written value under which the seed still fails the same way:
- * halving, then stepping back up in tenths of the gap. */
-static void lower_workload(shrinker *k)
-{
-    int lo = 0, hi = 100; /* fails at hi; unknown below */
-    static const int tries[] = {50, 25, 12, 6, 3, 1};
-    for (size_t i = 0; i < sizeof tries / sizeof *tries && budget_left(k); i++) {
-        shrink_run c;
-        if (k->best.schedule_len || !run_copy(&c, &k->best, k->s->n_actions))
-            return;
-        c.workload = tries[i];
-        if (keep_if_better(k, &c, attempt(k, &c), false)) {
-            hi = tries[i];
-            printf("  workload counts (kr_sc_count) at %d%%\n", hi);
-        } else {
-            lo = tries[i];
-            break;
-        }
-    }
-    for (int share = lo + 1; share < hi && budget_left(k); share += (hi - lo + 9) / 10) {
-        shrink_run c;
-        if (!run_copy(&c, &k->best, k->s->n_actions))
-            return;
-        c.workload = share;
-        if (keep_if_better(k, &c, attempt(k, &c), false)) {
-            printf("  workload counts (kr_sc_count) at %d%%\n", share);
-            break;
-        }
-    }
-}
-
-/* ---- 1. faults ---------------------------------------------------------------- */
-
-static void drop_faults(shrinker *k)
-{
-    shrink_run c;
-    if (k->s->random_faults.enabled && !k->best.no_random && budget_left(k) &&
-        run_copy(&c, &k->best, k->s->n_actions)) {
-        c.no_random = true;
-        if (keep_if_better(k, &c, attempt(k, &c), true))
-            printf("  left out the random faults\n");
-    }
-    for (bool changed = true; changed;) {
-        changed = false;
-        for (size_t i = 0; i < k->s->n_actions && budget_left(k); i++) {
-            const sc_action *a = &k->s->actions[i];
-            if (k->best.skip[i] || !run_copy(&c, &k->best, k->s->n_actions))
-                continue;
-            c.skip[i] = true;
-            if (keep_if_better(k, &c, attempt(k, &c), true)) {
-                char t[32];
-                printf("  left out action #%zu (line %d, at %s)\n", i, a->pos.line,
-                       cli_fmt_time(a->at, t, sizeof t));
-                changed = true;
-            }
-        }
-    }
-}
-
-/* ---- 2. schedule --------------------------------------------------------------- */
-
-/* A candidate following the first `len` decisions of `decisions` then fifo;
- * decision `zero` (if < len) set to choice 0. */
-static bool prefix_candidate(shrinker *k, shrink_run *c, const sc_decision *decisions,
-                             size_t len, size_t zero)
-{
-    if (!run_copy(c, &k->best, k->s->n_actions))
-        return false;
-    free(c->schedule);
-    c->schedule = NULL;
-    c->schedule_len = 0;
-    if (len) {
-        c->schedule = malloc(len * sizeof *c->schedule);
-        if (!c->schedule)
-            return false;
-        memcpy(c->schedule, decisions, len * sizeof *c->schedule);
-        if (zero < len)
-            c->schedule[zero].chosen = 0;
-    }
-    c->schedule_len = len;
-    c->strategy = "fifo";
-    return true;
-}
-
-/* Binary search for the shortest failing prefix; the full schedule (hi)
- * is the failing run itself. */
-static void shortest_prefix(shrinker *k)
-{
-    size_t n = k->best.r.n_decisions;
-    sc_decision *d = malloc((n ? n : 1) * sizeof *d);
-    if (!d)
-        return;
-    memcpy(d, k->best.r.decisions, n * sizeof *d);
-    size_t hi = n, lo_fails_not = SIZE_MAX; /* lo: largest known non-failing */
-    shrink_run found;
-    memset(&found, 0, sizeof found);
-    while (budget_left(k) && (lo_fails_not == SIZE_MAX ? hi > 0 : hi - lo_fails_not > 1)) {
-        size_t mid = lo_fails_not == SIZE_MAX ? 0 : lo_fails_not + (hi - lo_fails_not) / 2;
-        shrink_run c;
-        if (!prefix_candidate(k, &c, d, mid, SIZE_MAX)) {
-            run_free(&c);
-            break;
-        }
-        if (attempt(k, &c)) {
-            hi = mid;
-            run_free(&found);
-            found = c;
-        } else {
-            lo_fails_not = mid;
-            run_free(&c);
-        }
-    }
-    if (found.skip && keep_if_better(k, &found, true, false))
-        printf("  schedule: the first %zu of %zu decisions, then fifo\n", hi, n);
-    run_free(&found);
-    free(d);
-}
-
-/* Decision by decision, choice 0 instead of the recorded choice. */
-static void zero_choices(shrinker *k)
-{
-    size_t zeroed = 0;
-    for (size_t i = 0, tries = 0; tries < MAX_ZERO_TRIES && budget_left(k); i++) {
-        if (i >= k->best.r.n_decisions)
-            break;
-        const sc_decision *d = &k->best.r.decisions[i];
-        if (d->options <= 1 || d->chosen == 0)
-            continue;
-        tries++;
-        shrink_run c;
-        if (!prefix_candidate(k, &c, k->best.r.decisions, i + 1, i)) {
-            run_free(&c);
-            break;
-        }
-        if (keep_if_better(k, &c, attempt(k, &c), false))
-            zeroed++;
-    }
-    if (zeroed)
-        printf("  schedule: %zu decision%s set to the first choice\n", zeroed,
-               zeroed == 1 ? "" : "s");
-}
-
 /* ---- reporting ------------------------------------------------------------------ */
 
-/* Faults that happened in a trace: its partition/heal/crash/restart/clog
- * events. */
-static long count_trace_faults(const char *path)
+/* The simulator's fault events in a run (crashes, restarts, partitions,
+ * clogs, power-offs, lost writes, ...). */
+static long fault_events(const sc_result *r)
 {
-    static const char *const kinds[] = {"partition", "heal", "crash", "restart", "clog"};
-    struct stat st;
-    if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
-        return -1; /* written to a device or FIFO: nothing to read back */
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return -1;
     long n = 0;
-    char line[8192];
-    while (fgets(line, sizeof line, f)) {
-        const char *p = strstr(line, "\"kind\":");
-        if (!p || !strstr(line, "\"type\":\"event\""))
-            continue;
-        p += 7;
-        while (*p == ' ')
-            p++;
-        for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
-            size_t len = strlen(kinds[i]);
-            if (p[0] == '"' && strncmp(p + 1, kinds[i], len) == 0 && p[1 + len] == '"')
-                n++;
-        }
-    }
-    fclose(f);
+    for (size_t i = 0; i < SC_FAULT_KINDS; i++)
+        n += (long)r->faults[i];
     return n;
-}
-
-/* Runs c again writing a trace to `path`; its fault events, or -1. */
-static long traced_faults(shrinker *k, const shrink_run *c, const char *path, sc_result *r)
-{
-    sc_options so;
-    options_of(k, c, &so, path);
-    cli_run_one(k->s, &so, r);
-    return r->status == SC_ERROR ? -1 : count_trace_faults(path);
 }
 
 /* What before/after report. */
 typedef struct run_size {
     uint64_t steps;
     kr_duration time;
-    long faults; /* fault events in the trace */
-    size_t scripted, decisions, choices;
-    const char *random; /* "none", "on", "off" */
+    long faults; /* fault events in the run */
+    size_t actions, scripted_faults; /* scripted actions run; faults among them */
+    size_t random;                   /* planned random faults run */
+    int workload, drop, duplicate;   /* percent of the scenario's */
+    size_t decisions, choices;
 } run_size;
 
-static run_size size_of(const shrinker *k, const shrink_run *c, long faults)
+static run_size size_of(const shrinker *k, const shrink_run *c)
 {
-    return (run_size){c->r.steps, c->r.time, faults, scripted_faults(k, c->skip),
-                      c->r.n_decisions, choices(&c->r),
-                      !k->s->random_faults.enabled ? "none" : c->no_random ? "off" : "on"};
+    run_size z = {c->r.steps, c->r.time, fault_events(&c->r), 0, 0, 0, c->workload,
+                  c->rates_scaled ? c->drop : 100, c->rates_scaled ? c->duplicate : 100,
+                  c->r.n_decisions, shrink_choices(&c->r)};
+    for (size_t i = 0; i < k->s->n_actions; i++) {
+        z.actions += !c->skip[i];
+        z.scripted_faults += !c->skip[i] && shrink_is_fault(k->s->actions[i].kind);
+    }
+    for (size_t i = 0; i < k->n_random && !c->no_random; i++)
+        z.random += !c->skip_random[i];
+    return z;
 }
 
-static void describe(const char *label, const run_size *z)
+static void describe(const shrinker *k, const char *label, const run_size *z)
 {
     char t[32];
-    printf("%s %" PRIu64 " steps, virtual time %s, %ld fault event%s (%zu scripted fault "
-           "action%s, random faults %s), %zu decisions (%zu not the first choice)\n",
-           label, z->steps, cli_fmt_time(z->time, t, sizeof t), z->faults,
-           z->faults == 1 ? "" : "s", z->scripted, z->scripted == 1 ? "" : "s", z->random,
-           z->decisions, z->choices);
+    printf("%s %" PRIu64 " steps, virtual time %s, %zu decisions (%zu not the first choice)\n",
+           label, z->steps, cli_fmt_time(z->time, t, sizeof t), z->decisions, z->choices);
+    printf("        workload: %zu of %zu script actions (%zu fault%s), %zu of %zu random faults, "
+           "counts %d%%, drop rate %d%%, duplicate rate %d%%; %ld fault event%s\n",
+           z->actions, k->s->n_actions, z->scripted_faults, z->scripted_faults == 1 ? "" : "s",
+           z->random, k->n_random, z->workload, z->drop, z->duplicate, z->faults,
+           z->faults == 1 ? "" : "s");
 }
 
 static void default_out(const cli_opts *o, const scenario *s, char *buf, size_t n)
@@ -375,16 +201,29 @@ static void default_out(const cli_opts *o, const scenario *s, char *buf, size_t 
 }
 
 /* The original run; CLI_OK to go on, else the exit status. */
-static int original(shrinker *k, long *faults)
+static int original(shrinker *k)
 {
-    char temp[1024];
     k->best.strategy = cli_strategy(k->o, k->s);
     k->best.workload = 100;
-    k->best.skip = calloc(k->s->n_actions ? k->s->n_actions : 1, sizeof *k->best.skip);
-    if (!k->best.skip || !cli_temp_path(temp, sizeof temp))
-        return cli_error(k->o, "cannot prepare the runs (memory or temporary file)");
-    *faults = traced_faults(k, &k->best, temp, &k->best.r);
-    remove(temp);
+    k->best.drop = k->best.duplicate = 100;
+    sc_options so;
+    options_of(k, &k->best, &so, NULL);
+    k->n_random = kr__sc_random_plan(k->s, &so, NULL, 0);
+    size_t na = k->s->n_actions ? k->s->n_actions : 1, nr = k->n_random ? k->n_random : 1;
+    k->plan = calloc(nr, sizeof *k->plan);
+    k->best.skip = calloc(na, sizeof *k->best.skip);
+    k->best.at = calloc(na, sizeof *k->best.at);
+    k->best.skip_random = calloc(nr, sizeof *k->best.skip_random);
+    k->best.random_at = calloc(nr, sizeof *k->best.random_at);
+    if (!k->plan || !k->best.skip || !k->best.at || !k->best.skip_random || !k->best.random_at)
+        return cli_error(k->o, "cannot prepare the runs (out of memory)");
+    kr__sc_random_plan(k->s, &so, k->plan, k->n_random);
+    for (size_t i = 0; i < k->s->n_actions; i++)
+        k->best.at[i] = k->s->actions[i].at;
+    for (size_t i = 0; i < k->n_random; i++)
+        k->best.random_at[i] = k->plan[i].at;
+    options_of(k, &k->best, &so, NULL);
+    cli_run_one(k->s, &so, &k->best.r);
     k->runs++;
     sc_result *r = &k->best.r;
     char cmd[2048];
@@ -409,19 +248,23 @@ static int write_result(shrinker *k, const run_size *before)
     else
         default_out(k->o, k->s, out, sizeof out);
     sc_result final;
-    long faults = traced_faults(k, &k->best, out, &final);
+    sc_options so;
+    options_of(k, &k->best, &so, out);
+    cli_run_one(k->s, &so, &final);
     bool same = final.status == SC_FAIL && strcmp(final.signature, k->signature) == 0 &&
                 final.hash == k->best.r.hash;
     char trace_error[sizeof final.trace_error];
     memcpy(trace_error, final.trace_error, sizeof trace_error);
     kr__sc_result_free(&final);
-    run_size after = size_of(k, &k->best, faults);
-    describe("before:", before);
-    describe("after: ", &after);
+    run_size after = size_of(k, &k->best);
+    describe(k, "before:", before);
+    describe(k, "after: ", &after);
     if (after.steps == before->steps && after.choices == before->choices &&
-        after.faults == before->faults && after.scripted == before->scripted)
+        after.faults == before->faults && after.actions == before->actions &&
+        after.random == before->random && after.workload == before->workload &&
+        after.drop == before->drop && after.duplicate == before->duplicate)
         printf("no smaller failing run found: the trace is the original run\n");
-    printf("candidate runs: %ld%s\n", k->runs, budget_left(k) ? "" : " (budget used up)");
+    printf("candidate runs: %ld%s\n", k->runs, shrink_budget_left(k) ? "" : " (budget used up)");
     if (trace_error[0])
         return cli_error(k->o, "%s", trace_error);
     if (!same)
@@ -443,18 +286,16 @@ int cli_shrink(const cli_opts *o)
     k.o = o;
     k.s = s;
     k.budget = o->budget > 0 ? o->budget : DEFAULT_BUDGET;
-    long before_faults = 0;
-    rc = original(&k, &before_faults);
+    rc = original(&k);
     if (rc < 0) {
-        run_size before = size_of(&k, &k.best, before_faults);
+        run_size before = size_of(&k, &k.best);
         printf("shrinking (signature: %s)\n", k.signature);
-        lower_workload(&k);
-        drop_faults(&k);
-        shortest_prefix(&k);
-        zero_choices(&k);
+        shrink_workload(&k);
+        shrink_schedule(&k);
         rc = write_result(&k, &before);
     }
-    run_free(&k.best);
+    shrink_free(&k.best);
+    free(k.plan);
     kr__sc_free(s);
     return rc;
 }

@@ -242,11 +242,13 @@ int kr_sc_list_pid(const kr_sc_args *a, const char *key, size_t i, kr_pid *out)
 }
 
 int kr__sc_workload_percent = 100;
+uint64_t kr__sc_counts_read;
 
 int kr_sc_count(const kr_sc_args *a, const char *key, int64_t min, int64_t max, int64_t def,
                 int64_t *out)
 {
     int rc = kr_sc_int(a, key, min, max, def, out);
+    kr__sc_counts_read++;
     if (rc == 0 && kr__sc_workload_percent > 0 && kr__sc_workload_percent < 100) {
         int64_t scaled = *out / 100 * kr__sc_workload_percent +
                          *out % 100 * kr__sc_workload_percent / 100;

@@ -49,6 +49,64 @@ static void json_pid(FILE *out, kr_pid pid)
     json_str(out, text);
 }
 
+/* ,"key":[[index,time],...] for the entries whose time differs from
+ * `as_written` (nothing when none does). */
+static void write_moves(FILE *f, const char *key, const kr_duration *at,
+                        const kr_duration *as_written, const bool *skip, size_t n)
+{
+    bool first = true;
+    for (size_t i = 0; i < n; i++) {
+        if (at[i] == as_written[i] || (skip && skip[i]))
+            continue;
+        if (first)
+            fprintf(f, ",\"%s\":[", key);
+        fprintf(f, "%s[%zu,%" PRId64 "]", first ? "" : ",", i, at[i]);
+        first = false;
+    }
+    if (!first)
+        fputc(']', f);
+}
+
+/* Shrink's other workload edits (sc_options), so that `replay --trace`
+ * runs the shrunk workload by itself. */
+static void write_edits(FILE *f, const scenario *s, const sc_options *o)
+{
+    if (o->action_at) {
+        kr_duration *written = malloc((s->n_actions ? s->n_actions : 1) * sizeof *written);
+        for (size_t i = 0; written && i < s->n_actions; i++)
+            written[i] = s->actions[i].at;
+        if (written)
+            write_moves(f, "action_at", o->action_at, written, o->skip_actions, s->n_actions);
+        free(written);
+    }
+    /* With every random fault left out, their edits do not matter. */
+    if (o->skip_random && o->n_random && !o->no_random_faults) {
+        fputs(",\"skip_random\":[", f);
+        bool first = true;
+        for (size_t i = 0; i < o->n_random; i++) {
+            if (o->skip_random[i]) {
+                fprintf(f, first ? "%zu" : ",%zu", i);
+                first = false;
+            }
+        }
+        fputc(']', f);
+    }
+    if (o->random_at && o->n_random && !o->no_random_faults) {
+        sc_planned *plan = calloc(o->n_random, sizeof *plan);
+        kr_duration *drawn = calloc(o->n_random, sizeof *drawn);
+        size_t n = plan && drawn ? kr__sc_random_plan(s, o, plan, o->n_random) : 0;
+        for (size_t i = 0; i < o->n_random; i++)
+            drawn[i] = i < n ? plan[i].at : -1;
+        if (plan && drawn)
+            write_moves(f, "random_at", o->random_at, drawn, o->skip_random, o->n_random);
+        free(plan);
+        free(drawn);
+    }
+    if (o->rates_scaled)
+        fprintf(f, ",\"drop_percent\":%d,\"duplicate_percent\":%d", o->drop_percent,
+                o->duplicate_percent);
+}
+
 sc_trace *kr__sc_trace_open(const char *path, const scenario *s, const sc_options *o, char *err,
                            size_t err_len)
 {
@@ -113,7 +171,9 @@ sc_trace *kr__sc_trace_open(const char *path, const scenario *s, const sc_option
             first = false;
         }
     }
-    fprintf(f, "],\"no_random_faults\":%s}\n", o->no_random_faults ? "true" : "false");
+    fprintf(f, "],\"no_random_faults\":%s", o->no_random_faults ? "true" : "false");
+    write_edits(f, s, o);
+    fputs("}\n", f);
     return t;
 }
 
@@ -172,6 +232,80 @@ int kr__sc_trace_close(sc_trace *t, const sc_result *r, char *err, size_t err_le
 
 /* ---- reading ---------------------------------------------------------------- */
 
+#define EDIT_INDEX_MAX 1000000
+
+/* "key":[[index,time],...] (absent: none). */
+static int read_moves(json_t *h, const char *key, sc_trace_edit **out, size_t *n_out, char *err,
+                      size_t err_len, const char *path)
+{
+    json_t *moves = json_object_get(h, key);
+    size_t n = json_array_size(moves);
+    if (moves && !json_is_array(moves))
+        n = SIZE_MAX;
+    *out = n && n != SIZE_MAX ? calloc(n, sizeof **out) : NULL;
+    if (n && n != SIZE_MAX && !*out)
+        return KR_ENOMEM;
+    for (size_t i = 0; i < n && n != SIZE_MAX; i++) {
+        json_t *pair = json_array_get(moves, i);
+        json_t *index = json_array_get(pair, 0), *at = json_array_get(pair, 1);
+        if (json_array_size(pair) != 2 || !json_is_integer(index) || !json_is_integer(at) ||
+            json_integer_value(index) < 0 || json_integer_value(index) > EDIT_INDEX_MAX ||
+            json_integer_value(at) < 0) {
+            n = SIZE_MAX;
+            break;
+        }
+        (*out)[i] = (sc_trace_edit){(size_t)json_integer_value(index), json_integer_value(at)};
+    }
+    if (n == SIZE_MAX) {
+        snprintf(err, err_len, "%s:1: %s is not a list of [index, time] pairs", path, key);
+        return KR_EFORMAT;
+    }
+    *n_out = n;
+    return 0;
+}
+
+static int read_percent(json_t *h, const char *key, int *out, char *err, size_t err_len,
+                        const char *path)
+{
+    json_t *v = json_object_get(h, key);
+    if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > 100) {
+        snprintf(err, err_len, "%s:1: %s is not an integer in 0..100", path, key);
+        return KR_EFORMAT;
+    }
+    *out = (int)json_integer_value(v);
+    return 0;
+}
+
+/* Shrink's edits beyond skip_actions (write_edits). */
+static int read_edits(json_t *h, sc_trace_info *out, char *err, size_t err_len, const char *path)
+{
+    int rc = read_moves(h, "action_at", &out->action_at, &out->n_action_at, err, err_len, path);
+    if (rc == 0)
+        rc = read_moves(h, "random_at", &out->random_at, &out->n_random_at, err, err_len, path);
+    json_t *skip = json_object_get(h, "skip_random");
+    size_t n = json_array_size(skip);
+    out->skip_random = rc == 0 && n ? calloc(n, sizeof *out->skip_random) : NULL;
+    if (rc == 0 && n && !out->skip_random)
+        rc = KR_ENOMEM;
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        json_t *v = json_array_get(skip, i);
+        if (!json_is_integer(v) || json_integer_value(v) < 0 ||
+            json_integer_value(v) > EDIT_INDEX_MAX) {
+            snprintf(err, err_len, "%s:1: bad skip_random entry", path);
+            rc = KR_EFORMAT;
+        } else {
+            out->skip_random[out->n_skip_random++] = (size_t)json_integer_value(v);
+        }
+    }
+    if (rc == 0 && (json_object_get(h, "drop_percent") || json_object_get(h, "duplicate_percent"))) {
+        out->rates_scaled = true;
+        rc = read_percent(h, "drop_percent", &out->drop_percent, err, err_len, path);
+        if (rc == 0)
+            rc = read_percent(h, "duplicate_percent", &out->duplicate_percent, err, err_len, path);
+    }
+    return rc;
+}
+
 static int read_header(json_t *h, sc_trace_info *out, char *err, size_t err_len, const char *path)
 {
     const char *file = json_string_value(json_object_get(h, "scenario"));
@@ -228,7 +362,7 @@ static int read_header(json_t *h, sc_trace_info *out, char *err, size_t err_len,
         for (size_t i = 0; i < n; i++)
             out->skip_actions[json_integer_value(json_array_get(skip, i))] = true;
     }
-    return 0;
+    return read_edits(h, out, err, err_len, path);
 }
 
 static int read_schedule(json_t *s, sc_trace_info *out, char *err, size_t err_len,
@@ -306,6 +440,11 @@ void kr__sc_trace_info_free(sc_trace_info *t)
 {
     free(t->skip_actions);
     free(t->schedule);
+    free(t->action_at);
+    free(t->random_at);
+    free(t->skip_random);
     t->skip_actions = NULL;
     t->schedule = NULL;
+    t->action_at = t->random_at = NULL;
+    t->skip_random = NULL;
 }

@@ -402,29 +402,14 @@ static bool build_timeline(void)
     const scenario *s = current_run.s;
     size_t max_random = 0;
     if (s->random_faults.enabled && !current_run.o->no_random_faults)
-        max_random = 2048;
+        max_random = KR__SC_RANDOM_FAULTS_MAX;
     current_run.timeline = calloc(s->n_actions + max_random + 1, sizeof *current_run.timeline);
     if (!current_run.timeline)
         return false;
-    size_t n = 0, batch_head = 0;
-    for (size_t i = 0; i < s->n_actions; i++) {
-        if (current_run.o->skip_actions && current_run.o->skip_actions[i])
-            continue;
-        /* s->actions is sorted by time, file order among equal times. */
-        if (n > 0 && current_run.timeline[batch_head].action.at == s->actions[i].at) {
-            current_run.timeline[batch_head].batch++;
-            current_run.timeline[n++] = (timed){s->actions[i], false, 0};
-        } else {
-            batch_head = n;
-            current_run.timeline[n++] = (timed){s->actions[i], false, 1};
-        }
-    }
-    if (max_random) {
-        kr_sim_random rng;
-        kr_sim_random_seed(&rng, current_run.o->seed, 0x52616e64466c74ull); /* "RandFlt" */
-        n += kr__sc_plan_random_faults(&current_run.swarm.faults, current_run.s->n_nodes,
-                                       current_run.timeline + n, max_random, &rng);
-    }
+    size_t n = kr__sc_timeline(s, current_run.o, max_random ? &current_run.swarm.faults : NULL,
+                               current_run.timeline);
+    if (n == SIZE_MAX)
+        return false;
     current_run.n_timeline = n;
     for (size_t i = 0; i < n; i++)
         schedule_action(&current_run.timeline[i]);
@@ -547,6 +532,29 @@ static void check_expectations(void)
 
 /* ---- the run ---------------------------------------------------------------------- */
 
+/* A network's drop and duplicate rates as shrink lowered them. The draws
+ * are per message and compared with the rate, so a lower rate drops or
+ * duplicates a subset of the same messages. */
+static kr_sim_net scaled(const kr_sim_net *net, const sc_options *o)
+{
+    kr_sim_net n = *net;
+    if (o->rates_scaled) {
+        n.drop = n.drop * o->drop_percent / 100;
+        n.duplicate = n.duplicate * o->duplicate_percent / 100;
+    }
+    return n;
+}
+
+/* The scenario's faults and network, or with swarm the seed's draw. */
+static sc_swarm run_config(const scenario *s, const sc_options *o)
+{
+    sc_swarm w = {.faults = s->random_faults, .net = s->net, .event_cost_max = s->event_cost_max};
+    if (o->swarm || s->swarm)
+        kr__sc_swarm_draw(s, o->seed, &w);
+    w.net = scaled(&w.net, o);
+    return w;
+}
+
 static int start_runtime(const scenario *s, const sc_options *o)
 {
     kr_config c = {.seed = o->seed,
@@ -563,16 +571,14 @@ static int start_runtime(const scenario *s, const sc_options *o)
             return rc;
         }
     }
-    /* The scenario's faults and network, or with swarm the seed's draw. */
-    current_run.swarm = (sc_swarm){.faults = s->random_faults, .net = s->net,
-                         .event_cost_max = s->event_cost_max};
-    if (o->swarm || s->swarm)
-        kr__sc_swarm_draw(s, o->seed, &current_run.swarm);
+    current_run.swarm = run_config(s, o);
     kr_sim_network(&current_run.swarm.net);
     kr_sim_event_cost(current_run.swarm.event_cost_max);
-    for (size_t i = 0; i < s->n_links; i++)
+    for (size_t i = 0; i < s->n_links; i++) {
+        kr_sim_net net = scaled(&s->links[i].net, o);
         kr_sim_link_network(s->nodes[s->links[i].from].address, s->nodes[s->links[i].to].address,
-                            &s->links[i].net);
+                            &net);
+    }
     return 0;
 }
 
@@ -628,6 +634,7 @@ static void collect_probe(const char *name, uint64_t hits, void *ctx)
 
 static void collect_result(sc_result *r)
 {
+    r->counts_read = kr__sc_counts_read;
     r->hash = kr_sim_trace_hash();
     r->steps = kr_sim_steps();
     r->time = kr_sim_elapsed();
@@ -642,17 +649,14 @@ static void collect_result(sc_result *r)
 
 static void reset_run(void)
 {
-    for (size_t i = 0; i < current_run.n_timeline; i++) {
-        if (current_run.timeline[i].owns_sides) {
-            free(current_run.timeline[i].action.side_a);
-            free(current_run.timeline[i].action.side_b);
-        }
-    }
+    for (size_t i = 0; i < current_run.n_timeline; i++)
+        kr__sc_timed_free(&current_run.timeline[i]);
     free(current_run.timeline);
     free(current_run.live);
     counters_free(&current_run.delivered);
     memset(&current_run, 0, sizeof current_run);
     kr__sc_workload_percent = 100;
+    kr__sc_counts_read = 0;
 }
 
 int kr__sc_run(const scenario *s, const sc_options *o, sc_result *r)

@@ -22,4 +22,14 @@ typedef struct timed {
 size_t kr__sc_plan_random_faults(const sc_random_faults *f, size_t n_nodes, timed *out, size_t max,
                                  kr_sim_random *rng);
 
+/* timeline.c: the run's timed actions into `out` (room for n_actions +
+ * KR__SC_RANDOM_FAULTS_MAX): the scripted ones, then (when `f` is given)
+ * the seed's random faults under `f`, with the options' shrink edits.
+ * Returns how many, or SIZE_MAX when out of memory. */
+#define KR__SC_RANDOM_FAULTS_MAX 2048
+size_t kr__sc_timeline(const scenario *s, const sc_options *o, const sc_random_faults *f,
+                       timed *out);
+/* Frees what an entry owns (a random partition's sides). */
+void kr__sc_timed_free(timed *t);
+
 #endif

@@ -204,6 +204,9 @@ int kr__sc_resolve_pid(const scenario *s, const char *ref, kr_pid *out);
 /* actor_args.c: kr_sc_count's share of the written counts in the run being
  * built (runner.c sets it from sc_options.workload_percent). */
 extern int kr__sc_workload_percent;
+/* kr_sc_count calls in the run being built (a run without any has no
+ * workload count for shrink to lower). */
+extern uint64_t kr__sc_counts_read;
 
 /* swarm.c: a seed's own fault configuration within the scenario's bounds. */
 typedef struct sc_swarm {
@@ -231,10 +234,31 @@ typedef struct sc_options {
     /* Follow these decisions first (replay/shrink), then the strategy. */
     const sc_decision *schedule;
     size_t schedule_len;
-    /* Scripted actions to skip (shrinking): skip[i] for actions[i]. */
-    const bool *skip_actions;
-    bool no_random_faults;
+    /* Workload edits (kairos shrink; recorded in the trace header, so a
+     * shrunk run replays by itself). Zeroed: the scenario as written. */
+    const bool *skip_actions;      /* n_actions long: scripted actions left out */
+    const kr_duration *action_at;  /* n_actions long: their times; NULL: as written */
+    bool no_random_faults;         /* the seed's random faults left out */
+    /* The seed's planned random faults (kr__sc_random_plan's entries): */
+    const bool *skip_random;       /* n_random long: entries left out; NULL: none */
+    const kr_duration *random_at;  /* n_random long: their times; NULL: as drawn */
+    size_t n_random;
+    /* The network's drop and duplicate rates (global and per link) scaled
+     * to a percentage of the scenario's (or swarm's) when rates_scaled. */
+    bool rates_scaled;
+    int drop_percent, duplicate_percent; /* 0..100 */
 } sc_options;
+
+/* A planned random fault (runner.c's plan for one seed): its kind and time;
+ * an undo (heal, restart) directly follows the fault it undoes. */
+typedef struct sc_planned {
+    sc_action_kind kind;
+    kr_duration at;
+} sc_planned;
+/* The random faults a run under `o` (its seed and swarm) plans, in plan
+ * order: up to `max` written to `out`; returns how many there are. */
+KR_API size_t kr__sc_random_plan(const scenario *s, const sc_options *o, sc_planned *out,
+                                 size_t max);
 
 typedef enum {
     SC_PASS = 0,
@@ -260,6 +284,7 @@ typedef struct sc_result {
     char *probe_names[SC_PROBES_MAX]; /* owned by the result */
     uint64_t faults[SC_FAULT_KINDS];  /* events of kr__sc_fault_kinds[k] */
     uint64_t probe_hits[SC_PROBES_MAX];
+    uint64_t counts_read;   /* kr_sc_count calls while building processes */
     sc_decision *decisions; /* the run's whole schedule, owned */
     size_t n_decisions;
     char trace_error[512]; /* the trace could not be written: why ("" = fine) */
@@ -284,6 +309,10 @@ void kr__sc_trace_event(sc_trace *t, const kr_sim_event *e);
  * KR_EIO with the reason in err when any of it could not be written. */
 int kr__sc_trace_close(sc_trace *t, const sc_result *r, char *err, size_t err_len);
 /* Reads a trace's header and schedule for replay/shrink. */
+typedef struct sc_trace_edit {
+    size_t index;
+    kr_duration at;
+} sc_trace_edit;
 typedef struct sc_trace_info {
     char scenario[1024];      /* as given to the run */
     char scenario_path[1024]; /* absolute, or "" (older traces) */
@@ -297,6 +326,14 @@ typedef struct sc_trace_info {
     bool *skip_actions; /* owned; n_actions long or NULL */
     size_t n_skip;
     bool no_random_faults;
+    /* Shrink's other edits, as recorded (owned; NULL/0: none): moved
+     * scripted actions, left-out and moved planned random faults. */
+    sc_trace_edit *action_at, *random_at;
+    size_t n_action_at, n_random_at;
+    size_t *skip_random;
+    size_t n_skip_random;
+    bool rates_scaled;
+    int drop_percent, duplicate_percent;
     sc_decision *schedule; /* owned */
     size_t schedule_len;
 } sc_trace_info;

@@ -1,0 +1,309 @@
+/* Sim only: the workload edits kairos shrink makes (sc_options) as the
+ * runner applies them and the trace records them: scripted actions moved
+ * in virtual time, the seed's planned random faults left out or moved,
+ * network rates scaled, loose schedule decisions ({0, c}: that choice among
+ * whatever the run offers); and a trace with every edit replays to the same
+ * hash from its header alone. */
+#include "harness.h"
+
+#include "scenario_internal.h"
+
+#include <unistd.h>
+
+static char dir[] = "/tmp/kairos-edits-test.XXXXXX";
+
+static scenario *load_text(const char *name, const char *yaml)
+{
+    char path[256];
+    snprintf(path, sizeof path, "%s/%s.yaml", dir, name);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(yaml, f);
+    fclose(f);
+    scenario *s = NULL;
+    char err[512] = "";
+    int rc = kr__sc_load(path, &s, err, sizeof err);
+    if (rc != 0)
+        fprintf(stderr, "load: %s\n", err);
+    assert_int_equal(rc, 0);
+    return s;
+}
+
+/* A counter that must never count: the post to it fails the run when it
+ * is delivered. */
+static const char POSTED[] = "nodes:\n"
+                             "  - name: a\n"
+                             "    processes:\n"
+                             "      - {id: tally, type: counter, args: {limit: 0}}\n"
+                             "script:\n"
+                             "  - {at: 100ms, post: inc, to: tally}\n"
+                             "  - {at: 500ms, post: inc, to: tally}\n"
+                             "invariants: [counter-at-most]\n"
+                             "limits: {time: 1s}\n";
+
+static void moved_actions_run_at_their_new_time(void **state)
+{
+    (void)state;
+    scenario *s = load_text("posted", POSTED);
+    sc_options o = {.seed = 1};
+    sc_result r;
+    assert_int_equal(kr__sc_run(s, &o, &r), 0);
+    assert_int_equal(r.status, SC_FAIL);
+    assert_true(r.fail_time == KR_MSEC(100));
+    kr__sc_result_free(&r);
+
+    /* The first post left out, the second moved before where the first was. */
+    bool skip[2] = {true, false};
+    kr_duration at[2] = {KR_MSEC(100), KR_MSEC(30)};
+    o.skip_actions = skip;
+    o.action_at = at;
+    assert_int_equal(kr__sc_run(s, &o, &r), 0);
+    assert_int_equal(r.status, SC_FAIL);
+    assert_true(r.fail_time == KR_MSEC(30));
+    kr__sc_result_free(&r);
+
+    /* Moved past the other: time order, not file order, decides. */
+    skip[0] = false;
+    at[0] = KR_MSEC(900);
+    at[1] = KR_MSEC(700);
+    assert_int_equal(kr__sc_run(s, &o, &r), 0);
+    assert_true(r.fail_time == KR_MSEC(700));
+    kr__sc_result_free(&r);
+    kr__sc_free(s);
+}
+
+static const char CRASHY[] = "nodes:\n"
+                             "  - name: a\n"
+                             "    processes:\n"
+                             "      - {id: e, type: echo}\n"
+                             "  - name: b\n"
+                             "    processes:\n"
+                             "      - {id: r, type: requester, args: {to: \"e@a\", count: 50, interval: 10ms}}\n"
+                             "faults:\n"
+                             "  random: {every: [50ms, 100ms], until: 400ms, heal_after: [10ms, 20ms], kinds: [crash]}\n"
+                             "limits: {time: 1s}\n";
+
+static void planned_random_faults_are_left_out_or_moved(void **state)
+{
+    (void)state;
+    scenario *s = load_text("crashy", CRASHY);
+    sc_options o = {.seed = 3};
+    size_t n = kr__sc_random_plan(s, &o, NULL, 0);
+    assert_true(n >= 4 && n % 2 == 0); /* crash, restart, crash, restart, ... */
+    sc_planned plan[64];
+    assert_int_equal(kr__sc_random_plan(s, &o, plan, 64), n);
+    assert_int_equal(plan[0].kind, SC_CRASH);
+    assert_int_equal(plan[1].kind, SC_RESTART);
+    assert_true(plan[0].at >= KR_MSEC(50) && plan[1].at > plan[0].at);
+    sc_result r;
+    assert_int_equal(kr__sc_run(s, &o, &r), 0);
+    assert_int_equal(r.faults[0], n / 2); /* "crash" */
+    kr__sc_result_free(&r);
+
+    /* Every crash but the last left out (its restart kept), and it moved. */
+    bool skip[64] = {false};
+    kr_duration at[64];
+    for (size_t i = 0; i < n; i++) {
+        skip[i] = i + 2 < n && i % 2 == 0;
+        at[i] = plan[i].at;
+    }
+    at[n - 2] = KR_MSEC(5);
+    at[n - 1] = KR_MSEC(15);
+    o.skip_random = skip;
+    o.random_at = at;
+    o.n_random = n;
+    char trace[256];
+    snprintf(trace, sizeof trace, "%s/crashy.jsonl", dir);
+    o.trace_path = trace;
+    assert_int_equal(kr__sc_run(s, &o, &r), 0);
+    assert_int_equal(r.faults[0], 1);
+    kr__sc_result_free(&r);
+    FILE *f = fopen(trace, "r");
+    assert_non_null(f);
+    char line[8192];
+    kr_duration crashed = -1;
+    while (fgets(line, sizeof line, f) && crashed < 0)
+        if (strstr(line, "\"kind\":\"crash\""))
+            crashed = strtoll(strstr(line, "\"time\":") + 7, NULL, 10);
+    fclose(f);
+    assert_true(crashed == KR_MSEC(5));
+    kr__sc_free(s);
+}
+
+static void network_rates_scale(void **state)
+{
+    (void)state;
+    scenario *s = load_text("lossy", "nodes:\n"
+                                     "  - name: a\n"
+                                     "    processes:\n"
+                                     "      - {id: e, type: echo}\n"
+                                     "  - name: b\n"
+                                     "    processes:\n"
+                                     "      - {id: r, type: requester, args: {to: \"e@a\", count: 200, interval: 1ms}}\n"
+                                     "network: {drop: 0.5, duplicate: 0.5}\n"
+                                     "limits: {time: 2s}\n");
+    uint64_t events[3];
+    int percents[3] = {100, 40, 0};
+    for (int i = 0; i < 3; i++) {
+        sc_options o = {.seed = 5, .rates_scaled = true, .drop_percent = percents[i],
+                        .duplicate_percent = percents[i]};
+        sc_result r;
+        assert_int_equal(kr__sc_run(s, &o, &r), 0);
+        events[i] = r.events;
+        kr__sc_result_free(&r);
+    }
+    sc_options plain = {.seed = 5};
+    sc_result r;
+    assert_int_equal(kr__sc_run(s, &plain, &r), 0);
+    assert_true(r.events == events[0]); /* 100%: as written */
+    kr__sc_result_free(&r);
+    kr__sc_free(s);
+    /* 0%: as a network without losses or copies. */
+    s = load_text("lossless", "nodes:\n"
+                              "  - name: a\n"
+                              "    processes:\n"
+                              "      - {id: e, type: echo}\n"
+                              "  - name: b\n"
+                              "    processes:\n"
+                              "      - {id: r, type: requester, args: {to: \"e@a\", count: 200, interval: 1ms}}\n"
+                              "limits: {time: 2s}\n");
+    assert_int_equal(kr__sc_run(s, &plain, &r), 0);
+    assert_true(r.events == events[2]);
+    assert_true(events[1] != events[0] && events[1] != events[2]);
+    kr__sc_result_free(&r);
+    kr__sc_free(s);
+}
+
+static void loose_decisions_never_misfit(void **state)
+{
+    (void)state;
+    scenario *s = load_text("crashy2", CRASHY);
+    sc_options o = {.seed = 8};
+    sc_result r;
+    assert_int_equal(kr__sc_run(s, &o, &r), 0);
+    assert_true(r.n_decisions > 20);
+    /* Strict: a wrong option count is a misfit. */
+    sc_decision wrong[1] = {{r.decisions[0].options + 7, 0}};
+    sc_options strict = {.seed = 8, .schedule = wrong, .schedule_len = 1};
+    sc_result bad;
+    assert_int_equal(kr__sc_run(s, &strict, &bad), 0);
+    assert_string_equal(bad.signature, "replay misfit");
+    kr__sc_result_free(&bad);
+    /* Loose: choice 99 modulo whatever each step offers. */
+    sc_decision loose[20];
+    for (size_t i = 0; i < 20; i++)
+        loose[i] = (sc_decision){0, 99};
+    sc_options follow = {.seed = 8, .schedule = loose, .schedule_len = 20, .strategy = "fifo"};
+    sc_result a, b;
+    assert_int_equal(kr__sc_run(s, &follow, &a), 0);
+    assert_int_not_equal(a.status, SC_FAIL);
+    for (size_t i = 0; i < 20; i++) {
+        assert_int_not_equal(a.decisions[i].options, 0); /* recorded as taken */
+        assert_int_equal(a.decisions[i].chosen, 99 % a.decisions[i].options);
+    }
+    /* The recorded (strict) decisions replay it exactly. */
+    sc_options again = {.seed = 8, .schedule = a.decisions, .schedule_len = a.n_decisions,
+                        .strategy = "fifo"};
+    assert_int_equal(kr__sc_run(s, &again, &b), 0);
+    assert_true(a.hash == b.hash);
+    kr__sc_result_free(&a);
+    kr__sc_result_free(&b);
+    kr__sc_result_free(&r);
+    kr__sc_free(s);
+}
+
+/* Every edit recorded in the header reads back as written. */
+static void traces_record_every_edit(void **state)
+{
+    (void)state;
+    scenario *s = load_text("both", "nodes:\n"
+                                    "  - name: a\n"
+                                    "    processes:\n"
+                                    "      - {id: e, type: echo}\n"
+                                    "  - name: b\n"
+                                    "    processes:\n"
+                                    "      - {id: r, type: requester, args: {to: \"e@a\", count: 20, interval: 10ms}}\n"
+                                    "script:\n"
+                                    "  - {at: 40ms, clog: a, to: b, for: 5ms}\n"
+                                    "  - {at: 60ms, crash: a}\n"
+                                    "  - {at: 70ms, restart: a}\n"
+                                    "network: {drop: 0.2}\n"
+                                    "faults:\n"
+                                    "  random: {every: [30ms, 60ms], until: 200ms, heal_after: [5ms, 9ms], kinds: [partition]}\n"
+                                    "limits: {time: 1s}\n");
+    sc_options o = {.seed = 2};
+    size_t n = kr__sc_random_plan(s, &o, NULL, 0);
+    assert_true(n >= 2 && n <= 64);
+    sc_planned plan[64];
+    kr__sc_random_plan(s, &o, plan, 64);
+    bool skip[3] = {true, false, false}, skip_random[64] = {false};
+    kr_duration at[3] = {KR_MSEC(40), KR_MSEC(20), KR_MSEC(70)}, random_at[64];
+    for (size_t i = 0; i < n; i++)
+        random_at[i] = plan[i].at;
+    skip_random[n - 1] = true;
+    random_at[0] = KR_MSEC(1);
+    char trace[256];
+    snprintf(trace, sizeof trace, "%s/both.jsonl", dir);
+    o = (sc_options){.seed = 2, .skip_actions = skip, .action_at = at, .skip_random = skip_random,
+                     .random_at = random_at, .n_random = n, .rates_scaled = true,
+                     .drop_percent = 30, .duplicate_percent = 100, .workload_percent = 50,
+                     .trace_path = trace};
+    sc_result r;
+    assert_int_equal(kr__sc_run(s, &o, &r), 0);
+    sc_trace_info info;
+    char err[256];
+    assert_int_equal(kr__sc_trace_read(trace, &info, err, sizeof err), 0);
+    assert_true(info.hash == r.hash);
+    assert_int_equal(info.n_skip, 1);
+    assert_true(info.skip_actions[0]);
+    assert_int_equal(info.n_action_at, 1); /* only what moved */
+    assert_int_equal(info.action_at[0].index, 1);
+    assert_true(info.action_at[0].at == KR_MSEC(20));
+    assert_int_equal(info.n_skip_random, 1);
+    assert_int_equal(info.skip_random[0], n - 1);
+    assert_int_equal(info.n_random_at, 1);
+    assert_int_equal(info.random_at[0].index, 0);
+    assert_true(info.random_at[0].at == KR_MSEC(1));
+    assert_true(info.rates_scaled);
+    assert_int_equal(info.drop_percent, 30);
+    assert_int_equal(info.duplicate_percent, 100);
+    assert_int_equal(info.workload_percent, 50);
+    kr__sc_trace_info_free(&info);
+    kr__sc_result_free(&r);
+
+    /* A damaged edit is a clear error, not a crash. */
+    FILE *f = fopen(trace, "w");
+    fputs("{\"type\":\"header\",\"format\":\"kairos-trace\",\"version\":1,\"scenario\":\"x\","
+          "\"seed\":1,\"strategy\":\"random\",\"action_at\":[[1]]}\n",
+          f);
+    fclose(f);
+    assert_int_equal(kr__sc_trace_read(trace, &info, err, sizeof err), KR_EFORMAT);
+    assert_non_null(strstr(err, "action_at"));
+    f = fopen(trace, "w");
+    fputs("{\"type\":\"header\",\"format\":\"kairos-trace\",\"version\":1,\"scenario\":\"x\","
+          "\"seed\":1,\"strategy\":\"random\",\"drop_percent\":101,\"duplicate_percent\":1}\n",
+          f);
+    fclose(f);
+    assert_int_equal(kr__sc_trace_read(trace, &info, err, sizeof err), KR_EFORMAT);
+    assert_non_null(strstr(err, "drop_percent"));
+    kr__sc_free(s);
+}
+
+int main(void)
+{
+    assert_non_null(mkdtemp(dir));
+    kr__sc_builtins_register();
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(moved_actions_run_at_their_new_time),
+        cmocka_unit_test(planned_random_faults_are_left_out_or_moved),
+        cmocka_unit_test(network_rates_scale),
+        cmocka_unit_test(loose_decisions_never_misfit),
+        cmocka_unit_test(traces_record_every_edit),
+    };
+    int rc = KT_RUN(tests);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    if (system(cmd) != 0)
+        fprintf(stderr, "could not remove %s\n", dir);
+    return rc;
+}
