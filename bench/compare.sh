@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Usage: bench/compare.sh [bench...]
 #   (default: pingpong pingpong-dispatch fanout ring spawn timers idle
-#    http remote-w1 remote-w100)
+#    http remote-w1 remote-w100 sim-seeds)
 #
 # Installs what is missing (scripts/install-deps.sh --bench: libcaf-dev,
 # erlang-nox, g++, wrk), builds Kairos (Release, in $BENCH_BUILD_DIR, default
@@ -12,7 +12,9 @@
 # When a remote-* benchmark is named, the tcp-floor (bench/tcp_floor.c: a
 # blocking TCP ping-pong between two OS processes over loopback, 8-byte
 # messages, 1 in flight, no Kairos at all) runs once per round just before the
-# first of them; `tcp-floor` may also be named alone.
+# first of them; `tcp-floor` may also be named alone. `sim-seeds` is
+# bench/sim_seeds.sh (seeds/s of a one-job sweep of scenarios/three-node.yaml,
+# 20,000 seeds; 200 in smoke mode) with the kairos CLI of the same build.
 # Every run is its own OS process, so peak RSS is per benchmark as for the
 # peers. Prints the raw lines, a table of medians and ONE side-by-side table
 # (Kairos real and sim, CAF, Erlang, tcp-floor, peak RSS of each; http's p99
@@ -39,7 +41,9 @@ if [ "${BENCH_SMOKE:-0}" = 1 ]; then
   n_args=(--n "${BENCH_SMOKE_N:-1000}")
   peers_n=${BENCH_SMOKE_N:-1000}
 fi
-benches=("${@:-pingpong pingpong-dispatch fanout ring spawn timers idle http remote-w1 remote-w100}")
+seeds_n=20000
+[ "${BENCH_SMOKE:-0}" = 1 ] && seeds_n=200
+benches=("${@:-pingpong pingpong-dispatch fanout ring spawn timers idle http remote-w1 remote-w100 sim-seeds}")
 read -r -a benches <<<"${benches[*]}"
 
 # The peers' benchmark for a Kairos one (dispatch is compared to pingpong).
@@ -83,6 +87,9 @@ for round in $(seq 1 "$ROUNDS"); do
           floor_ran=1
         fi
         [ "$b" = tcp-floor ] && continue ;;
+      sim-seeds)
+        run "$BENCH_DIR/sim_seeds.sh" "$BENCH_BUILD_DIR" "$seeds_n"
+        continue ;;
     esac
     run "$KAIROS_BENCH" "${n_args[@]}" "$b"
     peer=$(peer_of "$b")
@@ -115,6 +122,7 @@ if [ "${BENCH_SMOKE:-0}" = 1 ]; then
   want=$(( ${#benches[@]} * 2 + 1 + with_floor ))
   for b in "${benches[@]}"; do
     [ "$b" = tcp-floor ] && { want=$((want - 2)); continue; }
+    [ "$b" = sim-seeds ] && { want=$((want - 1)); continue; }
     [ "$b" = "$(peer_of "$b")" ] && want=$((want + 2))
     real_only "$b" && want=$((want - 1))
     [ "$b" = http ] && ! command -v wrk >/dev/null && want=$((want - 1))

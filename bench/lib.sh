@@ -14,11 +14,11 @@ KAIROS_BENCH_SIM=$BENCH_BUILD_DIR/bench/kairos-bench-sim
 KAIROS_TCP_FLOOR=$BENCH_BUILD_DIR/bench/kairos-tcp-floor
 
 # Configures a Release tree and builds both benchmark binaries (and, through
-# them, both libraries) and the tcp-floor.
+# them, both libraries), the tcp-floor and the kairos CLI (sim_seeds.sh).
 bench_build_kairos() {
   cmake -S "$KAIROS_ROOT" -B "$BENCH_BUILD_DIR" -DCMAKE_BUILD_TYPE=Release >&2
   cmake --build "$BENCH_BUILD_DIR" -j"$(nproc)" --target kairos-bench kairos-bench-sim \
-    kairos-tcp-floor >&2
+    kairos-tcp-floor kairos_cli >&2
 }
 
 # Reads result lines on stdin; prints "bench runtime n runs sec rate rss bpp

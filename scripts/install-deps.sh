@@ -21,13 +21,13 @@ packages=(
 # --ci: also what only CI needs: Chromium for the report's browser test and
 # clang's sanitizer/fuzzer runtime for the libFuzzer stage.
 # --bench: also what bench/compare.sh needs: the peers' runtimes (CAF for
-# C++, built with g++; Erlang/OTP) and wrk for the HTTP benchmark; and
-# xmllint (libxml2-utils) with which bench/svg_check.sh checks scaling.sh's
-# chart.
+# C++, built with g++; Erlang/OTP) and wrk for the HTTP benchmark; GNU time
+# for sim_seeds.sh's peak RSS; and xmllint (libxml2-utils) with which
+# bench/svg_check.sh checks scaling.sh's chart.
 for flag in "$@"; do
   case $flag in
     --ci) packages+=(chromium libclang-rt-14-dev) ;;
-    --bench) packages+=(g++ libcaf-dev erlang-nox wrk libxml2-utils) ;;
+    --bench) packages+=(g++ libcaf-dev erlang-nox wrk time libxml2-utils) ;;
     *)
       echo "usage: install-deps.sh [--ci] [--bench]" >&2
       exit 2

@@ -119,7 +119,8 @@ typedef struct kr__proc {
     uint32_t flags;
     kr__mailbox mailbox;
     _Atomic uint32_t pending; /* events queued and not yet accounted */
-    _Atomic uint32_t purge;   /* injected terminates not yet reached */
+    _Atomic uint32_t purge;   /* injected terminates not yet reached, plus
+                               * KR__PURGE_LISTING (processes.c) */
     uint32_t sched_index;     /* backend use */
     /* Events served (initialize included), modulo 2^32, for
      * /metrics/snapshot; written by the serving thread, read by anyone. */

@@ -11,6 +11,10 @@
 /* Appends s as a JSON string literal, quotes included: escapes '"', '\\'
  * and every control byte; other bytes (UTF-8 included) pass through. */
 void kr__sb_json_string(kr__sb *b, const char *s);
+/* The same for len arbitrary bytes (NULs included), always valid JSON:
+ * well-formed UTF-8 passes through, any other byte is written as \u00XX
+ * (read back as that Latin-1 character). */
+void kr__sb_json_bytes(kr__sb *b, const void *data, size_t len);
 
 /* Decodes %XX escapes of s[0..len) into out (at least len + 1 bytes, NUL
  * terminated). '+' stays '+' (a path, not a form). KR_EFORMAT on a bad or
@@ -19,6 +23,11 @@ int kr__percent_decode(const char *s, size_t len, char *out);
 /* Decodes standard base64 (padding optional); returns the decoded length
  * or -1 on a bad character. out needs (len / 4 + 1) * 3 + 1 bytes. */
 long kr__base64_decode(const char *s, size_t len, unsigned char *out);
+
+/* libprocess' Duration syntax (?timeout= of /metrics/snapshot and
+ * /__processes__): s[0..len) is a number and a unit (ns, us, ms, secs,
+ * mins, hrs, days, weeks); KR_EINVAL otherwise. Past ~292 years: forever. */
+int kr__http_duration_parse(const char *s, size_t len, kr_duration *out);
 
 /* ---- requests ---------------------------------------------------------- */
 

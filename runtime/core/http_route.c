@@ -496,26 +496,6 @@ typedef struct walk {
     size_t processes;
 } walk;
 
-static void processes_item(kr__proc *p, void *ctx)
-{
-    walk *w = ctx;
-    uint32_t pending = atomic_load_explicit(&p->pending, memory_order_relaxed);
-    kr__sb_puts(w->b, w->count++ ? ",{\"id\":" : "{\"id\":");
-    kr__sb_json_string(w->b, p->pid.id);
-    kr__sb_printf(w->b, ",\"events\":%u}", (unsigned)pending);
-    w->queued += pending;
-}
-
-static void serve_processes(const kr__http_sink *sink)
-{
-    kr__sb b = {0};
-    walk w = {.b = &b};
-    kr__sb_puts(&b, "[");
-    kr__table_each(processes_item, &w);
-    kr__sb_puts(&b, "]");
-    respond_sb(sink, &b, "application/json");
-}
-
 /* One endpoint of /help: text, or (format=json) libprocess' JSON entry. */
 static void help_entry(walk *w, kr__proc *p, const route *rt, size_t *in_process)
 {
@@ -602,7 +582,7 @@ static bool serve_builtin(const char *id, const char *rest, const char *query,
                           const kr__http_sink *sink)
 {
     if (strcmp(id, "__processes__") == 0)
-        serve_processes(sink);
+        kr__processes_serve(query, sink);
     else if (strcmp(id, "help") == 0)
         serve_help(rest, query, sink);
     else if (strcmp(id, "metrics") == 0) {

@@ -72,6 +72,45 @@ void kr__sb_json_string(kr__sb *b, const char *s)
     kr__sb_append(b, "\"", 1);
 }
 
+/* Length of the well-formed UTF-8 sequence at s[0..n) (2 to 4 bytes, no
+ * overlong form, no surrogate, at most U+10FFFF), or 0. */
+static size_t utf8_sequence(const unsigned char *s, size_t n)
+{
+    size_t len = s[0] >= 0xf0 ? 4 : s[0] >= 0xe0 ? 3 : s[0] >= 0xc2 ? 2 : 0;
+    if (len == 0 || len > n || s[0] > 0xf4)
+        return 0;
+    for (size_t i = 1; i < len; i++)
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+    if ((s[0] == 0xe0 && s[1] < 0xa0) || (s[0] == 0xed && s[1] >= 0xa0) ||
+        (s[0] == 0xf0 && s[1] < 0x90) || (s[0] == 0xf4 && s[1] >= 0x90))
+        return 0;
+    return len;
+}
+
+void kr__sb_json_bytes(kr__sb *b, const void *data, size_t len)
+{
+    const unsigned char *s = data;
+    kr__sb_append(b, "\"", 1);
+    for (size_t i = 0; i < len;) {
+        unsigned char c = s[i];
+        size_t seq = c >= 0x80 ? utf8_sequence(s + i, len - i) : 0;
+        if (seq) {
+            kr__sb_append(b, s + i, seq);
+            i += seq;
+            continue;
+        }
+        if (c == '"' || c == '\\')
+            kr__sb_printf(b, "\\%c", c);
+        else if (c < 0x20 || c >= 0x7f)
+            kr__sb_printf(b, "\\u%04x", c); /* a stray byte reads as U+00XX */
+        else
+            kr__sb_append(b, &c, 1);
+        i++;
+    }
+    kr__sb_append(b, "\"", 1);
+}
+
 void kr__sb_free(kr__sb *b)
 {
     kr__free(b->data);
@@ -145,4 +184,30 @@ long kr__base64_decode(const char *s, size_t len, unsigned char *out)
     }
     out[o] = '\0';
     return o;
+}
+
+int kr__http_duration_parse(const char *s, size_t len, kr_duration *out)
+{
+    static const struct {
+        const char *unit;
+        double ns;
+    } units[] = {{"ns", 1},          {"us", 1e3},           {"ms", 1e6},
+                 {"secs", 1e9},      {"mins", 60e9},        {"hrs", 3600e9},
+                 {"days", 86400e9},  {"weeks", 604800e9}};
+    char text[64];
+    if (len == 0 || len >= sizeof text)
+        return KR_EINVAL;
+    memcpy(text, s, len);
+    text[len] = '\0';
+    char *end;
+    double v = strtod(text, &end);
+    if (end == text || !(v >= 0))
+        return KR_EINVAL;
+    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
+        if (strcmp(end, units[i].unit) == 0) {
+            double ns = v * units[i].ns;
+            *out = ns >= 9.2e18 ? KR_FOREVER : (kr_duration)ns;
+            return 0;
+        }
+    return KR_EINVAL;
 }

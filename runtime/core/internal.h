@@ -110,6 +110,13 @@ void kr__core_reset(void);
  * kr__malloc (the event pools): true when this allocation must fail. */
 bool kr__alloc_should_fail(void);
 
+/* ---- mailbox (mailbox.c) ----------------------------------------------- */
+/* The one consumer (or a thread that holds the consumer's role, with a
+ * happens-before edge from the consumer's last pop): fn for every queued
+ * node in order, without popping. Stops at a push caught half-way (nodes
+ * behind it are not linked yet). */
+void kr__mailbox_each(const kr__mailbox *q, void (*fn)(kr__node *n, void *ctx), void *ctx);
+
 /* ---- events (event.c) --------------------------------------------------- */
 
 /* What a filter sees: the event plus its owner, and a message view. */
@@ -150,6 +157,18 @@ void kr__table_reset(void);
 
 /* ---- links (link.c) ----------------------------------------------------- */
 void kr__links_notify(kr__proc *p); /* p is terminating: tell its linkers */
+
+/* ---- /__processes__ (processes.c) -------------------------------------- */
+/* Set in kr__proc.purge when /__processes__ asks a busy process to list
+ * its queue; the low bits keep counting injected terminates. */
+#define KR__PURGE_LISTING 0x80000000u
+/* The serving thread saw a non-zero purge word before serving `first`
+ * (just popped, still owned): if the listing bit is set, clears it, lists
+ * first and the queue behind it and answers the listing requests queued.
+ * Returns the injected-terminate count. */
+uint32_t kr__processes_turn(kr__proc *p, kr__event *first);
+/* GET /__processes__[?timeout=]. */
+void kr__processes_serve(const char *query, const kr__http_sink *sink);
 
 /* ---- handlers (message.c) ----------------------------------------------- */
 void kr__handlers_free(kr__proc *p);

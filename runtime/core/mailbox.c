@@ -53,3 +53,14 @@ bool kr__mailbox_has_items(const kr__mailbox *q)
         return true;
     return atomic_load_explicit(&tail->next, memory_order_seq_cst) != NULL;
 }
+
+void kr__mailbox_each(const kr__mailbox *q, void (*fn)(kr__node *n, void *ctx), void *ctx)
+{
+    /* From the next node to pop along the links producers store: only the
+     * consumer unlinks and frees nodes, and it is the caller, so every node
+     * reached stays valid; producers only ever link a node after the last.
+     * The stub may sit anywhere in the chain (pop pushes it back). */
+    for (kr__node *n = q->tail; n; n = atomic_load_explicit(&n->next, memory_order_acquire))
+        if (n != &q->stub)
+            fn(n, ctx);
+}

@@ -8,7 +8,7 @@
  * "kairos/..." metrics. Nothing here reads a wall clock: the simulator's
  * snapshot depends only on the seed. */
 #include "backend.h"
-#include "internal.h"
+#include "http_internal.h"
 #include "metrics_internal.h"
 
 #include <math.h>
@@ -229,34 +229,6 @@ kr_future *kr_metrics_snapshot(kr_duration timeout)
 
 /* ---- GET /metrics/snapshot ------------------------------------------------------ */
 
-/* libprocess' Duration syntax: a number and a unit (ns, us, ms, secs, mins,
- * hrs, days, weeks). */
-static int parse_duration(const char *s, size_t len, kr_duration *out)
-{
-    static const struct {
-        const char *unit;
-        double ns;
-    } units[] = {{"ns", 1},          {"us", 1e3},           {"ms", 1e6},
-                 {"secs", 1e9},      {"mins", 60e9},        {"hrs", 3600e9},
-                 {"days", 86400e9},  {"weeks", 604800e9}};
-    char text[64];
-    if (len == 0 || len >= sizeof text)
-        return KR_EINVAL;
-    memcpy(text, s, len);
-    text[len] = '\0';
-    char *end;
-    double v = strtod(text, &end);
-    if (end == text || !(v >= 0))
-        return KR_EINVAL;
-    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
-        if (strcmp(end, units[i].unit) == 0) {
-            double ns = v * units[i].ns;
-            *out = ns >= 9.2e18 ? KR_FOREVER : (kr_duration)ns;
-            return 0;
-        }
-    return KR_EINVAL;
-}
-
 typedef struct reply_to {
     kr__http_sink sink;
 } reply_to;
@@ -280,7 +252,7 @@ void kr__metrics_serve(const char *query, const kr__http_sink *sink)
         const char *end = strchr(q, '&');
         size_t len = end ? (size_t)(end - q) : strlen(q);
         if (len > 8 && strncmp(q, "timeout=", 8) == 0 &&
-            parse_duration(q + 8, len - 8, &timeout) != 0) {
+            kr__http_duration_parse(q + 8, len - 8, &timeout) != 0) {
             static const char msg[] = "Invalid timeout";
             sink->respond(sink->conn, 400, "text/plain", NULL, msg, sizeof msg - 1);
             return;

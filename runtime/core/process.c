@@ -223,6 +223,21 @@ static kr__event *next_event(kr__proc *p)
     return (kr__event *)n;
 }
 
+/* The rare path of a non-zero purge word, out of line so the hot path
+ * keeps its layout: /__processes__ asked for our queue (processes.c lists
+ * it now, e first, before e is served), and/or an injected terminate is
+ * ahead (e is dropped: true). */
+__attribute__((cold, noinline)) static bool purge_or_list(kr__proc *p, kr__event *e,
+                                                          uint32_t purge)
+{
+    if (purge & KR__PURGE_LISTING)
+        purge = kr__processes_turn(p, e);
+    if (purge == 0)
+        return false;
+    kr__event_drop(e);
+    return true;
+}
+
 /* Serves one event; false when it was the terminate (p is gone). */
 static bool serve_next(kr__proc *p)
 {
@@ -233,9 +248,12 @@ static bool serve_next(kr__proc *p)
         cleanup(p);
         return false;
     }
-    if (atomic_load_explicit(&p->purge, memory_order_acquire) > 0 ||
-        (atomic_load_explicit(&kr__core.testing.filtering, memory_order_relaxed) &&
-         kr__filter_drops(p, e)))
+    /* One test on the hot path covers both rare cases (purge_or_list). */
+    uint32_t purge = atomic_load_explicit(&p->purge, memory_order_acquire);
+    if (purge != 0 && purge_or_list(p, e, purge))
+        return true;
+    if (atomic_load_explicit(&kr__core.testing.filtering, memory_order_relaxed) &&
+        kr__filter_drops(p, e))
         kr__event_drop(e);
     else {
         kr__backend_on_serve(p, e);
