@@ -75,6 +75,10 @@ typedef struct kr__event {
     uint8_t kind;
     bool inject;  /* terminate only */
     uint8_t aux;  /* message: strlen(name) (0: look it up) */
+    /* Queued from outside the node (the wire, the simulated network, an
+     * HTTP request): counted against the mailbox bound (mailbox_bound.c)
+     * until popped. Fills a padding byte: events stay 16 + union bytes. */
+    bool external;
     uint32_t len; /* bytes of data (arg or body) */
     union {
         struct {
@@ -92,6 +96,9 @@ typedef struct kr__event {
         struct {
             kr_pid who;
         } exited;
+        struct {
+            uint64_t bytes; /* what the mailbox bound counted for it */
+        } http;
     } u;
     alignas(16) unsigned char data[]; /* arg or body, then the message name */
 } kr__event;
@@ -111,6 +118,7 @@ enum { KR__F_INITED = 1, KR__F_SPAWNED = 2, KR__F_MANAGED = 4, KR__F_BAD_ID = 8 
 
 typedef struct kr__handlers kr__handlers;
 typedef struct kr__links kr__links;
+typedef struct kr__proc_extra kr__proc_extra;
 
 typedef struct kr__proc {
     kr_pid pid;
@@ -128,7 +136,10 @@ typedef struct kr__proc {
     kr__node sched_link;      /* backend use (real: run queue link) */
     kr__handlers *handlers;
     kr__links *links; /* who to tell when we exit; guarded by the links lock */
-    void *routes;     /* HTTP routes */
+    /* What only some processes need (HTTP routes, the mailbox bound's
+     * limits and counters), made on first use: mailbox_bound.c. Out of
+     * line so an idle process stays small. */
+    _Atomic(kr__proc_extra *) extra;
 } kr__proc;
 
 _Static_assert(sizeof(kr__proc) <= sizeof(kr_process), "kr_process too small");
@@ -181,9 +192,13 @@ static inline void kr__table_send_cache_end_turn(void)
 
 /* ---- messages and links (message.c, link.c) ----------------------------- */
 
-/* Enqueues a message for a process in this runtime's table (or drops it). */
-void kr__message_deliver_local(kr_pid from, kr_pid to, const char *name, const void *body,
-                               size_t len);
+/* Enqueues a message that came from another node (the simulator's
+ * network; the real backend's arrive through kr__http_handle) within the
+ * receiver's mailbox bound (0), else drops and counts it: KR_ENOSPC (the
+ * mailbox is full), KR_ENOENT (no such process), KR_ENOMEM
+ * (mailbox_bound.c). */
+int kr__message_deliver_remote(kr_pid from, kr_pid to, const char *name, const void *body,
+                                size_t len);
 /* Adds linker to to's list; false if `to` is not running here. */
 bool kr__link_add(kr_pid linker, kr_pid to);
 /* Queues exited(who) for `to` (a linker told that who is gone). */

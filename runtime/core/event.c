@@ -174,6 +174,7 @@ kr__event *kr__event_new(kr__event_kind kind, size_t data_len, size_t extra)
     e->kind = (uint8_t)kind;
     e->inject = false;
     e->aux = 0;
+    e->external = false;
     e->len = (uint32_t)data_len;
     return e;
 }

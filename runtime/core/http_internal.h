@@ -32,7 +32,8 @@ int kr__http_duration_parse(const char *s, size_t len, kr_duration *out);
 /* ---- requests ---------------------------------------------------------- */
 
 /* Process hooks: serve an HTTP event (process.c), answer one that is
- * dropped unserved (event.c), free a process' routes (process.c). */
+ * dropped unserved (event.c), free a process' routes and its extra part
+ * (process.c). */
 void kr__http_serve(kr__proc *p, kr__event *e);
 void kr__http_event_drop(kr__event *e);
 void kr__http_routes_free(kr__proc *p);

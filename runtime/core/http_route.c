@@ -1,7 +1,8 @@
 /* HTTP endpoints in the shared core: per-process routes, the entry point
  * both backends call for a parsed request, replies, HTTP Basic realms, the
  * delegate and the built-in endpoints (the firewall: http_firewall.c; the
- * string builder and decoders: http_text.c).
+ * string builder and decoders: http_text.c; the client's responses:
+ * http_response.c).
  *
  * The split follows libprocess: the node-level decisions (is it a
  * libprocess message? which process? firewalled?) are taken where the
@@ -92,7 +93,13 @@ typedef struct routes {
 } routes;
 
 /* Writers are a process' own initialize (or code before spawn); readers are
- * the owner's serve and /help from the I/O side. */
+ * the owner's serve and /help from the I/O side. The list hangs off the
+ * process' extra part (mailbox_bound.c); callers hold routes_lock. */
+static routes *routes_of(kr__proc *p)
+{
+    kr__proc_extra *x = atomic_load_explicit(&p->extra, memory_order_acquire);
+    return x ? x->routes : NULL;
+}
 
 /* "/a/b/" and "a/b" both name "/a/b"; "/" is "". */
 static char *normalize_route(const char *path)
@@ -140,10 +147,14 @@ int kr_route_auth(kr_process *self, const char *path, const char *realm_name, co
         route_free(&n);
         return KR_ENOMEM;
     }
-    kr__proc *p = kr__proc_of(self);
+    kr__proc_extra *x = kr__proc_extra_get(kr__proc_of(self));
+    if (!x) {
+        route_free(&n);
+        return KR_ENOMEM;
+    }
     int rc = 0;
     pthread_rwlock_wrlock(&kr__core.http.routes_lock);
-    routes *r = p->routes;
+    routes *r = x->routes;
     if (find_route(r, n.path, strlen(n.path))) {
         rc = KR_EEXIST;
     } else if (!r || r->len == r->cap) {
@@ -155,7 +166,7 @@ int kr_route_auth(kr_process *self, const char *path, const char *realm_name, co
             if (!r)
                 grown->len = 0;
             grown->cap = cap;
-            p->routes = r = grown;
+            x->routes = r = grown;
         }
     }
     if (rc == 0)
@@ -173,9 +184,11 @@ int kr_route(kr_process *self, const char *path, const char *help, kr_http_fn fn
 
 void kr__http_routes_free(kr__proc *p)
 {
+    /* Under the lock, so /help (which reads the routes of every process in
+     * the table) never sees the extra part freed. */
     pthread_rwlock_wrlock(&kr__core.http.routes_lock);
-    routes *r = p->routes;
-    p->routes = NULL;
+    routes *r = routes_of(p);
+    kr__proc_extra_free(p);
     pthread_rwlock_unlock(&kr__core.http.routes_lock);
     for (size_t i = 0; r && i < r->len; i++)
         route_free(&r->items[i]);
@@ -221,7 +234,7 @@ bool kr__http_route_endpoint(const char *id, const char *rest, kr__sb *out)
     if (!p)
         return false;
     pthread_rwlock_rdlock(&kr__core.http.routes_lock);
-    route *hit = match_route(p->routes, rest);
+    route *hit = match_route(routes_of(p), rest);
     if (hit)
         kr__sb_printf(out, "/%s%s", id, hit->path);
     pthread_rwlock_unlock(&kr__core.http.routes_lock);
@@ -346,7 +359,7 @@ static const char *in_header(const kr__http_in *in, const char *name)
 /* Copies what the handler sees into one block: it outlives the request
  * (a handler may answer after a future completes). */
 static kr_http_reply *reply_new(const kr__http_in *in, const char *rest, kr_pid to,
-                                const kr__http_sink *sink)
+                                const kr__http_sink *sink, size_t *size)
 {
     if (!*rest)
         rest = "/";
@@ -354,7 +367,8 @@ static kr_http_reply *reply_new(const kr__http_in *in, const char *rest, kr_pid 
     for (size_t i = 0; i < in->nheaders; i++)
         strings += strlen(in->headers[i].name) + strlen(in->headers[i].value) + 2;
     size_t header_bytes = in->nheaders * sizeof(kr__http_header);
-    kr_http_reply *r = kr__malloc(sizeof *r + header_bytes + strings);
+    *size = sizeof(kr_http_reply) + header_bytes + strings;
+    kr_http_reply *r = kr__malloc(*size);
     if (!r)
         return NULL;
     atomic_init(&r->refs, 1);
@@ -445,7 +459,7 @@ void kr__http_serve(kr__proc *p, kr__event *e)
     kr_http_fn fn = NULL;
     const char *realm_name = NULL;
     pthread_rwlock_rdlock(&kr__core.http.routes_lock);
-    route *hit = match_route(p->routes, r->req.path);
+    route *hit = match_route(routes_of(p), r->req.path);
     if (hit) {
         fn = hit->fn;
         realm_name = hit->realm; /* only this process' cleanup frees it */
@@ -526,7 +540,7 @@ static void help_item(kr__proc *p, void *ctx)
         return;
     size_t in_process = 0;
     pthread_rwlock_rdlock(&kr__core.http.routes_lock);
-    routes *r = p->routes;
+    routes *r = routes_of(p);
     for (size_t i = 0; r && i < r->len; i++) {
         route *rt = &r->items[i];
         if (w->only_route && strcmp(w->only_route, rt->path) != 0)
@@ -653,16 +667,14 @@ static void handle_message(const kr__http_in *in, const char *from_text,
         respond_text(sink, 404, "Not Found");
         return;
     }
-    kr__event *e = kr__message_event(from, to, name, in->body, in->body_len);
-    if (e)
-        kr__enqueue(p, e);
+    int rc = kr__deliver_external(p, kr__message_event(from, to, name, in->body, in->body_len));
     kr__table_release(p);
-    if (!e) {
-        KR__COUNT(messages_dropped);
+    if (rc == KR_ENOSPC)
+        respond_text(sink, 503, "Service Unavailable: the process' mailbox is full");
+    else if (rc != 0)
         respond_text(sink, 500, "out of memory");
-        return;
-    }
-    sink->respond(sink->conn, 202, NULL, NULL, NULL, 0);
+    else
+        sink->respond(sink->conn, 202, NULL, NULL, NULL, 0);
 }
 
 static bool process_exists(const char *id)
@@ -689,7 +701,8 @@ static void deliver_request(const kr__http_in *in, const char *id, const char *r
         respond_text(sink, 404, "Not Found");
         return;
     }
-    kr_http_reply *r = reply_new(in, rest, p->pid, sink);
+    size_t size = 0;
+    kr_http_reply *r = reply_new(in, rest, p->pid, sink, &size);
     kr__event *e = r ? kr__event_new(KR__EV_HTTP, sizeof r, 0) : NULL;
     if (!e) {
         kr__table_release(p);
@@ -698,6 +711,15 @@ static void deliver_request(const kr__http_in *in, const char *id, const char *r
         return;
     }
     memcpy(e->data, &r, sizeof r);
+    e->u.http.bytes = sizeof *e + size;
+    if (!kr__bound_admit(p, e)) {
+        kr__table_release(p);
+        atomic_fetch_add_explicit(&kr__core.bound.rejected, 1, memory_order_relaxed);
+        kr__event_free(e);
+        static const char msg[] = "Service Unavailable: the process' mailbox is full";
+        reply_send(r, 503, "text/plain", NULL, msg, sizeof msg - 1);
+        return;
+    }
     kr__enqueue(p, e); /* a later drop answers 503 through kr__http_event_drop */
     kr__table_release(p);
 }
@@ -755,40 +777,4 @@ void kr__http_handle(const kr__http_in *in, const kr__http_sink *sink)
     }
     if (!serve_builtin(id, rest, in->query, sink))
         deliver_request(in, id, rest, sink);
-}
-
-void kr__http_response_free(void *response)
-{
-    kr_http_response *r = response;
-    if (!r)
-        return;
-    kr__free(r->content_type);
-    kr__free(r->body);
-    kr__free(r->headers);
-    kr__free(r);
-}
-
-const char *kr_http_response_header(const kr_http_response *r, const char *name, char *buf,
-                                    size_t n)
-{
-    if (!r || !r->headers || !name || !buf || n == 0)
-        return NULL;
-    size_t name_len = strlen(name);
-    for (const char *line = r->headers; *line;) {
-        const char *end = strstr(line, "\r\n");
-        size_t len = end ? (size_t)(end - line) : strlen(line);
-        if (len > name_len && line[name_len] == ':' && strncasecmp(line, name, name_len) == 0) {
-            const char *v = line + name_len + 1;
-            while (*v == ' ' || *v == '\t')
-                v++;
-            size_t vlen = (size_t)(line + len - v);
-            if (vlen >= n)
-                return NULL;
-            memcpy(buf, v, vlen);
-            buf[vlen] = '\0';
-            return buf;
-        }
-        line += len + (end ? 2 : 0);
-    }
-    return NULL;
 }

@@ -92,6 +92,13 @@ typedef struct kr__core_state {
         char delegate_id[KR_ID_MAX + 1];
         pthread_rwlock_t routes_lock;
     } http;
+    /* mailbox_bound.c: the node's default bound (set by kr_init, read
+     * without a lock), and what the bound queued and turned away. */
+    alignas(64) struct {
+        uint64_t events_max, bytes_max;
+        atomic_uint_fast64_t events, bytes; /* queued from outside, all processes */
+        atomic_uint_fast64_t dropped, rejected; /* messages dropped, requests 503 */
+    } bound;
     /* probe.c: under lock, in first-hit order. */
     alignas(64) struct {
         pthread_mutex_t lock;
@@ -154,6 +161,36 @@ typedef enum { KR__PID_UNKNOWN, KR__PID_ALIVE, KR__PID_ENDED } kr__pid_state;
 kr__pid_state kr__table_state(kr_pid *pid);
 size_t kr__table_live(void);
 void kr__table_reset(void);
+
+/* ---- what only some processes have, and the mailbox bound (mailbox_bound.c)
+ * What outsiders push (the wire, the simulated network, HTTP requests) is
+ * counted per process while queued and refused over the process' bound;
+ * local sends are never counted, so the hot path pays nothing but the
+ * consumer's test of e->external. */
+struct kr__proc_extra {
+    void *routes; /* http_route.c, under kr__core.http.routes_lock */
+    _Atomic uint64_t events_max, bytes_max; /* 0: the node's default */
+    _Atomic uint64_t events, bytes;         /* queued from outside now */
+};
+/* p's extra part, made if missing (any thread, lock-free); NULL when out
+ * of memory. */
+kr__proc_extra *kr__proc_extra_get(kr__proc *p);
+/* Frees p's extra part (its routes must be freed already); p is
+ * terminating and unreachable, or was never spawned. */
+void kr__proc_extra_free(kr__proc *p);
+/* Reads KAIROS_MAILBOX_MAX_EVENTS / _BYTES into kr__core.bound (kr_init);
+ * KR_EINVAL (logged) on a bad value. */
+int kr__bound_configure(void);
+/* Counts e (an event from outside, not yet queued) against p's bound and
+ * marks it external; false when it does not fit (e is still the caller's,
+ * uncounted). An event is always let into a mailbox holding no other
+ * external event, so a bound below one event's size still lets one in. */
+bool kr__bound_admit(kr__proc *p, kr__event *e);
+/* e, external, has left p's mailbox (served or dropped). */
+void kr__bound_release(kr__proc *p, kr__event *e);
+/* A message from outside for p: queued within the bound (0), or dropped
+ * and counted: KR_ENOSPC (full), KR_ENOMEM. Takes ownership of e. */
+int kr__deliver_external(kr__proc *p, kr__event *e);
 
 /* ---- links (link.c) ----------------------------------------------------- */
 void kr__links_notify(kr__proc *p); /* p is terminating: tell its linkers */

@@ -178,12 +178,6 @@ static void deliver_local(const kr_pid *from, const kr_pid *to, const char *name
         kr__table_release(p);
 }
 
-void kr__message_deliver_local(kr_pid from, kr_pid to, const char *name, const void *body,
-                               size_t len)
-{
-    deliver_local(&from, &to, name, strlen(name), body, len);
-}
-
 static void transport(const kr_pid *from, const kr_pid *to, const char *name, const void *body,
                       size_t len)
 {

@@ -33,7 +33,7 @@ typedef struct proc_walk {
     const char *prefix;
     bool served; /* events served, else queued */
     size_t processes;
-    uint64_t queued;
+    uint64_t queued, deepest;
 } proc_walk;
 
 static void proc_item(kr__proc *p, void *ctx)
@@ -45,6 +45,8 @@ static void proc_item(kr__proc *p, void *ctx)
                            : atomic_load_explicit(&p->pending, memory_order_relaxed);
     w->processes++;
     w->queued += w->served ? 0 : v;
+    if (!w->served && v > w->deepest)
+        w->deepest = v;
     put_number(w->b, w->count, name, v);
 }
 
@@ -71,6 +73,10 @@ static void put_builtins(kr__sb *b, size_t *count)
         {"kairos/http_connections", (double)atomic_load(&kr__http_stat_connections)},
         {"kairos/http_peers", (double)atomic_load(&kr__http_stat_peers)},
         {"kairos/http_requests", (double)atomic_load(&kr__http_stat_requests)},
+        {"kairos/mailbox_dropped", (double)atomic_load(&kr__core.bound.dropped)},
+        {"kairos/mailbox_external_bytes", (double)atomic_load(&kr__core.bound.bytes)},
+        {"kairos/mailbox_external_events", (double)atomic_load(&kr__core.bound.events)},
+        {"kairos/mailbox_rejected", (double)atomic_load(&kr__core.bound.rejected)},
         {"kairos/messages_delivered", (double)s.messages_delivered},
         {"kairos/messages_dropped", (double)s.messages_dropped},
         {"kairos/messages_sent", (double)s.messages_sent},
@@ -92,6 +98,7 @@ static void put_builtins(kr__sb *b, size_t *count)
     kr_probe_each(probe_item, &q);
     put_number(b, count, "kairos/processes", (double)q.processes);
     put_number(b, count, "kairos/queued_events", (double)q.queued);
+    put_number(b, count, "kairos/queue_depth_max", (double)q.deepest);
 }
 
 /* ---- one snapshot ------------------------------------------------------------ */

@@ -65,6 +65,7 @@ void kr_process_discard(kr_process *p)
     if (!p)
         return;
     kr__handlers_free(kr__proc_of(p));
+    kr__http_routes_free(kr__proc_of(p)); /* and the extra part with them */
     destroy_managed(kr__proc_of(p));
 }
 
@@ -248,6 +249,9 @@ static bool serve_next(kr__proc *p)
         cleanup(p);
         return false;
     }
+    /* Local events never take this branch: the hot path pays one test. */
+    if (__builtin_expect(e->external, 0))
+        kr__bound_release(p, e);
     /* One test on the hot path covers both rare cases (purge_or_list). */
     uint32_t purge = atomic_load_explicit(&p->purge, memory_order_acquire);
     if (purge != 0 && purge_or_list(p, e, purge))

@@ -106,6 +106,8 @@ int kr_init(const kr_config *cfg)
     int rc = resolve_config(cfg, &c);
     if (rc == 0)
         rc = kr__backend_configure(cfg);
+    if (rc == 0)
+        rc = kr__bound_configure();
     if (rc != 0)
         return rc;
     kr__core_reset();

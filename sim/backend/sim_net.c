@@ -327,8 +327,11 @@ void kr__sim_net_deliver(size_t k)
         KR__COUNT(messages_dropped);
         kr__sim_emit("drop", there, m->to.id, m->name, m->from, m->to, m->body, m->len);
     } else {
-        kr__sim_emit("deliver", there, m->to.id, m->name, m->from, m->to, m->body, m->len);
-        kr__message_deliver_local(m->from, m->to, m->name, m->body, m->len);
+        /* Queued within the receiver's mailbox bound, or dropped (counted)
+         * as a real node drops a wire message to a full mailbox. */
+        int rc = kr__message_deliver_remote(m->from, m->to, m->name, m->body, m->len);
+        kr__sim_emit(rc == KR_ENOSPC ? "drop" : "deliver", there, m->to.id, m->name, m->from,
+                     m->to, m->body, m->len);
     }
     kr__free(m);
 }

@@ -48,6 +48,17 @@ KR_API kr_pid kr_spawn(kr_process *p, bool manage);
  * spawn (the scenario harness after a bad argument). */
 KR_API void kr_process_discard(kr_process *p);
 
+/* Bounds what outsiders may queue for p: wire messages from other nodes
+ * and HTTP requests (never kr_send/kr_post/kr_dispatch from this node).
+ * While p has events_max such events queued, or bytes_max bytes of them,
+ * a further wire message is dropped (counted in messages_dropped and
+ * kairos/mailbox_dropped) and an HTTP request is answered 503; one event
+ * is always let into a mailbox holding none. 0 for either means the node's
+ * default (KAIROS_MAILBOX_MAX_EVENTS, 65536; KAIROS_MAILBOX_MAX_BYTES,
+ * 64 MiB), UINT64_MAX no bound. Call after kr_process_init, before or
+ * after kr_spawn, from any thread. KR_EINVAL on NULL, KR_ENOMEM. */
+KR_API int kr_process_set_mailbox_limit(kr_process *p, uint64_t events_max, uint64_t bytes_max);
+
 /* This process' pid; valid before spawn too. */
 KR_API kr_pid kr_self(const kr_process *p);
 
