@@ -631,6 +631,81 @@ static void forged_senders_are_bounded(void **state)
     assert_true(fds_after - fds_before <= 1024 + 16);
 }
 
+static long peers_open(void)
+{
+    kr_future *f = kr_metrics_snapshot(KR_SEC(5));
+    assert_true(kr_future_await(f, KT_TIMEOUT));
+    const char *at = strstr(kr_future_value(f), "\"kairos/http_peers\":");
+    assert_non_null(at);
+    long n = atol(at + strlen("\"kairos/http_peers\":"));
+    kr_future_unref(f);
+    return n;
+}
+
+/* Forged pings from n distinct addresses, all reaching a listener that
+ * never accepts (connections complete in the kernel, then sit). */
+static void forge_senders(int sink, int n)
+{
+    struct sockaddr_in a;
+    socklen_t alen = sizeof a;
+    getsockname(sink, (struct sockaddr *)&a, &alen);
+    for (int i = 0; i < n; i++) {
+        char from[64];
+        snprintf(from, sizeof from, "liar@127.0.9.%d:%u", 1 + i, (unsigned)ntohs(a.sin_port));
+        forged_ping(from);
+    }
+}
+
+static int never_accepting_listener(void)
+{
+    int sink = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_ANY)};
+    assert_int_equal(bind(sink, (struct sockaddr *)&a, sizeof a), 0);
+    assert_int_equal(listen(sink, 64), 0);
+    return sink;
+}
+
+/* The peer bounds are KAIROS_PEER* settings: a lower KAIROS_PEERS_MAX caps
+ * the open peers, a short KAIROS_PEER_IDLE_MS closes an idle one, and a
+ * value that is not a positive integer fails kr_init. */
+static void peer_settings_take_effect(void **state)
+{
+    (void)state;
+    kr_config c = kt_config();
+    const char *bad[] = {"KAIROS_PEERS_MAX", "KAIROS_PEER_OUT_MAX", "KAIROS_PEER_CONNECT_MS",
+                         "KAIROS_PEER_WRITE_MS", "KAIROS_PEER_IDLE_MS"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        setenv(bad[i], "0", 1);
+        assert_int_equal(kr_init(&c), KR_EINVAL);
+        unsetenv(bad[i]);
+    }
+    int sink = never_accepting_listener();
+    init_with((const char *const[]){"KAIROS_PEERS_MAX", "3", NULL});
+    spawn_ponger();
+    forge_senders(sink, 10);
+    struct timespec settle = {.tv_nsec = 300 * 1000000};
+    nanosleep(&settle, NULL);
+    long capped = peers_open();
+    kr_finalize();
+    init_with((const char *const[]){"KAIROS_PEER_IDLE_MS", "1000", NULL});
+    spawn_ponger();
+    forge_senders(sink, 4);
+    nanosleep(&settle, NULL);
+    long before_idle = peers_open();
+    int64_t end = now_ms() + 10000;
+    while (peers_open() > 0 && now_ms() < end)
+        nanosleep(&settle, NULL);
+    long after_idle = peers_open();
+    int64_t idle_took = now_ms() - (end - 10000);
+    fprintf(stderr, "# KAIROS_PEERS_MAX=3: %ld peers open after 10 senders; "
+                    "KAIROS_PEER_IDLE_MS=1000: %ld -> %ld peers in %lld ms\n",
+            capped, before_idle, after_idle, (long long)idle_took);
+    close(sink);
+    assert_true(capped >= 1 && capped <= 3);
+    assert_int_equal(before_idle, 4);
+    assert_int_equal(after_idle, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -642,6 +717,7 @@ int main(void)
         KT_BARE_TEST(out_of_fds_does_not_spin),
         KT_TEST(reply_to_refusing_peer_is_counted),
         KT_TEST(forged_senders_are_bounded),
+        KT_BARE_TEST(peer_settings_take_effect),
     };
     return KT_RUN(tests);
 }

@@ -73,7 +73,7 @@ void kr__backend_settle(void);
  * linker wants exited(to) when `to` becomes unreachable. */
 void kr__backend_here(uint32_t *ip, uint16_t *port);
 bool kr__backend_hosts(uint32_t ip, uint16_t port);
-bool kr__backend_remote(kr_pid from, kr_pid to);
+bool kr__backend_remote(const kr_pid *from, const kr_pid *to); /* by pointer: 80-byte pids, per send */
 void kr__backend_send_remote(kr_pid from, kr_pid to, const char *name, const void *body,
                              size_t len);
 void kr__backend_link_remote(kr_pid linker, kr_pid to);

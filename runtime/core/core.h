@@ -20,6 +20,43 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* ---- one thread or many ---------------------------------------------------
+ * The core is compiled once per backend. The simulator runs everything on
+ * its one driving thread (API.md: "sim: one thread"), so its copy of the
+ * core does the hot read-modify-writes (pending counts, slot references,
+ * mailbox links) as plain loads and stores: a lock-prefixed instruction
+ * costs ~20 cycles, and a step made ~8 of them (issue 15, sim-events). The
+ * real backend's copy is unchanged. The fields stay _Atomic either way. */
+#ifdef KAIROS_SIM
+#define KR__ONE_THREAD 1
+#else
+#define KR__ONE_THREAD 0
+#endif
+
+/* *a += v; returns the old value. */
+static inline uint32_t kr__add_u32(_Atomic uint32_t *a, uint32_t v)
+{
+#if KR__ONE_THREAD
+    uint32_t old = atomic_load_explicit(a, memory_order_relaxed);
+    atomic_store_explicit(a, old + v, memory_order_relaxed);
+    return old;
+#else
+    return atomic_fetch_add(a, v);
+#endif
+}
+
+/* *a -= v; returns the old value. */
+static inline uint32_t kr__sub_u32(_Atomic uint32_t *a, uint32_t v)
+{
+#if KR__ONE_THREAD
+    uint32_t old = atomic_load_explicit(a, memory_order_relaxed);
+    atomic_store_explicit(a, old - v, memory_order_relaxed);
+    return old;
+#else
+    return atomic_fetch_sub(a, v);
+#endif
+}
+
 /* ---- logging and allocation (log.c, alloc.c) ---------------------------- */
 
 /* One line to stderr, prefixed "kairos: ". */
@@ -133,7 +170,10 @@ typedef struct kr__proc {
     /* Events served (initialize included), modulo 2^32, for
      * /metrics/snapshot; written by the serving thread, read by anyone. */
     _Atomic uint32_t served;
-    kr__node sched_link;      /* backend use (real: run queue link) */
+    union { /* backend use */
+        kr__node sched_link; /* real: run queue link */
+        uint64_t sched_key;  /* sim: the id's trace hash, 0 until computed */
+    };
     kr__handlers *handlers;
     kr__links *links; /* who to tell when we exit; guarded by the links lock */
     /* What only some processes need (HTTP routes, the mailbox bound's

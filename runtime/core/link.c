@@ -83,7 +83,7 @@ void kr_link(kr_process *self, kr_pid to)
         kr__log("kr_link(%s): a process cannot link to itself", me.id);
         return;
     }
-    if (kr__backend_remote(me, to)) {
+    if (kr__backend_remote(&me, &to)) {
         kr__backend_link_remote(me, to);
         return;
     }

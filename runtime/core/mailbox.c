@@ -14,10 +14,17 @@ void kr__mailbox_init(kr__mailbox *q)
 void kr__mailbox_push(kr__mailbox *q, kr__node *n)
 {
     atomic_store_explicit(&n->next, NULL, memory_order_relaxed);
+#if KR__ONE_THREAD
+    /* One thread (core.h): the same links, without the two locked exchanges. */
+    kr__node *last = atomic_load_explicit(&q->head, memory_order_relaxed);
+    atomic_store_explicit(&q->head, n, memory_order_relaxed);
+    atomic_store_explicit(&last->next, n, memory_order_relaxed);
+#else
     kr__node *prev = atomic_exchange_explicit(&q->head, n, memory_order_acq_rel);
     /* Between the exchange and this store the queue is briefly unlinked; the
      * consumer sees that as "empty for now" (see kr__mailbox_has_items). */
     atomic_store_explicit(&prev->next, n, memory_order_seq_cst);
+#endif
 }
 
 kr__node *kr__mailbox_pop(kr__mailbox *q)

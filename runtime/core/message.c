@@ -193,7 +193,7 @@ static void transport(const kr_pid *from, const kr_pid *to, const char *name, co
     if (to->id[0] == '\0')
         return; /* ignored, as libprocess ignores a send to UPID() */
     KR__COUNT(messages_sent);
-    if (kr__backend_remote(*from, *to))
+    if (kr__backend_remote(from, to))
         kr__backend_send_remote(*from, *to, name, body, len);
     else
         deliver_local(from, to, name, name_len, body, len);

@@ -121,7 +121,7 @@ kr_pid kr_spawn(kr_process *process, bool manage)
 void kr__enqueue(kr__proc *p, kr__event *e)
 {
     kr__mailbox_push(&p->mailbox, &e->node);
-    if (atomic_fetch_add(&p->pending, 1) == 0)
+    if (kr__add_u32(&p->pending, 1) == 0)
         kr__backend_schedule(p);
 }
 
@@ -290,7 +290,7 @@ kr__run_result kr__process_run(kr__proc *p, unsigned max_events)
             atomic_store_explicit(&p->served,
                                   atomic_load_explicit(&p->served, memory_order_relaxed) + accounted,
                                   memory_order_relaxed);
-            uint32_t left = atomic_fetch_sub(&p->pending, accounted) - accounted;
+            uint32_t left = kr__sub_u32(&p->pending, accounted) - accounted;
             accounted = 0;
             if (left == 0) {
                 result = KR__RUN_IDLE; /* p may be running elsewhere now */

@@ -54,11 +54,26 @@ static slot *slot_at(uint32_t s)
     return c ? &c[s & (CHUNK_SLOTS - 1)] : NULL;
 }
 
-static inline bool same_pid(const kr_pid *a, const kr_pid *b)
+/* Ids compared 8 bytes at a time up to the first NUL (bytes after it may
+ * differ): every send checks its target's id, ~4 instructions a byte with
+ * a byte loop. In a little-endian word the lowest flag of the zero-byte
+ * test (x - 0x01..) & ~x & 0x80.. is exact, so the mask below covers the
+ * bytes up to and including the NUL. */
+static inline bool same_id(const char *x, const char *y)
 {
-    if (a->ip != b->ip || a->port != b->port)
-        return false;
-    const char *x = a->id, *y = b->id;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    for (size_t i = 0; i < KR_ID_MAX + 1; i += 8) {
+        uint64_t a, b;
+        memcpy(&a, x + i, 8);
+        memcpy(&b, y + i, 8);
+        uint64_t zero = (a - 0x0101010101010101ull) & ~a & 0x8080808080808080ull;
+        if (zero)
+            return ((a ^ b) & (zero ^ (zero - 1))) == 0;
+        if (a != b)
+            return false;
+    }
+    return false; /* no NUL in KR_ID_MAX + 1 bytes: not an id */
+#else
     while (*x == *y) {
         if (!*x)
             return true;
@@ -66,6 +81,13 @@ static inline bool same_pid(const kr_pid *a, const kr_pid *b)
         y++;
     }
     return false;
+#endif
+}
+_Static_assert((KR_ID_MAX + 1) % 8 == 0, "same_id reads the id in 8-byte words");
+
+static inline bool same_pid(const kr_pid *a, const kr_pid *b)
+{
+    return a->ip == b->ip && a->port == b->port && same_id(a->id, b->id);
 }
 
 static long map_find(const kr_pid *pid, uint64_t h)
@@ -127,8 +149,8 @@ static int take_slot(uint32_t *out)
     uint32_t s = kr__core.table.slots_used;
     if ((s >> CHUNK_BITS) >= KR__CHUNKS_MAX)
         return KR_ENOSPC;
-    if ((s & (CHUNK_SLOTS - 1)) == 0) {
-        slot *c = kr__calloc(CHUNK_SLOTS, sizeof *c);
+    if ((s & (CHUNK_SLOTS - 1)) == 0 && !atomic_load(&kr__core.table.chunks[s >> CHUNK_BITS])) {
+        slot *c = kr__calloc(CHUNK_SLOTS, sizeof *c); /* chunk 0 may be kept from a reset */
         if (!c)
             return KR_ENOMEM;
         atomic_store_explicit(&kr__core.table.chunks[s >> CHUNK_BITS], c, memory_order_release);
@@ -210,12 +232,20 @@ kr__proc *kr__table_acquire_ref(const kr_pid *pid)
         gen = copy.kr_gen;
     }
     slot *sl = slot_at(s);
+#if KR__ONE_THREAD
+    /* One thread (core.h): nobody can close the slot between this lookup
+     * and the caller's release, so no reference is counted. */
+    kr__proc *p = atomic_load_explicit(&sl->proc, memory_order_relaxed);
+    if (!p || atomic_load_explicit(&sl->gen, memory_order_relaxed) != gen || !same_pid(&p->pid, pid))
+        return NULL;
+#else
     atomic_fetch_add(&sl->refs, 1);
     kr__proc *p = atomic_load(&sl->proc);
     if (!p || atomic_load(&sl->gen) != gen || !same_pid(&p->pid, pid)) {
         atomic_fetch_sub(&sl->refs, 1);
         return NULL;
     }
+#endif
     return p;
 }
 
@@ -223,7 +253,11 @@ kr__proc *kr__table_acquire(kr_pid pid) { return kr__table_acquire_ref(&pid); }
 
 void kr__table_release(kr__proc *p)
 {
+#if KR__ONE_THREAD
+    (void)p; /* no reference was counted */
+#else
     atomic_fetch_sub_explicit(&slot_at(p->pid.kr_slot)->refs, 1, memory_order_release);
+#endif
 }
 
 /* A worker's send reference (pass 4): a process that sends many messages
@@ -270,6 +304,10 @@ void kr__table_send_cache_drop(void)
  * kr__table_release the result (false: the turn's cached reference). */
 kr__proc *kr__table_acquire_send(const kr_pid *pid, bool *release)
 {
+#if KR__ONE_THREAD
+    *release = false; /* nothing to release (kr__table_acquire_ref) */
+    return kr__table_acquire_ref(pid);
+#endif
     kr__proc *c = kr__table_cached;
     if (c) {
         if (pid->kr_slot == cache_slot_index && pid->kr_gen == cache_gen && pid->ip == cache_ip &&
@@ -360,19 +398,30 @@ void kr__table_each(void (*fn)(kr__proc *p, void *ctx), void *ctx)
     pthread_mutex_unlock(&kr__core.table.lock);
 }
 
+/* Back to empty, as after the first calloc. A sweep resets twice per seed
+ * (kr_init, kr_finalize), so what a small run used is kept and cleared
+ * rather than freed and allocated again: the first chunk (only its used
+ * slots are cleared; calloc'ing its 96 KiB was a third of a three-node
+ * seed), the id map when empty (every remove leaves its entry empty), and
+ * the free-slot stack. Only the chunks in use are visited. */
 void kr__table_reset(void)
 {
     pthread_mutex_lock(&kr__core.table.lock);
-    for (size_t c = 0; c < KR__CHUNKS_MAX; c++) {
+    uint32_t used = kr__core.table.slots_used;
+    size_t chunks = used ? ((size_t)(used - 1) >> CHUNK_BITS) + 1 : 0;
+    for (size_t c = 1; c < chunks; c++) {
         slot *chunk = atomic_exchange(&kr__core.table.chunks[c], NULL);
         kr__free(chunk);
     }
-    kr__free(kr__core.table.map);
-    kr__free(kr__core.table.free_slots);
-    kr__core.table.map = NULL;
-    kr__core.table.free_slots = NULL;
-    kr__core.table.map_cap = kr__core.table.map_len = kr__core.table.free_len =
-        kr__core.table.free_cap = 0;
+    slot *first = atomic_load(&kr__core.table.chunks[0]);
+    if (first)
+        memset(first, 0, (used < CHUNK_SLOTS ? used : CHUNK_SLOTS) * sizeof *first);
+    if (kr__core.table.map_len != 0) { /* processes left behind: start afresh */
+        kr__free(kr__core.table.map);
+        kr__core.table.map = NULL;
+        kr__core.table.map_cap = kr__core.table.map_len = 0;
+    }
+    kr__core.table.free_len = 0;
     kr__core.table.slots_used = 0;
     atomic_store(&kr__core.table.live, 0);
     pthread_mutex_unlock(&kr__core.table.lock);

@@ -159,10 +159,15 @@ kr_timer kr__timer_add(kr_time deadline, void (*fn)(void *ctx), void (*drop)(voi
 
 kr_time kr__timers_next_deadline(void)
 {
+#if KR__ONE_THREAD
+    /* The simulator asks at every step; nobody else can hold the lock. */
+    return kr__core.timers.heap_len ? kr__core.timers.heap[0]->deadline : INT64_MAX;
+#else
     pthread_mutex_lock(&kr__core.timers.lock);
     kr_time d = kr__core.timers.heap_len ? kr__core.timers.heap[0]->deadline : INT64_MAX;
     pthread_mutex_unlock(&kr__core.timers.lock);
     return d;
+#endif
 }
 
 size_t kr__timers_pending(void)

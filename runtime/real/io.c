@@ -367,14 +367,21 @@ static bool env_positive(const char *name, long long max, long long def, long lo
 
 int kr__io_start(const kr__config *cfg)
 {
-    /* KAIROS_HTTP_* settings (WIRE.md "Limits"); a bad one fails kr_init. */
+    /* KAIROS_HTTP_* and KAIROS_PEER* settings (WIRE.md "Limits"); a bad one
+     * fails kr_init. */
     long long idle_ms, body_max, header_ms, body_ms, out_max, conns_max;
+    long long peers_max, peer_out_max, peer_connect_ms, peer_write_ms, peer_idle_ms;
     if (!env_positive("KAIROS_HTTP_IDLE_MS", 86400000LL, 60000, &idle_ms) ||
         !env_positive("KAIROS_HTTP_BODY_MAX", 1LL << 32, 8LL << 20, &body_max) ||
         !env_positive("KAIROS_HTTP_HEADER_MS", 86400000LL, 10000, &header_ms) ||
         !env_positive("KAIROS_HTTP_BODY_MS", 86400000LL, 60000, &body_ms) ||
         !env_positive("KAIROS_HTTP_OUT_MAX", 1LL << 32, 1LL << 20, &out_max) ||
-        !env_positive("KAIROS_HTTP_CONNECTIONS_MAX", 1000000, 16384, &conns_max))
+        !env_positive("KAIROS_HTTP_CONNECTIONS_MAX", 1000000, 16384, &conns_max) ||
+        !env_positive("KAIROS_PEERS_MAX", 1000000, 1024, &peers_max) ||
+        !env_positive("KAIROS_PEER_OUT_MAX", 1LL << 32, 16LL << 20, &peer_out_max) ||
+        !env_positive("KAIROS_PEER_CONNECT_MS", 86400000LL, 5000, &peer_connect_ms) ||
+        !env_positive("KAIROS_PEER_WRITE_MS", 86400000LL, 30000, &peer_write_ms) ||
+        !env_positive("KAIROS_PEER_IDLE_MS", 86400000LL, idle_ms, &peer_idle_ms))
         return KR_EINVAL;
     kr__http_limits = (kr__http_limit_set){
         .body_max = (size_t)body_max,
@@ -383,6 +390,11 @@ int kr__io_start(const kr__config *cfg)
         .body_ns = KR_MSEC(body_ms),
         .out_max = (size_t)out_max,
         .connections_max = (long)conns_max,
+        .peers_max = (long)peers_max,
+        .peer_out_max = (size_t)peer_out_max,
+        .peer_connect_ns = KR_MSEC(peer_connect_ms),
+        .peer_write_ns = KR_MSEC(peer_write_ms),
+        .peer_idle_ns = KR_MSEC(peer_idle_ms),
     };
     kr__io.stop_requested = false;
     kr__io.conns = kr__io.dead = NULL;

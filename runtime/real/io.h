@@ -88,8 +88,9 @@ int kr__http_server_listen(const kr__config *cfg);
  * which links the shared library, can reach it. */
 KR_API int kr__http_server_adopt(int fd);
 
-/* Limits of the HTTP server (see WIRE.md "Limits"), read from the
- * KAIROS_HTTP_* environment variables by kr__io_start. */
+/* Limits of the HTTP server and of outbound peers (see WIRE.md "Limits"),
+ * read from the KAIROS_HTTP_* and KAIROS_PEER* environment variables by
+ * kr__io_start. */
 typedef struct kr__http_limit_set {
     size_t body_max;      /* KAIROS_HTTP_BODY_MAX: request bodies above get 413 */
     int64_t idle_ns;      /* KAIROS_HTTP_IDLE_MS: an idle connection closes */
@@ -97,6 +98,12 @@ typedef struct kr__http_limit_set {
     int64_t body_ns;      /* KAIROS_HTTP_BODY_MS: its body after them, or 408 */
     size_t out_max;       /* KAIROS_HTTP_OUT_MAX: unsent bytes before reading stops */
     long connections_max; /* KAIROS_HTTP_CONNECTIONS_MAX: more get 503 */
+    /* Outbound peers (remote.c) */
+    long peers_max;          /* KAIROS_PEERS_MAX: open peer connections */
+    size_t peer_out_max;     /* KAIROS_PEER_OUT_MAX: bytes buffered for one peer */
+    int64_t peer_connect_ns; /* KAIROS_PEER_CONNECT_MS: to finish connecting */
+    int64_t peer_write_ns;   /* KAIROS_PEER_WRITE_MS: without write progress */
+    int64_t peer_idle_ns;    /* KAIROS_PEER_IDLE_MS: idle and unlinked */
 } kr__http_limit_set;
 extern kr__http_limit_set kr__http_limits;
 #define KR__HTTP_BODY_MAX (kr__http_limits.body_max)

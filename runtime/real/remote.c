@@ -59,11 +59,12 @@ typedef struct peer {
 
 /* Bounds on outbound peers (WIRE.md "Limits"): a forged Libprocess-From
  * makes us open a connection to wherever it names, so none of this may
- * grow without limit. */
-#define PEERS_MAX 1024              /* open peer connections */
-#define PEER_OUT_MAX (16u << 20)    /* bytes buffered for one peer */
-#define PEER_CONNECT_NS KR_SEC(5)   /* to finish connecting */
-#define PEER_WRITE_NS KR_SEC(30)    /* to drain what is buffered */
+ * grow without limit. The KAIROS_PEER* settings, read by kr__io_start. */
+#define PEERS_MAX (kr__http_limits.peers_max)
+#define PEER_OUT_MAX (kr__http_limits.peer_out_max)
+#define PEER_CONNECT_NS (kr__http_limits.peer_connect_ns)
+#define PEER_WRITE_NS (kr__http_limits.peer_write_ns)
+#define PEER_IDLE_NS (kr__http_limits.peer_idle_ns)
 /* A direct writer reads the peer's replies every this many writes: often
  * enough that they never fill the socket's receive buffer (which would
  * stall the peer's answers, then its reading), rarely enough to cost
@@ -96,10 +97,10 @@ bool kr__backend_hosts(uint32_t ip, uint16_t port)
     return ip == kr__local_ip && port == kr__local_port;
 }
 
-bool kr__backend_remote(kr_pid from, kr_pid to)
+bool kr__backend_remote(const kr_pid *from, const kr_pid *to)
 {
     (void)from;
-    return !kr__backend_hosts(to.ip, to.port);
+    return !kr__backend_hosts(to->ip, to->port);
 }
 
 void kr__backend_on_serve(kr__proc *p, const kr__event *e)
@@ -169,7 +170,7 @@ static void peer_tick(kr__io_conn *io, int64_t now)
     if ((io->connecting && now - p->since > PEER_CONNECT_NS) ||
         (unsent && now - io->last_active > PEER_WRITE_NS) ||
         (!io->connecting && !unsent && p->nlinks == 0 && !peer_backlog(p) &&
-         now - io->last_active > kr__http_idle_ns))
+         now - io->last_active > PEER_IDLE_NS))
         kr__io_close(io);
 }
 
@@ -257,7 +258,7 @@ static peer *peer_get(uint32_t ip, uint16_t port)
     for (peer *p = kr__remote.peers; p; p = p->next)
         if (p->ip == ip && p->port == port && !p->io.closed)
             return p;
-    if (kr__remote.count >= PEERS_MAX && !evict_idle_peer())
+    if (kr__remote.count >= (size_t)PEERS_MAX && !evict_idle_peer())
         return NULL; /* every peer busy or linked: the message is dropped */
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0)

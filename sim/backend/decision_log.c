@@ -9,8 +9,6 @@
 
 #define SCHEDULE_MAGIC "kairos-schedule 1"
 
-void kr__sim_hash(uint64_t v) { kr__sim.hash = kr__hash_mix(kr__sim.hash, v); }
-
 void kr__sim_fail(const char *msg)
 {
     if (kr__sim.failure)
@@ -22,12 +20,14 @@ void kr__sim_fail(const char *msg)
 
 static void record(uint32_t options, uint32_t chosen)
 {
-    kr__decision *l = kr__grow(kr__sim.log, &kr__sim.log_cap, kr__sim.log_len, sizeof *l, 1024);
-    if (!l) {
-        kr__sim_fail("sim: out of memory recording the schedule");
-        return;
+    if (kr__sim.log_len == kr__sim.log_cap) { /* grow only when full: once per doubling */
+        kr__decision *l = kr__grow(kr__sim.log, &kr__sim.log_cap, kr__sim.log_len, sizeof *l, 1024);
+        if (!l) {
+            kr__sim_fail("sim: out of memory recording the schedule");
+            return;
+        }
+        kr__sim.log = l;
     }
-    kr__sim.log = l;
     kr__sim.log[kr__sim.log_len++] = (kr__decision){options, chosen};
 }
 

@@ -124,6 +124,10 @@ int kr__backend_start(const kr__config *cfg)
     memset(&kr__sim, 0, sizeof kr__sim);
     kr__sim_time_reset();
     kr__sim_seed_streams(configured.seed);
+    /* Events come from this thread's pool, not malloc: a step allocates
+     * and frees one. The pool stays attached across runs (kr_init is called
+     * once per seed), holding at most the largest run's peak of events. */
+    kr__event_pool_attach();
     kr__sim.strategy = configured.strategy;
     if (kr__sim.strategy == KR__STRATEGY_PCT || kr__sim.strategy == KR__STRATEGY_POS)
         kr__priority_start(configured.pct_depth, configured.pct_steps);
@@ -302,13 +306,21 @@ static kr_time next_event_time(void)
     return p < t ? p : t;
 }
 
+/* The id's part of the trace hash, computed once per process (zeroed by
+ * kr_process_init; ids never change after it). */
+static uint64_t id_hash(kr__proc *p)
+{
+    if (p->sched_key == 0)
+        p->sched_key = kr__hash_str(p->pid.id);
+    return p->sched_key;
+}
+
 static void run_process(kr__proc *p)
 {
-    kr__sim_hash(kr__hash_str(p->pid.id));
+    kr__sim_hash(id_hash(p));
     if (kr__sim_observing() && atomic_load_explicit(&p->state, memory_order_relaxed) == KR__BOTTOM) {
-        char node[24], ip[16];
-        kr__ip_format(p->pid.ip, ip, sizeof ip);
-        snprintf(node, sizeof node, "%s:%u", ip, (unsigned)p->pid.port);
+        char buf[24];
+        const char *node = kr__sim_address_text(p->pid.ip, p->pid.port, buf, sizeof buf);
         kr__sim_emit("init", node, p->pid.id, "", KR_PID_NONE, p->pid, NULL, 0);
     }
     kr__sim.stepping = true;

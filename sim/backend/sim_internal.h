@@ -72,7 +72,8 @@ extern kr__sim_state kr__sim;
  * else propose(options, ctx) (the strategy); records and hashes it. */
 uint32_t kr__sim_decide(uint32_t options, uint32_t (*propose)(uint32_t options, void *ctx),
                         void *ctx);
-void kr__sim_hash(uint64_t v);
+/* Folds v into the trace hash (inline: twice per step). */
+static inline void kr__sim_hash(uint64_t v) { kr__sim.hash = kr__hash_mix(kr__sim.hash, v); }
 /* (Re)seeds every stream from one root seed. */
 void kr__sim_seed_streams(uint64_t seed);
 void kr__sim_fail(const char *msg);
@@ -87,6 +88,9 @@ long kr__sim_node_get(const char *address, bool create, int *err);
 size_t kr__sim_node_here(void);
 void kr__sim_nodes_reset(uint32_t ip, uint16_t port);
 void kr__sim_format_address(uint32_t ip, uint16_t port, char *buf, size_t n);
+/* "ip:port": the node's stored text, else formatted into buf (no snprintf
+ * per traced event). */
+const char *kr__sim_address_text(uint32_t ip, uint16_t port, char *buf, size_t n);
 
 /* sim_links.c: links between processes on different nodes. */
 /* Breaks links that can no longer hold: a linker ended (forgotten), a

@@ -479,8 +479,8 @@ void kr__backend_on_serve(kr__proc *p, const kr__event *e)
 {
     if (!observer)
         return;
-    char node[24];
-    kr__sim_format_address(p->pid.ip, p->pid.port, node, sizeof node);
+    char buf[24];
+    const char *node = kr__sim_address_text(p->pid.ip, p->pid.port, buf, sizeof buf);
     static const char *const kinds[] = {"message", "dispatch", "http", "exited", "terminate",
                                         "dispatch"};
     const char *kind = e->kind < sizeof kinds / sizeof *kinds ? kinds[e->kind] : "event";

@@ -25,6 +25,15 @@ long kr__sim_node_at(uint32_t ip, uint16_t port)
     return -1;
 }
 
+const char *kr__sim_address_text(uint32_t ip, uint16_t port, char *buf, size_t n)
+{
+    long i = kr__sim_node_at(ip, port);
+    if (i >= 0)
+        return NODES[i].address;
+    kr__sim_format_address(ip, port, buf, n);
+    return buf;
+}
+
 long kr__sim_node_of_pid(kr_pid pid) { return kr__sim_node_at(pid.ip, pid.port); }
 
 static int parse_address(const char *address, uint32_t *ip, uint16_t *port)
@@ -144,11 +153,11 @@ bool kr__backend_hosts(uint32_t ip, uint16_t port)
     return i >= 0 && NODES[i].up;
 }
 
-bool kr__backend_remote(kr_pid from, kr_pid to)
+bool kr__backend_remote(const kr_pid *from, const kr_pid *to)
 {
-    if (kr_pid_is_none(from))
-        return false; /* the driver injects directly into any node */
-    return from.ip != to.ip || from.port != to.port;
+    if (from->id[0] == '\0')
+        return false; /* KR_PID_NONE: the driver injects directly into any node */
+    return from->ip != to->ip || from->port != to->port;
 }
 
 /* ---- start, crash, power-off, restart ------------------------------------- */
