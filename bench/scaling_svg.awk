@@ -98,6 +98,25 @@ END {
   printf "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">worker threads (--workers)</text>\n",
     left + pw / 2, top + ph + 44
 
+  # Label positions: above-right of each point, but at one worker count the
+  # labels, taken from the highest rate down, stay >= 11 px apart so close
+  # rates do not print over each other.
+  for (i = 1; i <= nw; i++) {
+    nl = 0
+    for (b = 1; b <= nb; b++)
+      if ((benches[b] " " ws[i]) in rate) byrate[++nl] = b
+    for (p = 2; p <= nl; p++)
+      for (q = p; q > 1 && rate[benches[byrate[q - 1]] " " ws[i]] < rate[benches[byrate[q]] " " ws[i]]; q--) {
+        t = byrate[q]; byrate[q] = byrate[q - 1]; byrate[q - 1] = t
+      }
+    for (p = 1; p <= nl; p++) {
+      k = benches[byrate[p]] " " ws[i]
+      label_y[k] = y_of(rate[k]) - 6
+      if (p > 1 && label_y[k] < prev + 11) label_y[k] = prev + 11
+      prev = label_y[k]
+    }
+  }
+
   # One line per benchmark, its points labelled with the rate.
   for (b = 1; b <= nb; b++) {
     c = color[(b - 1) % 6 + 1]
@@ -111,7 +130,7 @@ END {
       if (!(k in rate)) continue
       printf "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"4\" fill=\"%s\"/>\n", x_of(i), y_of(rate[k]), c
       printf "<text x=\"%.1f\" y=\"%.1f\" fill=\"%s\" font-size=\"10\">%.1f</text>\n",
-        x_of(i) + 6, y_of(rate[k]) - 6, c, rate[k]
+        x_of(i) + 6, label_y[k], c, rate[k]
     }
     # Legend.
     ly = top + 10 + 22 * (b - 1)

@@ -174,6 +174,60 @@ static void network_rates_scale(void **state)
     kr__sc_free(s);
 }
 
+/* One ping, one pong; a network fault placed on either. */
+static sc_result one_ping(const scenario *s, const sc_message_fault *faults, size_t n)
+{
+    sc_options o = {.seed = 4, .message_faults = faults, .n_message_faults = n};
+    sc_result r;
+    assert_int_equal(kr__sc_run(s, &o, &r), 0);
+    return r;
+}
+
+static void placed_message_faults(void **state)
+{
+    (void)state;
+    scenario *s = load_text("one-ping", "nodes:\n"
+                                        "  - name: a\n"
+                                        "    processes:\n"
+                                        "      - {id: e, type: echo}\n"
+                                        "  - name: b\n"
+                                        "    processes:\n"
+                                        "      - {id: r, type: requester, args: {to: \"e@a\", count: 1}}\n"
+                                        "network: {latency: [1ms, 9ms]}\n"
+                                        "expect:\n"
+                                        "  - invariant: requests-answered\n"
+                                        "limits: {time: 1s}\n");
+    sc_result plain = one_ping(s, NULL, 0);
+    assert_int_equal(plain.status, SC_PASS);
+    assert_true(plain.time < KR_MSEC(18));
+
+    sc_message_fault lost = {1, KR_SIM_MESSAGE_LOST}; /* the pong */
+    sc_result r = one_ping(s, &lost, 1);
+    assert_int_equal(r.status, SC_FAIL);
+    assert_string_equal(r.signature, "invariant requests-answered");
+    kr__sc_result_free(&r);
+
+    sc_message_fault copied = {0, KR_SIM_MESSAGE_DUPLICATED}; /* the ping: two pongs */
+    r = one_ping(s, &copied, 1);
+    assert_int_equal(r.status, SC_PASS);
+    assert_true(r.events == plain.events + 2);
+    kr__sc_result_free(&r);
+
+    sc_message_fault slow[2] = {{0, KR_SIM_MESSAGE_SLOW}, {1, KR_SIM_MESSAGE_SLOW}};
+    r = one_ping(s, slow, 2);
+    assert_int_equal(r.status, SC_PASS);
+    assert_true(r.time == KR_MSEC(18)); /* both at the largest latency */
+    kr__sc_result_free(&r);
+
+    sc_message_fault later = {7, KR_SIM_MESSAGE_LOST}; /* no such send: nothing happens */
+    r = one_ping(s, &later, 1);
+    assert_true(r.hash == plain.hash);
+    kr__sc_result_free(&r);
+    kr__sc_result_free(&plain);
+    kr__sc_free(s);
+    assert_int_equal(kr_sim_message_fault(0, KR_SIM_MESSAGE_LOST), KR_ESTATE); /* no run */
+}
+
 static void loose_decisions_never_misfit(void **state)
 {
     (void)state;
@@ -244,10 +298,12 @@ static void traces_record_every_edit(void **state)
     random_at[0] = KR_MSEC(1);
     char trace[256];
     snprintf(trace, sizeof trace, "%s/both.jsonl", dir);
+    sc_message_fault placed[3] = {
+        {3, KR_SIM_MESSAGE_LOST}, {0, KR_SIM_MESSAGE_SLOW}, {9, KR_SIM_MESSAGE_DUPLICATED}};
     o = (sc_options){.seed = 2, .skip_actions = skip, .action_at = at, .skip_random = skip_random,
                      .random_at = random_at, .n_random = n, .rates_scaled = true,
                      .drop_percent = 30, .duplicate_percent = 100, .workload_percent = 50,
-                     .trace_path = trace};
+                     .message_faults = placed, .n_message_faults = 3, .trace_path = trace};
     sc_result r;
     assert_int_equal(kr__sc_run(s, &o, &r), 0);
     sc_trace_info info;
@@ -268,6 +324,11 @@ static void traces_record_every_edit(void **state)
     assert_int_equal(info.drop_percent, 30);
     assert_int_equal(info.duplicate_percent, 100);
     assert_int_equal(info.workload_percent, 50);
+    assert_int_equal(info.n_message_faults, 3);
+    for (size_t i = 0; i < 3; i++) {
+        assert_int_equal(info.message_faults[i].send, placed[i].send);
+        assert_int_equal(info.message_faults[i].kind, placed[i].kind);
+    }
     kr__sc_trace_info_free(&info);
     kr__sc_result_free(&r);
 
@@ -286,6 +347,13 @@ static void traces_record_every_edit(void **state)
     fclose(f);
     assert_int_equal(kr__sc_trace_read(trace, &info, err, sizeof err), KR_EFORMAT);
     assert_non_null(strstr(err, "drop_percent"));
+    f = fopen(trace, "w");
+    fputs("{\"type\":\"header\",\"format\":\"kairos-trace\",\"version\":1,\"scenario\":\"x\","
+          "\"seed\":1,\"strategy\":\"random\",\"message_faults\":[[2,\"late\"]]}\n",
+          f);
+    fclose(f);
+    assert_int_equal(kr__sc_trace_read(trace, &info, err, sizeof err), KR_EFORMAT);
+    assert_non_null(strstr(err, "message_faults"));
     kr__sc_free(s);
 }
 
@@ -297,6 +365,7 @@ int main(void)
         cmocka_unit_test(moved_actions_run_at_their_new_time),
         cmocka_unit_test(planned_random_faults_are_left_out_or_moved),
         cmocka_unit_test(network_rates_scale),
+        cmocka_unit_test(placed_message_faults),
         cmocka_unit_test(loose_decisions_never_misfit),
         cmocka_unit_test(traces_record_every_edit),
     };

@@ -39,6 +39,16 @@ typedef struct sim_link {
 static sim_link *links;
 static size_t link_count, link_cap;
 static kr_sim_net global_net;
+
+/* Message faults placed on given sends (kr_sim_message_fault), besides the
+ * seeded draws; sends between nodes are counted in the order they happen. */
+#define PLACED_MAX 64
+static struct {
+    uint64_t send;
+    kr_sim_message_fault_kind kind;
+} placed[PLACED_MAX];
+static size_t n_placed;
+static uint64_t remote_sends;
 static kr_sim_observer observer;
 static void *observer_ctx;
 
@@ -77,6 +87,8 @@ void kr__sim_emit(const char *kind, const char *node, const char *process, const
 void kr__sim_net_start(uint32_t ip, uint16_t port)
 {
     kr__sim_net_stop();
+    n_placed = 0;
+    remote_sends = 0;
     global_net = (kr_sim_net){.latency_min = KR_MSEC(1), .latency_max = KR_MSEC(10)};
     kr__sim_nodes_reset(ip, port);
 }
@@ -244,9 +256,32 @@ void kr__sim_net_lose_in_flight(size_t i)
     kr__sim_hash(0x6c6f7374ull); /* "lost" */
 }
 
+int kr_sim_message_fault(uint64_t send, kr_sim_message_fault_kind kind)
+{
+    if (kind != KR_SIM_MESSAGE_LOST && kind != KR_SIM_MESSAGE_DUPLICATED &&
+        kind != KR_SIM_MESSAGE_SLOW)
+        return KR_EINVAL;
+    if (!atomic_load(&kr__is_running))
+        return KR_ESTATE;
+    if (n_placed == PLACED_MAX)
+        return KR_ERANGE;
+    placed[n_placed].send = send;
+    placed[n_placed++].kind = kind;
+    return 0;
+}
+
+static bool placed_on(uint64_t send, kr_sim_message_fault_kind kind)
+{
+    for (size_t i = 0; i < n_placed; i++)
+        if (placed[i].send == send && placed[i].kind == kind)
+            return true;
+    return false;
+}
+
 void kr__backend_send_remote(kr_pid from, kr_pid to, const char *name, const void *body,
                              size_t len)
 {
+    uint64_t send = remote_sends++;
     long a = kr__sim_node_of_pid(from), b = kr__sim_node_of_pid(to);
     const char *here = a >= 0 ? nodes[a].address : "";
     const char *why = NULL;
@@ -263,7 +298,7 @@ void kr__backend_send_remote(kr_pid from, kr_pid to, const char *name, const voi
         l->sends_now = l->last_send == kr__sim.now ? l->sends_now + 1 : 0;
         l->last_send = kr__sim.now;
     }
-    if (!why && draw(l, net_of(l)->drop, DRAW_DROP))
+    if (!why && (draw(l, net_of(l)->drop, DRAW_DROP) || placed_on(send, KR_SIM_MESSAGE_LOST)))
         why = "loss";
     if (why) {
         KR__COUNT(messages_dropped);
@@ -271,8 +306,14 @@ void kr__backend_send_remote(kr_pid from, kr_pid to, const char *name, const voi
         return;
     }
     kr__sim_emit("send", here, from.id, name, from, to, body, len);
-    queue_copy(l, from, to, name, body, len, DRAW_LATENCY);
-    if (draw(l, net_of(l)->duplicate, DRAW_DUPLICATE)) {
+    if (placed_on(send, KR_SIM_MESSAGE_SLOW)) {
+        if (!queue_at(l, kr__sim.now + net_of(l)->latency_max, from, to, name, body, len))
+            KR__COUNT(messages_dropped);
+    } else {
+        queue_copy(l, from, to, name, body, len, DRAW_LATENCY);
+    }
+    if (draw(l, net_of(l)->duplicate, DRAW_DUPLICATE) ||
+        placed_on(send, KR_SIM_MESSAGE_DUPLICATED)) {
         kr__sim_emit("duplicate", here, from.id, name, from, to, body, len);
         queue_copy(l, from, to, name, body, len, DRAW_DUP_LATENCY);
     }

@@ -64,6 +64,18 @@ typedef struct kr_sim_net {
 KR_API int kr_sim_network(const kr_sim_net *net);
 /* The same for the one direction from -> to (overrides the global one). */
 KR_API int kr_sim_link_network(const char *from, const char *to, const kr_sim_net *net);
+/* A network fault placed on one message rather than drawn: the send-th
+ * message sent between two nodes in this run (0-based, every send counted
+ * in the order it happens, delivered or not) is lost, delivered twice, or
+ * slow (it takes its link's largest latency), besides the seeded draws.
+ * Call after kr_init; at most 64 per run (KR_ERANGE). kairos shrink places
+ * the one fault a failure needs as early as it still fails. */
+typedef enum {
+    KR_SIM_MESSAGE_LOST = 1,
+    KR_SIM_MESSAGE_DUPLICATED,
+    KR_SIM_MESSAGE_SLOW,
+} kr_sim_message_fault_kind;
+KR_API int kr_sim_message_fault(uint64_t send, kr_sim_message_fault_kind kind);
 /* Cuts every node of side_a off from every node of side_b (both ways):
  * messages across are dropped and remote links across report exited. */
 KR_API int kr_sim_partition(const char *const *side_a, size_t na, const char *const *side_b,

@@ -121,6 +121,8 @@ static int trace_edits_apply(const cli_opts *o, const scenario *s, const sc_trac
     so->rates_scaled = ti->rates_scaled;
     so->drop_percent = ti->drop_percent;
     so->duplicate_percent = ti->duplicate_percent;
+    so->message_faults = ti->message_faults;
+    so->n_message_faults = ti->n_message_faults;
     return rc;
 }
 

@@ -60,6 +60,8 @@ bool shrink_copy(const shrinker *k, shrink_run *to, const shrink_run *from)
     to->rates_scaled = from->rates_scaled;
     to->drop = from->drop;
     to->duplicate = from->duplicate;
+    memcpy(to->placed, from->placed, sizeof to->placed);
+    to->n_placed = from->n_placed;
     to->workload = from->workload;
     to->strategy = from->strategy;
     to->skip = dup_array(from->skip, na, sizeof *to->skip);
@@ -91,6 +93,8 @@ static void options_of(const shrinker *k, const shrink_run *c, sc_options *so,
     so->rates_scaled = c->rates_scaled;
     so->drop_percent = c->drop;
     so->duplicate_percent = c->duplicate;
+    so->message_faults = c->placed;
+    so->n_message_faults = c->n_placed;
     so->workload_percent = c->workload;
     so->schedule = c->schedule;
     so->schedule_len = c->schedule_len;
@@ -159,6 +163,7 @@ typedef struct run_size {
     size_t actions, scripted_faults; /* scripted actions run; faults among them */
     size_t random;                   /* planned random faults run */
     int workload, drop, duplicate;   /* percent of the scenario's */
+    size_t placed;                   /* network faults placed on given sends */
     size_t decisions, choices;
 } run_size;
 
@@ -166,7 +171,7 @@ static run_size size_of(const shrinker *k, const shrink_run *c)
 {
     run_size z = {c->r.steps, c->r.time, fault_events(&c->r), 0, 0, 0, c->workload,
                   c->rates_scaled ? c->drop : 100, c->rates_scaled ? c->duplicate : 100,
-                  c->r.n_decisions, shrink_choices(&c->r)};
+                  c->n_placed, c->r.n_decisions, shrink_choices(&c->r)};
     for (size_t i = 0; i < k->s->n_actions; i++) {
         z.actions += !c->skip[i];
         z.scripted_faults += !c->skip[i] && shrink_is_fault(k->s->actions[i].kind);
@@ -182,10 +187,11 @@ static void describe(const shrinker *k, const char *label, const run_size *z)
     printf("%s %" PRIu64 " steps, virtual time %s, %zu decisions (%zu not the first choice)\n",
            label, z->steps, cli_fmt_time(z->time, t, sizeof t), z->decisions, z->choices);
     printf("        workload: %zu of %zu script actions (%zu fault%s), %zu of %zu random faults, "
-           "counts %d%%, drop rate %d%%, duplicate rate %d%%; %ld fault event%s\n",
+           "counts %d%%, drop rate %d%%, duplicate rate %d%%, %zu placed message fault%s; "
+           "%ld fault event%s\n",
            z->actions, k->s->n_actions, z->scripted_faults, z->scripted_faults == 1 ? "" : "s",
-           z->random, k->n_random, z->workload, z->drop, z->duplicate, z->faults,
-           z->faults == 1 ? "" : "s");
+           z->random, k->n_random, z->workload, z->drop, z->duplicate, z->placed,
+           z->placed == 1 ? "" : "s", z->faults, z->faults == 1 ? "" : "s");
 }
 
 static void default_out(const cli_opts *o, const scenario *s, char *buf, size_t n)
@@ -262,7 +268,8 @@ static int write_result(shrinker *k, const run_size *before)
     if (after.steps == before->steps && after.choices == before->choices &&
         after.faults == before->faults && after.actions == before->actions &&
         after.random == before->random && after.workload == before->workload &&
-        after.drop == before->drop && after.duplicate == before->duplicate)
+        after.drop == before->drop && after.duplicate == before->duplicate &&
+        after.placed == before->placed)
         printf("no smaller failing run found: the trace is the original run\n");
     printf("candidate runs: %ld%s\n", k->runs, shrink_budget_left(k) ? "" : " (budget used up)");
     if (trace_error[0])

@@ -18,6 +18,8 @@ typedef struct shrink_run {
     kr_duration *random_at; /* n_random: their times */
     bool rates_scaled;
     int drop, duplicate; /* network rates, percent of the scenario's */
+    sc_message_fault placed[4]; /* losses, copies, slow messages on given sends */
+    size_t n_placed;
     int workload;        /* kr_sc_count's share in percent, 1..100 */
     sc_decision *schedule;
     size_t schedule_len;

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #define MAX_ZERO_TRIES 200
+#define SLIDE_MAX 3
 
 /* A candidate following `decisions` (n of them; loose ones when `loose`),
  * then fifo. */
@@ -121,6 +122,19 @@ static void delete_decisions_ddmin(shrinker *k)
         else if (!removed)
             break;
     }
+    /* Small windows at every offset, not only ddmin's aligned chunks: a
+     * detour often takes two or three decisions (an event and the delivery
+     * it caused) that straddle a chunk boundary. */
+    for (bool removed = true; removed && shrink_budget_left(k);) {
+        removed = false;
+        for (size_t len = 2; len <= SLIDE_MAX; len++)
+            for (size_t from = 0; from + len <= k->best.r.n_decisions && shrink_budget_left(k);
+                 from++)
+                if (delete_decisions(k, from, len)) {
+                    deleted += len;
+                    removed = true;
+                }
+    }
     if (deleted)
         printf("  schedule: %zu decisions deleted (%zu -> %zu steps)\n", deleted, steps_before,
                (size_t)k->best.r.steps);
@@ -156,6 +170,10 @@ static void zero_choices(shrinker *k)
 void shrink_schedule(shrinker *k)
 {
     shortest_prefix(k);
-    delete_decisions_ddmin(k);
-    zero_choices(k);
+    /* Each pass opens chances for the other: again while the run shrinks. */
+    for (uint64_t steps = UINT64_MAX; k->best.r.steps < steps && shrink_budget_left(k);) {
+        steps = k->best.r.steps;
+        delete_decisions_ddmin(k);
+        zero_choices(k);
+    }
 }

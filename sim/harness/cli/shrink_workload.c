@@ -41,6 +41,26 @@ static bool try_rate(shrinker *k, bool duplicate, int percent)
     return shrink_keep(k, &c, shrink_attempt(k, &c), KEEP_IF_FAILS);
 }
 
+/* The rate at 0 and one loss (copy) placed on send #send instead; kept
+ * when it fails the same way, no longer. */
+static bool try_placed(shrinker *k, bool duplicate, uint64_t send)
+{
+    shrink_run c;
+    if (!shrink_copy(k, &c, &k->best)) {
+        shrink_free(&c);
+        return false;
+    }
+    c.rates_scaled = true;
+    *(duplicate ? &c.duplicate : &c.drop) = 0;
+    c.placed[c.n_placed++] =
+        (sc_message_fault){send, duplicate ? KR_SIM_MESSAGE_DUPLICATED : KR_SIM_MESSAGE_LOST};
+    return shrink_keep(k, &c, shrink_attempt(k, &c), KEEP_NOT_LARGER);
+}
+
+/* Finding the one message whose loss (copy) is the failure: at most this
+ * many of the first sends tried. */
+#define PLACE_TRIES 128
+
 static void lower_rate(shrinker *k, bool duplicate)
 {
     const char *what = duplicate ? "duplicate" : "drop";
@@ -49,6 +69,15 @@ static void lower_rate(shrinker *k, bool duplicate)
     if (try_rate(k, duplicate, 0)) {
         printf("  network %s rate: 0 (no %s)\n", what, duplicate ? "copies" : "losses");
         return;
+    }
+    /* The earliest single message whose loss (copy) fails the same way. */
+    uint64_t tries = k->best.r.steps < PLACE_TRIES ? k->best.r.steps + 1 : PLACE_TRIES;
+    for (uint64_t send = 0; send < tries && shrink_budget_left(k); send++) {
+        if (try_placed(k, duplicate, send)) {
+            printf("  network %s rate: 0, one message %s instead (send #%" PRIu64 ")\n", what,
+                   duplicate ? "duplicated" : "lost", send);
+            return;
+        }
     }
     int lo = 0, hi = duplicate ? k->best.duplicate : k->best.drop; /* fails at hi */
     while (hi - lo > 1 && shrink_budget_left(k)) {
@@ -248,6 +277,7 @@ static bool try_at(shrinker *k, size_t i, kr_duration at, bool alone)
 
 /* Finer than this, moving a fault earlier gains nothing worth a run. */
 #define MOVE_RESOLUTION KR_MSEC(1)
+#define MOVE_SCAN 16
 
 /* Item i as early as it goes, no earlier than `floor`; true when moved. */
 static bool move_earlier(shrinker *k, size_t i, kr_duration floor, bool alone)
@@ -255,8 +285,19 @@ static bool move_earlier(shrinker *k, size_t i, kr_duration floor, bool alone)
     kr_duration was = item_at(k, &k->best, i);
     if (was <= floor)
         return false;
-    if (!try_at(k, i, floor, alone)) {
-        kr_duration bad = floor, good = was;
+    /* Whether a fault at time t still fails is seldom monotone in t (what
+     * is in flight, what a power-off keeps), so a coarse scan from the
+     * floor first, then a binary search below the first time that fails. */
+    kr_duration bad = floor, good = was;
+    for (int step = 0; step < MOVE_SCAN && shrink_budget_left(k); step++) {
+        kr_duration t = floor + (was - floor) / MOVE_SCAN * step;
+        if (try_at(k, i, t, alone)) {
+            good = t;
+            break;
+        }
+        bad = t;
+    }
+    if (good > floor) {
         while (good - bad > MOVE_RESOLUTION && good - bad > (was - floor) / 64 &&
                shrink_budget_left(k)) {
             kr_duration mid = bad + (good - bad) / 2;
@@ -296,12 +337,63 @@ static bool move_items(shrinker *k)
     return moved;
 }
 
+/* ---- 5. slow messages placed early ---------------------------------------------- */
+
+static bool latency_spread(const scenario *s)
+{
+    bool any = s->net.latency_max > s->net.latency_min;
+    for (size_t i = 0; i < s->n_links; i++)
+        any |= s->links[i].net.latency_max > s->links[i].net.latency_min;
+    return any;
+}
+
+/* Sends [send, send + n) slow; kept when the run is shorter. */
+static bool try_slow(shrinker *k, uint64_t send, size_t n)
+{
+    shrink_run c;
+    if (k->best.n_placed + n > sizeof c.placed / sizeof *c.placed)
+        return false;
+    if (!shrink_copy(k, &c, &k->best)) {
+        shrink_free(&c);
+        return false;
+    }
+    for (size_t i = 0; i < n; i++)
+        c.placed[c.n_placed++] = (sc_message_fault){send + i, KR_SIM_MESSAGE_SLOW};
+    return shrink_keep(k, &c, shrink_attempt(k, &c), KEEP_SMALLER);
+}
+
+#define SLOW_TRIES 32
+
+/* A failure that needs a slow message (a reply racing a timeout) late in
+ * the run comes sooner when an early message is that slow instead: one
+ * send, then two in a row (a request and its reply), at the link's largest
+ * latency, kept only when the run gets shorter. */
+static bool slow_earlier(shrinker *k)
+{
+    if (!latency_spread(k->s))
+        return false;
+    for (size_t n = 1; n <= 2; n++) {
+        uint64_t tries = k->best.r.steps < SLOW_TRIES ? k->best.r.steps : SLOW_TRIES;
+        for (uint64_t send = 0; send < tries && shrink_budget_left(k); send++) {
+            if (try_slow(k, send, n)) {
+                printf("  network: send%s #%" PRIu64 "%s at the link's largest latency\n",
+                       n > 1 ? "s" : "", send, n > 1 ? " and the next" : "");
+                return true;
+            }
+        }
+    }
+    return false;
+}
+
 void shrink_workload(shrinker *k)
 {
     lower_rate(k, false);
     lower_rate(k, true);
     leave_out_items(k);
     lower_counts(k);
-    if (move_items(k)) /* an earlier fault may make others unneeded */
+    bool moved = move_items(k);
+    while (slow_earlier(k)) /* bounded: each one takes a placed fault */
+        lower_counts(k);     /* the failure now needs fewer of them */
+    if (moved) /* an earlier fault may make others unneeded */
         ddmin_items(k);
 }

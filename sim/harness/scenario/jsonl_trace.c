@@ -105,6 +105,11 @@ static void write_edits(FILE *f, const scenario *s, const sc_options *o)
     if (o->rates_scaled)
         fprintf(f, ",\"drop_percent\":%d,\"duplicate_percent\":%d", o->drop_percent,
                 o->duplicate_percent);
+    for (size_t i = 0; i < o->n_message_faults; i++)
+        fprintf(f, "%s[%" PRIu64 ",\"%s\"]", i ? "," : ",\"message_faults\":[",
+                o->message_faults[i].send, kr__sc_message_fault_name(o->message_faults[i].kind));
+    if (o->n_message_faults)
+        fputc(']', f);
 }
 
 sc_trace *kr__sc_trace_open(const char *path, const scenario *s, const sc_options *o, char *err,
@@ -276,6 +281,46 @@ static int read_percent(json_t *h, const char *key, int *out, char *err, size_t 
     return 0;
 }
 
+const char *kr__sc_message_fault_name(kr_sim_message_fault_kind kind)
+{
+    return kind == KR_SIM_MESSAGE_DUPLICATED ? "duplicated"
+           : kind == KR_SIM_MESSAGE_SLOW     ? "slow"
+                                             : "lost";
+}
+
+/* "message_faults":[[send, "lost"|"duplicated"|"slow"], ...] (absent: none). */
+static int read_message_faults(json_t *h, sc_trace_info *out, char *err, size_t err_len,
+                               const char *path)
+{
+    json_t *list = json_object_get(h, "message_faults");
+    size_t n = json_array_size(list);
+    bool bad = (list && !json_is_array(list)) || n > SC_MESSAGE_FAULTS_MAX;
+    out->message_faults = !bad && n ? calloc(n, sizeof *out->message_faults) : NULL;
+    if (!bad && n && !out->message_faults)
+        return KR_ENOMEM;
+    for (size_t i = 0; i < n && !bad; i++) {
+        json_t *pair = json_array_get(list, i), *send = json_array_get(pair, 0);
+        const char *kind = json_string_value(json_array_get(pair, 1));
+        kr_sim_message_fault_kind k = 0;
+        for (int c = KR_SIM_MESSAGE_LOST; kind && c <= KR_SIM_MESSAGE_SLOW; c++)
+            if (strcmp(kind, kr__sc_message_fault_name((kr_sim_message_fault_kind)c)) == 0)
+                k = (kr_sim_message_fault_kind)c;
+        bad = json_array_size(pair) != 2 || !json_is_integer(send) ||
+              json_integer_value(send) < 0 || k == 0;
+        if (!bad)
+            out->message_faults[out->n_message_faults++] =
+                (sc_message_fault){(uint64_t)json_integer_value(send), k};
+    }
+    if (bad) {
+        snprintf(err, err_len,
+                 "%s:1: message_faults is not a list of at most %d [send, \"lost\", "
+                 "\"duplicated\" or \"slow\"] pairs",
+                 path, SC_MESSAGE_FAULTS_MAX);
+        return KR_EFORMAT;
+    }
+    return 0;
+}
+
 /* Shrink's edits beyond skip_actions (write_edits). */
 static int read_edits(json_t *h, sc_trace_info *out, char *err, size_t err_len, const char *path)
 {
@@ -297,6 +342,8 @@ static int read_edits(json_t *h, sc_trace_info *out, char *err, size_t err_len, 
             out->skip_random[out->n_skip_random++] = (size_t)json_integer_value(v);
         }
     }
+    if (rc == 0)
+        rc = read_message_faults(h, out, err, err_len, path);
     if (rc == 0 && (json_object_get(h, "drop_percent") || json_object_get(h, "duplicate_percent"))) {
         out->rates_scaled = true;
         rc = read_percent(h, "drop_percent", &out->drop_percent, err, err_len, path);
@@ -443,6 +490,9 @@ void kr__sc_trace_info_free(sc_trace_info *t)
     free(t->action_at);
     free(t->random_at);
     free(t->skip_random);
+    free(t->message_faults);
+    t->message_faults = NULL;
+    t->n_message_faults = 0;
     t->skip_actions = NULL;
     t->schedule = NULL;
     t->action_at = t->random_at = NULL;

@@ -571,6 +571,13 @@ static int start_runtime(const scenario *s, const sc_options *o)
             return rc;
         }
     }
+    for (size_t i = 0; i < o->n_message_faults; i++) {
+        rc = kr_sim_message_fault(o->message_faults[i].send, o->message_faults[i].kind);
+        if (rc != 0) {
+            kr_finalize();
+            return rc;
+        }
+    }
     current_run.swarm = run_config(s, o);
     kr_sim_network(&current_run.swarm.net);
     kr_sim_event_cost(current_run.swarm.event_cost_max);

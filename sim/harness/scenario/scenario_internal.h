@@ -222,6 +222,14 @@ typedef struct sc_decision {
     uint32_t options, chosen;
 } sc_decision;
 
+/* A loss, a copy or a slow delivery placed on the send-th message between
+ * nodes (kr_sim_message_fault). */
+typedef struct sc_message_fault {
+    uint64_t send;
+    kr_sim_message_fault_kind kind;
+} sc_message_fault;
+#define SC_MESSAGE_FAULTS_MAX 64
+
 typedef struct sc_options {
     uint64_t seed;
     const char *strategy; /* NULL = the scenario's */
@@ -247,6 +255,9 @@ typedef struct sc_options {
      * to a percentage of the scenario's (or swarm's) when rates_scaled. */
     bool rates_scaled;
     int drop_percent, duplicate_percent; /* 0..100 */
+    /* Network faults placed on given sends (kr_sim_message_fault). */
+    const sc_message_fault *message_faults;
+    size_t n_message_faults;
 } sc_options;
 
 /* A planned random fault (runner.c's plan for one seed): its kind and time;
@@ -334,11 +345,15 @@ typedef struct sc_trace_info {
     size_t n_skip_random;
     bool rates_scaled;
     int drop_percent, duplicate_percent;
+    sc_message_fault *message_faults;
+    size_t n_message_faults;
     sc_decision *schedule; /* owned */
     size_t schedule_len;
 } sc_trace_info;
 KR_API int kr__sc_trace_read(const char *path, sc_trace_info *out, char *err, size_t err_len);
 KR_API void kr__sc_trace_info_free(sc_trace_info *t);
+/* "lost", "duplicated", "slow": a message fault's name in traces. */
+const char *kr__sc_message_fault_name(kr_sim_message_fault_kind kind);
 /* JSON string escaping, for hand-written JSON (tested). */
 KR_API void kr__json_escape(FILE *out, const char *s, size_t len);
 
