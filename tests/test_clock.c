@@ -209,6 +209,83 @@ static void cancel_is_true_only_before_the_timer_fires(void **state)
     assert_int_equal(after.timers_cancelled - before.timers_cancelled, 1);
 }
 
+/* Many timers due at once: the real timer thread pops kr_delay timers in
+ * batches (64 per lock); order must hold across batch boundaries. */
+#define MANY_TIMERS 300
+typedef struct seq_proc {
+    kr_process base;
+    atomic_int n;
+    int order[MANY_TIMERS];
+} seq_proc;
+
+static void record_seq(kr_process *self, const void *arg)
+{
+    seq_proc *s = (seq_proc *)self;
+    int i = atomic_load(&s->n);
+    if (i < MANY_TIMERS)
+        s->order[i] = *(const int *)arg;
+    atomic_store(&s->n, i + 1);
+}
+
+static void many_due_timers_fire_in_deadline_then_creation_order(void **state)
+{
+    (void)state;
+    static seq_proc s;
+    memset(&s, 0, sizeof s);
+    kr_clock_pause();
+    kr_process_init(&s.base, "many", NULL);
+    kr_pid pid = kr_spawn(&s.base, false);
+    assert_false(kr_pid_is_none(pid));
+    /* Timer i is due at (i % 3) ms: three runs of ties, made interleaved. */
+    for (int i = 0; i < MANY_TIMERS; i++)
+        assert_true(kr_delay(KR_MSEC(i % 3), pid, record_seq, &i, sizeof i) != 0);
+    kr_clock_advance(KR_SEC(1));
+    kr_clock_settle();
+    assert_int_equal(atomic_load(&s.n), MANY_TIMERS);
+    int k = 0;
+    for (int tie = 0; tie < 3; tie++)
+        for (int i = tie; i < MANY_TIMERS; i += 3)
+            assert_int_equal(s.order[k++], i);
+}
+
+/* A timeout (kr_future_after) whose callback cancels a kr_delay due at the
+ * same instant, made after it: the delay is still in the heap when the
+ * timeout fires, so the cancel succeeds and the delay never runs. */
+static kr_timer victim;
+static atomic_int victim_cancelled;
+
+static void cancel_victim(kr_process *self, kr_future *f, const void *arg)
+{
+    (void)self;
+    (void)f;
+    (void)arg;
+    atomic_store(&victim_cancelled, kr_timer_cancel(victim) ? 1 : 2);
+}
+
+static void a_timeout_can_cancel_a_delay_due_at_the_same_time(void **state)
+{
+    (void)state;
+    static cproc c;
+    kr_clock_pause();
+    kr_pid pid = cproc_spawn(&c, "victim");
+    atomic_store(&victim_cancelled, 0);
+    kr_promise *p = kr_promise_new();
+    kr_future *f = kr_promise_future(p);
+    kr_future *a = kr_future_after(f, KR_SEC(1));
+    assert_non_null(a);
+    kr_future_on_any(a, KR_PID_NONE, cancel_victim, NULL, 0);
+    victim = delay_mark(KR_SEC(1), pid, 'v');
+    for (int i = 0; i < 10; i++)
+        delay_mark(KR_SEC(1), pid, 'x'); /* a batch's worth after it */
+    kr_clock_advance(KR_SEC(1));
+    kr_clock_settle();
+    assert_int_equal(atomic_load(&victim_cancelled), 1);
+    assert_string_equal(c.log, "xxxxxxxxxx");
+    kr_future_unref(a);
+    kr_future_unref(f);
+    kr_promise_free(p);
+}
+
 static void update_fires_due_timers(void **state)
 {
     (void)state;
@@ -318,6 +395,8 @@ int main(void)
         KT_TEST(delays_made_by_a_timer_at_the_current_time_fire_without_advance),
         KT_TEST(delay_zero_fires_while_paused_without_advance),
         KT_TEST(cancel_is_true_only_before_the_timer_fires),
+        KT_TEST(many_due_timers_fire_in_deadline_then_creation_order),
+        KT_TEST(a_timeout_can_cancel_a_delay_due_at_the_same_time),
         KT_TEST(update_fires_due_timers),
         KT_TEST(timer_to_a_terminated_process_is_dropped),
         KT_TEST(delay_fires_with_the_clock_running),

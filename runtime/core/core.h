@@ -175,7 +175,9 @@ typedef struct kr__proc {
         uint64_t sched_key;  /* sim: the id's trace hash, 0 until computed */
     };
     kr__handlers *handlers;
-    kr__links *links; /* who to tell when we exit; guarded by the links lock */
+    /* Who to tell when we exit; written under the links lock. Atomic so
+     * that cleanup can see "no links" without the global lock. */
+    _Atomic(kr__links *) links;
     /* What only some processes need (HTTP routes, the mailbox bound's
      * limits and counters), made on first use: mailbox_bound.c. Out of
      * line so an idle process stays small. */
@@ -265,6 +267,9 @@ kr_time kr__timers_next_deadline(void); /* INT64_MAX when none */
  * creation order; with choose != NULL, choose(n) picks among the n timers
  * sharing the earliest deadline (in creation order). NULL if none is due. */
 kr__timer *kr__timers_pop_due(kr_time now, size_t (*choose)(size_t n));
+/* Pops up to max due timers in firing order under one lock (the real
+ * backend's timer thread, which then fires them in that order). */
+size_t kr__timers_pop_due_batch(kr_time now, kr__timer **out, size_t max);
 void kr__timer_fire(kr__timer *t); /* runs and frees it */
 
 /* ---- runtime state (runtime.c) ------------------------------------------ */

@@ -53,6 +53,22 @@ kr_future *kr_dispatch_call(kr_pid to, kr_call_fn fn, const void *arg, size_t le
     return f;
 }
 
+/* kr_delay's event, made when the delay is set so that firing it costs no
+ * allocation or copy on the timer thread; delivered by kr__dispatch_deliver. */
+kr__event *kr__dispatch_event(kr_fn fn, const void *arg, size_t len)
+{
+    kr__event *e = dispatch_event(arg, len);
+    if (e)
+        e->u.dispatch.fn = fn;
+    return e;
+}
+
+void kr__dispatch_deliver(const kr_pid *to, kr__event *e)
+{
+    KR__COUNT(dispatches);
+    kr__deliver(*to, e);
+}
+
 /* Runtime-made events (future callbacks in a process' context). */
 bool kr__dispatch_internal(kr_pid to, kr__internal_fn run, kr__internal_fn drop,
                            const void *data, size_t len)

@@ -9,6 +9,9 @@
  * glibc both took the sender's arena lock on every message. Other threads
  * (main, I/O, timers, the simulator) and big events use kr__malloc. Every
  * block starts with a 16-byte header naming its pool (NULL: malloc'd).
+ * kr__block_alloc/kr__block_free hand the same blocks out for other small
+ * objects that cross threads the way events do (timers: made on a worker,
+ * freed by the timer thread, which also has a pool).
  *
  * Two costs of that hand-off are kept off the per-message path (fanout's
  * profile, pass 4): the owner takes the whole remote stack as its new local
@@ -154,11 +157,11 @@ static block *pool_take(pool *p)
     return b;
 }
 
-kr__event *kr__event_new(kr__event_kind kind, size_t data_len, size_t extra)
+/* A block of `size` bytes (plus the header) from this thread's pool when it
+ * fits, else from kr__malloc; NULL when out of memory. */
+static block *block_new(size_t size)
 {
-    if (data_len > UINT32_MAX)
-        return NULL;
-    size_t need = sizeof(block) + sizeof(kr__event) + data_len + extra;
+    size_t need = sizeof(block) + size;
     block *b;
     pool *p = my_pool;
     if (p && need <= BLOCK_SIZE) {
@@ -168,20 +171,11 @@ kr__event *kr__event_new(kr__event_kind kind, size_t data_len, size_t extra)
         if (b)
             b->owner = NULL;
     }
-    if (!b)
-        return NULL;
-    kr__event *e = (kr__event *)(void *)(b + 1);
-    e->kind = (uint8_t)kind;
-    e->inject = false;
-    e->aux = 0;
-    e->external = false;
-    e->len = (uint32_t)data_len;
-    return e;
+    return b;
 }
 
-void kr__event_free(kr__event *e)
+static void block_free(block *b)
 {
-    block *b = (block *)(void *)e - 1;
     pool *p = b->owner;
     if (!p) {
         kr__free(b);
@@ -202,6 +196,36 @@ void kr__event_free(kr__event *e)
             kr__event_pool_flush();
     }
 }
+
+void *kr__block_alloc(size_t size)
+{
+    block *b = block_new(size);
+    return b ? b + 1 : NULL;
+}
+
+void kr__block_free(void *ptr)
+{
+    if (ptr)
+        block_free((block *)ptr - 1);
+}
+
+kr__event *kr__event_new(kr__event_kind kind, size_t data_len, size_t extra)
+{
+    if (data_len > UINT32_MAX)
+        return NULL;
+    block *b = block_new(sizeof(kr__event) + data_len + extra);
+    if (!b)
+        return NULL;
+    kr__event *e = (kr__event *)(void *)(b + 1);
+    e->kind = (uint8_t)kind;
+    e->inject = false;
+    e->aux = 0;
+    e->external = false;
+    e->len = (uint32_t)data_len;
+    return e;
+}
+
+void kr__event_free(kr__event *e) { block_free((block *)(void *)e - 1); }
 
 void kr__event_drop(kr__event *e)
 {

@@ -184,8 +184,11 @@ int kr_route(kr_process *self, const char *path, const char *help, kr_http_fn fn
 
 void kr__http_routes_free(kr__proc *p)
 {
-    /* Under the lock, so /help (which reads the routes of every process in
-     * the table) never sees the extra part freed. */
+    /* Most processes have no extra part (no routes, no bound): no global
+     * write lock for them. Otherwise under the lock, so /help (which reads
+     * the routes of every process in the table) never sees it freed. */
+    if (!atomic_load_explicit(&p->extra, memory_order_acquire))
+        return;
     pthread_rwlock_wrlock(&kr__core.http.routes_lock);
     routes *r = routes_of(p);
     kr__proc_extra_free(p);

@@ -40,7 +40,7 @@ typedef struct kr__core_state {
     /* timer.c: under lock. */
     alignas(64) struct {
         pthread_mutex_t lock;
-        kr__timer **heap;
+        struct kr__timer_entry *heap;
         size_t heap_len, heap_cap;
         uint64_t next_seq;
         kr__timer **by_id; /* open addressing on seq; NULL = empty */
@@ -138,6 +138,11 @@ kr__event *kr__event_new(kr__event_kind kind, size_t data_len, size_t extra);
  * dispatch_call promise is abandoned, an internal event's drop runs). */
 void kr__event_drop(kr__event *e);
 void kr__event_free(kr__event *e);
+/* A small object from the calling thread's event pool (kr__malloc when the
+ * thread has none or size is too big; 16-byte aligned); NULL when out of
+ * memory. Freed with kr__block_free on any thread. */
+void *kr__block_alloc(size_t size);
+void kr__block_free(void *ptr);
 
 /* ---- processes (process.c, table.c) ------------------------------------- */
 
@@ -256,6 +261,13 @@ kr_future *kr__future_chain(const char *who, kr__chain_kind kind, kr_future *f, 
 /* True if e must be dropped unserved (it is still owned by the caller). */
 bool kr__filter_drops(kr__proc *p, kr__event *e);
 void kr__testing_reset(void);
+
+/* ---- dispatch (dispatch.c) ---------------------------------------------- */
+/* A kr_dispatch made now and delivered later (kr_delay): the event, then
+ * kr__dispatch_deliver, which counts it and takes it (dropped if `to` is
+ * not running here); kr__event_free if it is never delivered. */
+kr__event *kr__dispatch_event(kr_fn fn, const void *arg, size_t len);
+void kr__dispatch_deliver(const kr_pid *to, kr__event *e);
 
 /* ---- timers (timer.c) -------------------------------------------------- */
 size_t kr__timers_pending(void);

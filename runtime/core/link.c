@@ -104,6 +104,12 @@ bool kr__link_add(kr_pid linker, kr_pid to)
 
 void kr__links_notify(kr__proc *p)
 {
+    /* Most processes are never linked to: skip the global lock. Every
+     * kr__link_add that reached p finished before kr__table_close returned
+     * (it held a table reference while adding), so its store is visible;
+     * later ones cannot reach p. */
+    if (!atomic_load_explicit(&p->links, memory_order_acquire))
+        return;
     pthread_mutex_lock(&kr__core.links.lock);
     kr__links *l = p->links;
     p->links = NULL;

@@ -103,6 +103,21 @@ static long map_find(const kr_pid *pid, uint64_t h)
     }
 }
 
+/* The entry of slot s (hash h): a process removing itself knows its slot,
+ * so the probe compares numbers instead of following each candidate to its
+ * process for an id comparison. */
+static long map_find_slot(uint32_t s, uint64_t h)
+{
+    if (kr__core.table.map_cap == 0)
+        return -1;
+    for (size_t i = h & (kr__core.table.map_cap - 1);; i = (i + 1) & (kr__core.table.map_cap - 1)) {
+        if (kr__core.table.map[i].hash == 0)
+            return -1;
+        if (kr__core.table.map[i].slot == s)
+            return (long)i;
+    }
+}
+
 static int map_grow(void)
 {
     size_t cap = kr__core.table.map_cap ? kr__core.table.map_cap * 2 : 1024;
@@ -356,7 +371,7 @@ void kr__table_remove(kr__proc *p)
     uint32_t s = p->pid.kr_slot;
     uint64_t h = hash_pid(&p->pid); /* outside the lock */
     pthread_mutex_lock(&kr__core.table.lock);
-    long i = map_find(&p->pid, h);
+    long i = map_find_slot(s, h);
     if (i >= 0)
         map_delete((size_t)i);
     slot *sl = slot_at(s);

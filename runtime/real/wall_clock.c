@@ -3,7 +3,8 @@
  * Time is the wall clock (CLOCK_REALTIME) unless paused; while paused it is
  * a value moved only by advance. One thread sleeps until the earliest timer
  * deadline (or until woken by a new earliest timer, an advance, a resume)
- * and fires what is due, in the heap's (deadline, creation) order. */
+ * and fires what is due, in the heap's (deadline, creation) order, popping
+ * kr_delay timers in batches. */
 #include "real.h"
 
 #include <pthread.h>
@@ -66,16 +67,28 @@ void kr__backend_advance_to(kr_time t)
 
 void kr__backend_timers_changed(void) { signal_timer_thread(); }
 
+#define FIRE_BATCH 64
+
+/* Fires what is due, taking the timer lock once per batch (workers take it
+ * to add timers meanwhile). */
 static void fire_due(void)
 {
-    kr__timer *t;
-    while ((t = kr__timers_pop_due(kr__backend_now(), NULL)) != NULL)
-        kr__timer_fire(t);
+    kr__timer *due[FIRE_BATCH];
+    size_t n;
+    do {
+        n = kr__timers_pop_due_batch(kr__backend_now(), due, FIRE_BATCH);
+        for (size_t i = 0; i < n; i++)
+            kr__timer_fire(due[i]);
+    } while (n > 0);
 }
 
 static void *timer_main(void *arg)
 {
     (void)arg;
+    /* Timers are made on workers from their event pools and freed here;
+     * with a pool of its own this thread hands them back in batches (and
+     * the events its timers make need no malloc). Flushed before waiting. */
+    kr__event_pool_attach();
     pthread_mutex_lock(&kr__real.clock.lock);
     while (!kr__real.clock.stopping) {
         kr_time now = kr__backend_now();
@@ -90,6 +103,7 @@ static void *timer_main(void *arg)
             pthread_mutex_lock(&kr__real.clock.lock);
             continue;
         }
+        kr__event_pool_flush(); /* freed blocks go home before we sleep */
         if (atomic_load(&kr__real.clock.paused) || next == INT64_MAX) {
             pthread_cond_wait(&kr__real.clock.changed, &kr__real.clock.lock);
             continue;
@@ -108,6 +122,7 @@ static void *timer_main(void *arg)
         pthread_cond_timedwait(&kr__real.clock.changed, &kr__real.clock.lock, &until);
     }
     pthread_mutex_unlock(&kr__real.clock.lock);
+    kr__event_pool_detach();
     return NULL;
 }
 
