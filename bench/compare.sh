@@ -29,6 +29,14 @@
 #   ROUNDS=5 bench/compare.sh            # more rounds
 #   BENCH_SMOKE=1 bench/compare.sh       # CI: one round at n=1000, checks lines
 #   TABLE_ONLY=1 bench/compare.sh        # tables of the last run's compare.txt again
+#   BASELINE=REV bench/compare.sh        # also REV's kairos-bench, alternating
+#
+# BASELINE=REV (a commit, e.g. dd8827d, issue 15's starting point) builds
+# that commit's benchmarks too (lib.sh: bench_build_baseline) and runs them
+# right after the current ones for every benchmark (runtime=baseline-real,
+# baseline-sim), so the table's "baseline" column and its "now/then" ratios
+# are same-run figures: issue 15's "no regressions". A benchmark the
+# baseline does not have is reported on stderr and left out.
 #   CAF_THREADS=N, KAIROS_WORKERS=N      # worker counts (default one per core)
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -68,6 +76,7 @@ else
 # KAIROS_SKIP_DEPS=1: the caller installed them (or cannot: not root).
 [ "${KAIROS_SKIP_DEPS:-0}" = 1 ] || "$KAIROS_ROOT/scripts/install-deps.sh" --bench >&2
 bench_build_kairos
+[ -z "${BASELINE:-}" ] || bench_build_baseline "$BASELINE"
 [ -x "$PEERS_DIR/build.sh" ] && [ -x "$PEERS_DIR/run.sh" ] ||
   { echo "compare.sh: no peer benchmarks in $PEERS_DIR (build.sh, run.sh)" >&2; exit 1; }
 export PEERS_BUILD_DIR=${PEERS_BUILD_DIR:-$BENCH_BUILD_DIR/peers}
@@ -75,6 +84,16 @@ export PEERS_BUILD_DIR=${PEERS_BUILD_DIR:-$BENCH_BUILD_DIR/peers}
 
 : >"$raw"
 run() { "$@" | tee -a "$raw"; }
+# The baseline's run of the same benchmark, tagged runtime=baseline-*.
+run_base() {
+  [ -n "${BASELINE:-}" ] || return 0
+  local out
+  if out=$("$@"); then
+    sed 's/ runtime=kairos-/ runtime=baseline-/' <<<"$out" | grep '^bench=' | tee -a "$raw" || true
+  else
+    echo "compare.sh: the baseline ($BASELINE) failed or lacks: ${*: -1}" >&2
+  fi
+}
 
 for round in $(seq 1 "$ROUNDS"); do
   echo "# round $round/$ROUNDS" >&2
@@ -89,16 +108,22 @@ for round in $(seq 1 "$ROUNDS"); do
         [ "$b" = tcp-floor ] && continue ;;
       sim-seeds)
         run "$BENCH_DIR/sim_seeds.sh" "$BENCH_BUILD_DIR" "$seeds_n"
+        run_base "${BASE_ROOT:-}/bench/sim_seeds.sh" "${BASE_BUILD:-}" "$seeds_n"
         continue ;;
     esac
     run "$KAIROS_BENCH" "${n_args[@]}" "$b"
+    run_base "${BASE_BENCH:-}" "${n_args[@]}" "$b"
     peer=$(peer_of "$b")
     if [ -n "$peer" ] && [ "$b" = "$peer" ]; then
       PEERS_N=$peers_n run "$PEERS_DIR/run.sh" "$peer"
     fi
-    real_only "$b" || run "$KAIROS_BENCH_SIM" "${n_args[@]}" "$b"
+    if ! real_only "$b"; then
+      run "$KAIROS_BENCH_SIM" "${n_args[@]}" "$b"
+      run_base "${BASE_BENCH_SIM:-}" "${n_args[@]}" "$b"
+    fi
   done
   run "$KAIROS_BENCH_SIM" "${n_args[@]}" sim-events
+  run_base "${BASE_BENCH_SIM:-}" "${n_args[@]}" sim-events
 done
 fi
 
@@ -113,8 +138,8 @@ awk '{ printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", $1, $2, $3, $4
 
 echo
 echo "## Side by side, with issue 15's targets (figures of this run only)"
-echo "| bench | kairos-real /s | kairos-sim /s | caf /s | erlang /s | tcp-floor /s | peak RSS MiB (real / sim / caf / erlang / floor) | target (issue 15) | measured ratio | met |"
-echo "|---|---:|---:|---:|---:|---:|---|---|---|---|"
+echo "| bench | kairos-real /s | kairos-sim /s | caf /s | erlang /s | tcp-floor /s | baseline /s (now/then) | peak RSS MiB (real / sim / caf / erlang / floor) | target (issue 15) | measured ratio | met |"
+echo "|---|---:|---:|---:|---:|---:|---:|---|---|---|---|"
 awk -f "$BENCH_DIR/compare_table.awk" <<<"$medians"
 
 if [ "${BENCH_SMOKE:-0}" = 1 ]; then
@@ -127,6 +152,6 @@ if [ "${BENCH_SMOKE:-0}" = 1 ]; then
     real_only "$b" && want=$((want - 1))
     [ "$b" = http ] && ! command -v wrk >/dev/null && want=$((want - 1))
   done
-  got=$(grep -c '^bench=' "$raw")
+  got=$(grep '^bench=' "$raw" | grep -vc ' runtime=baseline-' || true)
   [ "$got" -eq "$want" ] || { echo "compare.sh: $got result lines, expected $want" >&2; exit 1; }
 fi

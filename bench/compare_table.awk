@@ -3,7 +3,10 @@
 # issue-15 target (and one per benchmark without a target), with Kairos real
 # and sim, CAF, Erlang and the tcp-floor side by side and peak RSS for each
 # (every row: "-" where that runtime does not run the benchmark); a p99
-# latency (http) is printed beside its rate.
+# latency (http) is printed beside its rate. With compare.sh's BASELINE=REV
+# the "baseline" column holds REV's rate from the same run (real, or sim for
+# the simulator-only rows) and now/then; the rows without an issue-15 target
+# then check "no regression" against it (met: now/then >= 1).
 # Only figures of this run enter a ratio: a missing one is "not measured" and
 # its ratio and "met" say so; libprocess is never measured here, so it is in
 # no ratio.
@@ -21,6 +24,16 @@ function peer(b) { return b == "pingpong-dispatch" ? "pingpong" : b }
 function has_peer(b) { return b ~ /^(pingpong|pingpong-dispatch|fanout|ring|spawn|timers)$/ }
 function sim_runs(b) { return b !~ /^(http|remote.*)$/ }
 function real_runs(b) { return b != "sim-events" && b != "sim-seeds" }
+# The runtime a row's baseline comparison uses: real where it runs, else sim.
+function base_rt(b) { return real_runs(b) ? "real" : "sim" }
+function base_ran() { for (k in rate) if (k ~ / baseline-/) return 1; return 0 }
+function base_cell(b,   rt) {
+  rt = base_rt(b)
+  if (!has(b, "baseline-" rt)) return base_ran() ? "not measured" : "-"
+  if (!has(b, "kairos-" rt) || rate[b " baseline-" rt] + 0 <= 0)
+    return sprintf("%.0f", rate[b " baseline-" rt])
+  return sprintf("%.0f (%.2fx)", rate[b " baseline-" rt], rate[b " kairos-" rt] / rate[b " baseline-" rt])
+}
 
 # One row: the rates, the target's text, the ratio's text and met.
 function row(b, target, ratio_text, met,   p, c, e, s, f) {
@@ -29,8 +42,8 @@ function row(b, target, ratio_text, met,   p, c, e, s, f) {
   c = has_peer(b) ? cell(p, "caf") : "-"
   e = has_peer(b) ? cell(p, "erlang") : "-"
   f = b ~ /^remote/ ? cell("tcp-floor", "tcp") : "-"
-  printf "| %s | %s | %s | %s | %s | %s | %s / %s / %s / %s / %s | %s | %s | %s |\n",
-    b, real_runs(b) ? cell(b, "kairos-real") : "-", s, c, e, f,
+  printf "| %s | %s | %s | %s | %s | %s | %s | %s / %s / %s / %s / %s | %s | %s | %s |\n",
+    b, real_runs(b) ? cell(b, "kairos-real") : "-", s, c, e, f, base_cell(b),
     mem(b, "kairos-real"), mem(b, "kairos-sim"), has_peer(b) ? mem(p, "caf") : "-",
     has_peer(b) ? mem(p, "erlang") : "-", b ~ /^remote/ ? mem("tcp-floor", "tcp") : "-",
     target, ratio_text, met
@@ -57,8 +70,12 @@ END {
   # No issue-15 target: shown for "no regressions" (item 8).
   split("pingpong pingpong-dispatch ring", plain, " ")
   for (i = 1; i in plain; i++)
-    if (has(plain[i], "kairos-real"))
-      row(plain[i], "none (no regression)", "-", "-")
+    if (has(plain[i], "kairos-real")) {
+      if (has(plain[i], "baseline-real"))
+        vs(plain[i], "kairos-real", plain[i], "baseline-real", 1, "no regression (>= baseline)", "baseline")
+      else
+        row(plain[i], "none (no regression)", "-", "-")
+    }
   if (has("fanout", "kairos-real")) vs("fanout", "kairos-real", "fanout", "erlang", 2, ">= 2x Erlang", "Erlang")
   if (has("spawn", "kairos-real")) vs("spawn", "kairos-real", "spawn", "caf", 4, ">= 4x CAF", "CAF")
   if (has("timers", "kairos-real")) vs("timers", "kairos-real", "timers", "erlang", 2, ">= 2x Erlang", "Erlang")
@@ -78,6 +95,6 @@ END {
   if (has("sim-seeds", "kairos-sim"))
     abs_rate("sim-seeds", "kairos-sim", 60000, ">= 60,000 seeds/s (three-node, one core)")
   if (has("tcp-floor", "tcp"))
-    printf "| tcp-floor | - | - | - | - | %.0f | - / - / - / - / %s | the floor (no runtime) | - | - |\n",
+    printf "| tcp-floor | - | - | - | - | %.0f | - | - / - / - / - / %s | the floor (no runtime) | - | - |\n",
       rate["tcp-floor tcp"], rss["tcp-floor tcp"]
 }

@@ -53,3 +53,22 @@ bench_medians() {
           median(rate[k]), median(rss[k]), median(bpp[k]), median(p99[k]) }
     }'
 }
+
+# BASELINE=REV: builds that commit's benchmarks (git archive of REV into
+# $BENCH_BUILD_DIR/baseline/src, a Release tree beside it), so compare.sh can
+# run them alternately with the current ones: "no regressions" measured in
+# the same run. Sets BASE_ROOT, BASE_BUILD, BASE_BENCH, BASE_BENCH_SIM.
+bench_build_baseline() { # REV
+  local rev=$1
+  BASE_ROOT=$BENCH_BUILD_DIR/baseline/src
+  BASE_BUILD=$BENCH_BUILD_DIR/baseline/build
+  git -C "$KAIROS_ROOT" rev-parse --verify --quiet "$rev^{commit}" >/dev/null ||
+    { echo "compare.sh: BASELINE=$rev is not a commit of $KAIROS_ROOT" >&2; return 1; }
+  rm -rf "$BASE_ROOT"
+  mkdir -p "$BASE_ROOT"
+  git -C "$KAIROS_ROOT" archive "$rev" | tar -x -C "$BASE_ROOT"
+  cmake -S "$BASE_ROOT" -B "$BASE_BUILD" -DCMAKE_BUILD_TYPE=Release >&2
+  cmake --build "$BASE_BUILD" -j"$(nproc)" --target kairos-bench kairos-bench-sim kairos_cli >&2
+  BASE_BENCH=$BASE_BUILD/bench/kairos-bench
+  BASE_BENCH_SIM=$BASE_BUILD/bench/kairos-bench-sim
+}
