@@ -176,7 +176,8 @@ static void on_reply(kr_process *self, kr_pid from, const ProtobufCMessage *msg)
             copy->found = r->found;
             copy->version = r->version;
             size_t len = r->has_value && r->value.len < sizeof copy->value ? r->value.len : 0;
-            memcpy(copy->value, r->value.data, len);
+            if (len) /* a Reply without a value has no data pointer */
+                memcpy(copy->value, r->value.data, len);
         }
         kr_promise_set(c->inflight[i].reply, copy, free);
         kr_promise_free(c->inflight[i].reply);

@@ -62,6 +62,25 @@ if [ -n "$hash_with" ] && [ "$hash_with" = "$hash_without" ]; then
     pass "the limits do not change the trace hash ($hash_with)"
 else fail "trace hash with limits '$hash_with', without '$hash_without'"; fi
 
+# kairos run and replay apply the limits too, with the sweep's failure kind
+# and exit status; a trace being written is not left behind.
+expect 1 "run of a spinning seed ends" -- "$K" --load "$PLUGIN" run "$D/hog.yaml" --seed 1 \
+    --trace "$T/spin.jsonl"
+has "run: the spinning seed is its own kind" "$T/out" '^  check:  wall-clock limit 1s exceeded$'
+has "run: the spinning seed's replay command" "$T/out" 'replay: .* replay .*hog.yaml --seed 1 '
+if ls "$T"/spin.jsonl* >/dev/null 2>&1; then fail "run: a killed run left $(ls "$T"/spin.jsonl*)"
+else pass "run: a killed run leaves no trace file nor temporary"; fi
+expect 1 "run of a memory-eating seed ends" -- "$K" --load "$PLUGIN" run "$D/hog.yaml" --seed 2
+has "run: the memory-eating seed is its own kind" "$T/out" '^  check:  memory limit exceeded$'
+expect 1 "replay of a spinning seed ends" -- "$K" --load "$PLUGIN" replay "$D/hog.yaml" --seed 6
+has "replay: the spinning seed is its own kind" "$T/out" '^  check:  wall-clock limit 1s exceeded$'
+expect 1 "replay of a memory-eating seed ends" -- "$K" --load "$PLUGIN" replay "$D/hog.yaml" --seed 7
+has "replay: the memory-eating seed is its own kind" "$T/out" '^  check:  memory limit exceeded$'
+expect 0 "run of a passing seed under limits writes its trace" -- \
+    "$K" --load "$PLUGIN" run "$D/hog.yaml" --seed 3 --trace "$T/ok.jsonl"
+expect 0 "replay of that trace under limits" -- "$K" --load "$PLUGIN" replay --trace "$T/ok.jsonl"
+has "replay of that trace passes" "$T/out" 'PASS'
+
 # The values: one duration grammar, byte counts with KiB/MiB/GiB.
 limits_yaml() { # limits_yaml FILE WALL MEMORY
     sed -e "s/^  wall: .*/  wall: $2/" -e "s/^  memory: .*/  memory: $3/" "$D/hog.yaml" >"$1"

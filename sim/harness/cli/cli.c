@@ -576,11 +576,12 @@ static int cmd_run(const cli_opts *o)
         return cli_error(o, "--report: cannot create a temporary trace file");
     }
     so.trace_path = o->trace ? o->trace : temp[0] ? temp : NULL;
+    char cmd[2048], trace_cmd[2048];
+    cli_replay_seed_cmd(o, s, so.seed, cmd, sizeof cmd);
+    cli_run_watch(s, so.seed, so.strategy, cmd, temp); /* limits: wall, memory */
     sc_result r;
     cli_run_one(s, &so, &r);
     cli_print_pct_steps(stdout, o, s);
-    char cmd[2048], trace_cmd[2048];
-    cli_replay_seed_cmd(o, s, so.seed, cmd, sizeof cmd);
     cli_print_result(stdout, &r, so.strategy, cmd);
     if (o->trace && r.status != SC_ERROR && !r.trace_error[0])
         printf("trace: %s\n", o->trace);

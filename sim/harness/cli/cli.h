@@ -8,6 +8,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 /* The run/sweep report generator, when it is part of this build. */
 #if defined(__has_include)
@@ -123,6 +124,20 @@ int cli_finish_report(const cli_opts *o, const sc_result *r, const char *trace, 
 
 /* replay_cmd.c */
 int cli_cmd_replay(const cli_opts *o);
+
+/* run_limits.c: limits: wall and memory for run and replay. With either
+ * limit set, forks: the child returns and runs the seed (and the rest of
+ * the command); the calling process watches it and never returns: it exits
+ * with the child's status, or stops a child past a limit and prints that
+ * failure (the sweep's kind) with replay_cmd, exit 1, removing `temp`
+ * (NULL or "": none), a file the run would have removed. No limits:
+ * returns at once. */
+void cli_run_watch(const scenario *s, uint64_t seed, const char *strategy,
+                   const char *replay_cmd, const char *temp);
+/* A process' resident memory in bytes (/proc), 0 when unknown. */
+uint64_t cli_resident_bytes(pid_t pid);
+/* "60s", "1500ms", "7ns": a limit in a unit FORMAT.md durations accept. */
+void cli_fmt_limit(kr_duration d, char *buf, size_t n);
 
 /* sweep_runs.c: the run reports a sweep report links to. */
 /* DIR/run-seed-N.html for the sweep report DIR/NAME.html. */

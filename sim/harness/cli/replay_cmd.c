@@ -231,10 +231,11 @@ static int replay_trace(cli_opts *o)
         sc_result r;
         printf("replaying %s: %zu recorded decisions, seed %" PRIu64 "\n", o->trace,
                ti.schedule_len, ti.seed);
-        cli_run_one(s, &so, &r);
-        fflush(stdout);
         char cmd[2048];
         cli_replay_trace_cmd(o, o->file, o->trace, cmd, sizeof cmd);
+        cli_run_watch(s, ti.seed, so.strategy, cmd, temp); /* limits: wall, memory */
+        cli_run_one(s, &so, &r);
+        fflush(stdout);
         cli_print_result(stdout, &r, so.strategy, cmd);
         rc = report_trace_replay(&r, &ti);
         if (temp[0] && r.status != SC_ERROR)
@@ -264,11 +265,12 @@ static int replay_seed(const cli_opts *o)
         return cli_error(o, "--report: cannot create a temporary trace file");
     }
     so.trace_path = temp[0] ? temp : NULL;
+    char cmd[2048];
+    cli_replay_seed_cmd(o, s, so.seed, cmd, sizeof cmd);
+    cli_run_watch(s, so.seed, so.strategy, cmd, temp); /* limits: wall, memory */
     sc_result r;
     cli_run_one(s, &so, &r);
     fflush(stdout);
-    char cmd[2048];
-    cli_replay_seed_cmd(o, s, so.seed, cmd, sizeof cmd);
     cli_print_result(stdout, &r, so.strategy, cmd);
     rc = cli_status_exit(r.status);
     if (temp[0] && r.status != SC_ERROR)

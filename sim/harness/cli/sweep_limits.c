@@ -13,20 +13,6 @@
 #include <stdio.h>
 #include <unistd.h>
 
-/* The worker's resident memory in bytes (Linux /proc), 0 when unknown. */
-static uint64_t resident_bytes(pid_t pid)
-{
-    char path[64];
-    snprintf(path, sizeof path, "/proc/%d/statm", (int)pid);
-    FILE *f = fopen(path, "r");
-    unsigned long long size = 0, rss = 0;
-    if (!f)
-        return 0;
-    int n = fscanf(f, "%llu %llu", &size, &rss);
-    fclose(f);
-    return n == 2 ? (uint64_t)rss * (uint64_t)sysconf(_SC_PAGESIZE) : 0;
-}
-
 /* Kills a worker whose current seed ran longer than limits: wall or holds
  * more than limits: memory; worker_ended then reports the seed as its own
  * failure kind. The watchdog runs in the parent and reads only real time
@@ -47,22 +33,11 @@ void cli_sweep_watch_limits(sweep *w)
             continue;
         if (w->s->wall_limit && (now - k->watch_t0) * 1e9 > (double)w->s->wall_limit)
             k->killed = KILLED_WALL;
-        else if (w->s->memory_limit && resident_bytes(k->pid) > w->s->memory_limit)
+        else if (w->s->memory_limit && cli_resident_bytes(k->pid) > w->s->memory_limit)
             k->killed = KILLED_MEMORY;
         if (k->killed)
             kill(k->pid, SIGKILL);
     }
-}
-
-/* "60s", "1500ms", "7ns": the limit in a unit FORMAT.md durations accept. */
-static void fmt_limit(kr_duration d, char *buf, size_t n)
-{
-    if (d % KR_SEC(1) == 0)
-        snprintf(buf, n, "%llds", (long long)(d / KR_SEC(1)));
-    else if (d % KR_MSEC(1) == 0)
-        snprintf(buf, n, "%lldms", (long long)(d / KR_MSEC(1)));
-    else
-        snprintf(buf, n, "%lldns", (long long)d);
 }
 
 void cli_sweep_limit_failure(const sweep *w, const worker *k, uint64_t seed, char *sig,
@@ -70,7 +45,7 @@ void cli_sweep_limit_failure(const sweep *w, const worker *k, uint64_t seed, cha
 {
     if (k->killed == KILLED_WALL) {
         char lim[32];
-        fmt_limit(w->s->wall_limit, lim, sizeof lim);
+        cli_fmt_limit(w->s->wall_limit, lim, sizeof lim);
         snprintf(sig, sig_n, "wall-clock limit %s exceeded", lim);
         snprintf(failure, failure_n,
                  "the run of seed %" PRIu64 " took more than %s of real time (limits: wall); "

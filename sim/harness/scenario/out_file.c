@@ -1,9 +1,12 @@
 /* Output files that never destroy what they replace (see out_file.h). */
 #include "out_file.h"
 
+#include <stdatomic.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +41,39 @@ static uint64_t name_bits(void)
     return x ^ (x >> 29);
 }
 
+/* The temporaries being written, for kr__out_abandon_all (a signal
+ * handler reads them): a name is published once complete and withdrawn
+ * before it is freed. More at once than fit are simply not tracked. */
+#define LIVE_MAX 16
+static char *_Atomic live[LIVE_MAX];
+
+static void live_add(char *tmp)
+{
+    for (int i = 0; i < LIVE_MAX; i++) {
+        char *none = NULL;
+        if (atomic_compare_exchange_strong(&live[i], &none, tmp))
+            return;
+    }
+}
+
+static void live_remove(const char *tmp)
+{
+    for (int i = 0; i < LIVE_MAX; i++) {
+        char *was = (char *)tmp;
+        if (atomic_compare_exchange_strong(&live[i], &was, NULL))
+            return;
+    }
+}
+
+void kr__out_abandon_all(void)
+{
+    for (int i = 0; i < LIVE_MAX; i++) {
+        char *tmp = atomic_load(&live[i]);
+        if (tmp)
+            unlink(tmp);
+    }
+}
+
 static int open_temporary(kr__out *o, mode_t mode, char *err, size_t err_len)
 {
     size_t n = strlen(o->path) + 32;
@@ -55,8 +91,10 @@ static int open_temporary(kr__out *o, mode_t mode, char *err, size_t err_len)
         if (fd < 0)
             break;
         o->f = fdopen(fd, "w");
-        if (o->f)
+        if (o->f) {
+            live_add(o->tmp);
             return 0;
+        }
         close(fd);
         unlink(o->tmp);
         break;
@@ -174,6 +212,8 @@ int kr__out_commit(kr__out *o, bool ok, char *err, size_t err_len)
         set_err(err, err_len, "%s: cannot write: %s", o->path, strerror(e));
     if ((e || !ok) && o->tmp)
         unlink(o->tmp);
+    if (o->tmp)
+        live_remove(o->tmp);
     free(o->tmp);
     free(o->path);
     o->tmp = o->path = NULL;

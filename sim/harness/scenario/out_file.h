@@ -36,5 +36,9 @@ int kr__out_open(kr__out *o, const char *path, char *err, size_t err_len);
  * temporary. 0 when OUT now holds everything written; else -1 with the
  * reason in err. Always releases o. */
 int kr__out_commit(kr__out *o, bool ok, char *err, size_t err_len);
+/* Removes every temporary not yet committed, for a process being stopped
+ * (kairos run under limits: its watcher's SIGTERM). Async-signal-safe: it
+ * only calls unlink. */
+void kr__out_abandon_all(void);
 
 #endif
