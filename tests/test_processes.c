@@ -233,6 +233,39 @@ static void queued_events_are_listed_as_libprocess_does(void **state)
     assert_int_equal(atomic_load(&t.got), 2);
 }
 
+/* libprocess' ProcessesEndpointNoHang: an injected terminate purges the
+ * events queued before it, the listing's dispatch among them, yet the
+ * endpoint answers 200: the process lists its queue (as it was) at its
+ * next event, before the purge drops that event. */
+static void an_injected_terminate_does_not_hang_the_listing(void **state)
+{
+    (void)state;
+    static target t;
+    memset(&t, 0, sizeof t);
+    t.watch = KR_PID_NONE;
+    kr_process_init(&t.base, "doomed", &target_ops);
+    kr_pid pid = kr_spawn(&t.base, false);
+    kt_flush(pid);
+    kt_hold(pid);
+    freeze();
+    kr_post(pid, "m", "x", 1);
+    long base = depth("doomed");
+    kr_future *f = get_async("/__processes__");
+    await_depth("doomed", base + 1);
+    kr_terminate(pid, true);
+    kt_release();
+    json_t *list = json_of(f);
+    json_t *events = events_of(list, "doomed");
+    assert_non_null(events);
+    assert_int_equal(json_array_size(events), 2);
+    assert_string_equal(field(json_array_get(events, 0), "name"), "m");
+    assert_string_equal(field(json_array_get(events, 1), "type"), "TERMINATE");
+    json_decref(list);
+    kr_future_unref(f);
+    assert_true(kr_wait(pid, KT_TIMEOUT));
+    assert_int_equal(atomic_load(&t.got), 0); /* purged unserved */
+}
+
 static void a_bad_timeout_is_a_400(void **state)
 {
     (void)state;
@@ -339,6 +372,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         KT_TEST(queued_events_are_listed_as_libprocess_does),
+        KT_TEST(an_injected_terminate_does_not_hang_the_listing),
         KT_TEST(a_bad_timeout_is_a_400),
 #ifndef KAIROS_SIM
         KT_TEST(a_process_busy_past_the_timeout_is_listed_by_count),
