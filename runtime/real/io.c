@@ -177,6 +177,7 @@ void kr__io_lazy_read(kr__io_conn *c, bool on)
 /* Writes what the socket takes; false if the connection was closed. */
 static bool flush(kr__io_conn *c)
 {
+    size_t before = c->out_off;
     while (!c->connecting && c->out.len > c->out_off) {
         ssize_t w = send(c->fd, c->out.data + c->out_off, c->out.len - c->out_off,
                          MSG_NOSIGNAL | MSG_DONTWAIT);
@@ -191,6 +192,8 @@ static bool flush(kr__io_conn *c)
         c->out_off += (size_t)w;
         c->last_active = kr__io_monotonic();
     }
+    if (c->out.len > c->out_off && c->out_off != before && c->ops->on_wrote)
+        c->ops->on_wrote(c);
     if (c->out.len == c->out_off && c->out.len > 0) {
         c->out.len = c->out_off = 0; /* keep the allocation for the next burst */
         if (c->ops->on_drained)

@@ -18,6 +18,8 @@ typedef struct kr__io_ops {
     void (*on_connect)(kr__io_conn *c, bool ok);
     /* The output buffer drained completely. May be NULL. */
     void (*on_drained)(kr__io_conn *c);
+    /* Some bytes were written and some remain. May be NULL. */
+    void (*on_wrote)(kr__io_conn *c);
     /* Once a second: now is CLOCK_MONOTONIC ns. May close c. */
     void (*on_tick)(kr__io_conn *c, int64_t now);
     /* c is being closed (fd still open); the last call before free. */

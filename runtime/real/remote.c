@@ -10,10 +10,12 @@
  * known one gets the bytes appended to its locked `pending` buffer plus at
  * most one "kick" command in flight. A direct write only happens when
  * nothing is queued for the peer (pending empty, the I/O thread's buffer
- * drained, no send command in flight to any peer not yet connected), so
- * bytes leave in append order and messages from one sender to one peer
- * arrive in order. The peer's 202 replies are read (on the I/O thread) and
- * discarded, as libprocess' ignore_recv_data does.
+ * drained), and while any send command is in flight every send is one
+ * (the commands run in posting order), so bytes leave in append order and
+ * messages from one sender to one peer arrive in order. The peer's 202
+ * replies are read and discarded, as libprocess' ignore_recv_data does;
+ * they do not wake the I/O thread (kr__io_conn.lazy_read): writers drain
+ * them.
  *
  * Unlike libprocess, the connection stays open whether or not anything is
  * linked: libprocess sends unlinked messages on temporary sockets closed as
@@ -52,7 +54,7 @@ typedef struct peer {
     bool kick_posted;   /* a kick command is in flight */
     kr__sb pending;     /* appended by senders, moved to io.out by a kick */
     size_t pending_msgs;
-    size_t queued_bytes; /* pending + handed to io.out since the last drain */
+    size_t io_unsent; /* kr__io_unsent(&io), as of the I/O thread's last write */
     uint64_t direct_writes;
     struct peer *shared_next; /* kr__remote.shared (under shared_lock) */
 } peer;
@@ -76,8 +78,9 @@ typedef struct peer {
  * a sender takes a peer's lock before releasing shared_lock, and a
  * closing peer leaves the list under both, so a sender holding a peer's
  * lock never writes to a closed fd). unresolved: send commands in flight
- * for an address that had no open peer yet; while any is, nobody writes
- * directly (it could overtake them). */
+ * for an address that had no open peer yet; while any is, every send is
+ * a send command too (FIFO with them), since a direct write or a kick
+ * could overtake them. */
 static struct {
     peer *peers;
     size_t count;
@@ -136,8 +139,17 @@ static void peer_drained(kr__io_conn *io)
     p->unsent_msgs = 0;
     p->since = kr__io_monotonic();
     pthread_mutex_lock(&p->lock);
-    p->queued_bytes = p->pending.len;
+    p->io_unsent = 0;
     p->backlog = p->pending.len > 0; /* then a kick is on its way with it */
+    pthread_mutex_unlock(&p->lock);
+}
+
+/* The I/O thread's buffer changed: senders see its size for the limit. */
+static void peer_wrote(kr__io_conn *io)
+{
+    peer *p = (peer *)(void *)io;
+    pthread_mutex_lock(&p->lock);
+    p->io_unsent = kr__io_unsent(io);
     pthread_mutex_unlock(&p->lock);
 }
 
@@ -232,6 +244,7 @@ static const kr__io_ops peer_ops = {
     .on_read = peer_read,
     .on_connect = peer_connect,
     .on_drained = peer_drained,
+    .on_wrote = peer_wrote,
     .on_tick = peer_tick,
     .on_close = peer_close,
     .free = peer_free,
@@ -308,12 +321,12 @@ static void peer_queue(peer *p, const char *bytes, size_t len)
      * clears the mark. */
     pthread_mutex_lock(&p->lock);
     p->backlog = true;
-    p->queued_bytes += len;
     pthread_mutex_unlock(&p->lock);
     if (kr__io_unsent(&p->io) == 0)
         p->since = kr__io_monotonic();
     p->unsent_msgs++;
     kr__io_write(&p->io, bytes, len);
+    peer_wrote(&p->io);
 }
 
 /* ---- sends and links, posted from any thread ------------------------------------ */
@@ -369,6 +382,7 @@ static void kick_run(kr__io_cmd *cmd)
             p->since = kr__io_monotonic();
         p->unsent_msgs += msgs;
         kr__io_write(&p->io, bytes.data, bytes.len);
+        peer_wrote(&p->io);
         if (!p->io.connecting && !p->io.closed)
             peer_read(&p->io); /* replies to what went before */
     } else {
@@ -387,7 +401,7 @@ static void kick_run(kr__io_cmd *cmd)
 static bool pending_append(peer *p, const char *bytes, size_t len, bool tail, kick_cmd **kick)
 {
     *kick = NULL;
-    if (!tail && p->queued_bytes + len > PEER_OUT_MAX)
+    if (!tail && p->pending.len + p->io_unsent + len > PEER_OUT_MAX)
         return false;
     kick_cmd *k = p->kick_posted ? NULL : kr__malloc(sizeof *k);
     if (!p->kick_posted && !k)
@@ -398,7 +412,6 @@ static bool pending_append(peer *p, const char *bytes, size_t len, bool tail, ki
         return false;
     }
     p->pending_msgs++;
-    p->queued_bytes += len;
     p->backlog = true;
     if (k) {
         p->kick_posted = true;
@@ -440,6 +453,11 @@ static void drain_replies(int fd)
  * there is none (the caller posts a send command). */
 static bool send_to_open_peer(uint32_t ip, uint16_t port, const char *bytes, size_t len)
 {
+    /* While a send command is in flight, every send is one: appending to
+     * a peer's pending bytes could let a kick posted before that command
+     * carry this message ahead of it. */
+    if (atomic_load(&kr__remote.unresolved) > 0)
+        return false;
     pthread_mutex_lock(&kr__remote.shared_lock);
     peer *p = kr__remote.shared;
     while (p && !(p->ip == ip && p->port == port))
@@ -457,7 +475,7 @@ static bool send_to_open_peer(uint32_t ip, uint16_t port, const char *bytes, siz
         pthread_mutex_unlock(&p->lock);
         return true;
     }
-    if (p->fd >= 0 && !p->backlog && atomic_load(&kr__remote.unresolved) == 0) {
+    if (p->fd >= 0 && !p->backlog) {
         done = write_direct(p->fd, bytes, len);
         if (++p->direct_writes % DRAIN_EVERY == 0)
             drain_replies(p->fd);
