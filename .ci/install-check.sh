@@ -7,7 +7,8 @@
 # CMake project, and a scenario runner against the harness both ways
 # (kairos-harness, kairos_add_scenario_runner), and run every binary;
 # ldd/nm show that libkairos_sim links no harness library (libyaml,
-# jansson, libdl) nor http-parser; last, a parent project that
+# jansson, libdl) nor http-parser, and that neither runtime library exports
+# an internal kr__ symbol; last, a parent project that
 # add_subdirectory()s the source tree without cmocka builds and runs
 # (tests/test_subproject.sh --build).
 #
@@ -56,6 +57,15 @@ if grep -Eq ' (yaml_|json_|dlopen|dlsym|http_parser)' <<<"$sim_undef"; then
   echo "install-check: libkairos_sim uses yaml/jansson/libdl/http_parser symbols" >&2
   grep -E ' (yaml_|json_|dl|http_parser)' <<<"$sim_undef" >&2; exit 1
 fi
+# The runtime libraries export the public API only: no internal kr__ name
+# (a test or fuzzer that needs one links the runtime's objects instead).
+for lib in libkairos.so.0 libkairos_sim.so.0; do
+  path=$(find "$prefix" -name "$lib" -print -quit)
+  internal=$(nm -D --defined-only "$path" | awk '$3 ~ /^kr__/ {print $3}')
+  if [[ -n "$internal" ]]; then
+    echo "install-check: $lib exports internal symbols:" $internal >&2; exit 1
+  fi
+done
 grep -q 'libkairos_sim' <<<"$harness_ldd" ||
   { echo "install-check: libkairos_harness does not link libkairos_sim" >&2; exit 1; }
 

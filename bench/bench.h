@@ -16,6 +16,7 @@
 typedef struct bench_opts {
     long n;      /* the benchmark's size; 0 = its default */
     int workers; /* real backend worker threads; 0 = one per core */
+    long procs;  /* sim-events: processes in the ring; 0 = its default (1,000) */
 } bench_opts;
 
 typedef struct bench_result {

@@ -152,14 +152,15 @@ static void usage(FILE *out)
 {
     fprintf(out,
             "usage: kairos-bench [--backend real|sim] [--n N] [--workers W] [--seed S] "
-            "[NAME...]\n"
+            "[--procs P] [NAME...]\n"
             "Runs each named benchmark (default: all for the backend) in a fresh runtime\n"
             "and prints one line per benchmark:\n"
             "  bench=NAME runtime=kairos-BACKEND n=N seconds=S rate=R rss_mb=M\n"
             "rss_mb is this process' peak RSS so far (run one benchmark per process to\n"
             "compare with the peers). --n scales every named benchmark (0 = defaults),\n"
             "--workers sets the real backend's threads (0 = one per core), --seed the\n"
-            "simulator's seed. kairos-bench is the real backend, kairos-bench-sim the\n"
+            "simulator's seed, --procs the processes of sim-events' ring (default 1000;\n"
+            "tokens: 64, or one per process below 64). kairos-bench is the real backend, kairos-bench-sim the\n"
             "simulator; --backend re-executes the other binary. `remote` names\n"
             "remote-w1 and remote-w100. http needs wrk on PATH (skipped, with a message\n"
             "and no result line, without it).\n\nbenchmarks:\n");
@@ -204,6 +205,9 @@ static int parse_args(int argc, char **argv, cli *c)
             i++;
         } else if (strcmp(a, "--workers") == 0 && parse_long(val, 0, &v) && v <= 1024) {
             c->opts.workers = (int)v;
+            i++;
+        } else if (strcmp(a, "--procs") == 0 && parse_long(val, 0, &v) && v <= 100000000) {
+            c->opts.procs = v;
             i++;
         } else if (strcmp(a, "--seed") == 0 && parse_long(val, 0, &v)) {
             c->seed = (uint64_t)v;

@@ -57,8 +57,8 @@ check_lib() { # target backend-dir
     done
     echo "seam: $1: $(comm -12 <(used "${backend_objs[@]}") <(defined "${core_objs[@]}") | wc -l) core symbols used by $2, $(comm -12 <(used "${core_objs[@]}") <(defined "${backend_objs[@]}") | wc -l) hooks"
 }
-check_lib kairos runtime/real
-check_lib kairos_sim sim/backend
+check_lib kairos_objects runtime/real
+check_lib kairos_sim_objects sim/backend
 
 # 3. hand-made declarations in .c files
 for f in "$src"/runtime/core/*.c "$src"/runtime/real/*.c "$src"/sim/backend/*.c; do

@@ -8,6 +8,7 @@ static void parse_then_format_round_trips(void **state)
     const char *texts[] = {
         "worker@10.0.0.7:5050",   "(1)@127.0.0.1:1",   "a@0.0.0.0:0",
         "x@255.255.255.255:65535", "scheduler(42)@192.168.1.20:5051",
+        "n@100.20.3.109:80", /* every octet width, zeros inside */
     };
     for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
         kr_pid p;

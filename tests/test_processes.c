@@ -266,6 +266,42 @@ static void an_injected_terminate_does_not_hang_the_listing(void **state)
     assert_int_equal(atomic_load(&t.got), 0); /* purged unserved */
 }
 
+/* A process lists at most 10000 events; "unlisted" counts the rest. */
+static void a_long_queue_is_listed_up_to_a_bound(void **state)
+{
+    (void)state;
+    static target t;
+    memset(&t, 0, sizeof t);
+    t.watch = KR_PID_NONE;
+    kr_process_init(&t.base, "long", &target_ops);
+    kr_pid pid = kr_spawn(&t.base, false);
+    kt_flush(pid);
+    kt_hold(pid);
+    freeze();
+    for (int i = 0; i < 10003; i++)
+        kr_post(pid, "m", &i, sizeof i);
+    long base = depth("long");
+    kr_future *f = get_async("/__processes__");
+    await_depth("long", base + 1);
+    kt_release();
+    json_t *list = json_of(f);
+    size_t i;
+    json_t *entry;
+    bool found = false;
+    json_array_foreach(list, i, entry) {
+        if (strcmp(json_string_value(json_object_get(entry, "id")), "long") != 0)
+            continue;
+        found = true;
+        assert_int_equal(json_array_size(json_object_get(entry, "events")), 10000);
+        assert_int_equal(json_integer_value(json_object_get(entry, "unlisted")), 3);
+    }
+    assert_true(found);
+    json_decref(list);
+    kr_future_unref(f);
+    kt_flush(pid);
+    assert_int_equal(atomic_load(&t.got), 10003);
+}
+
 static void a_bad_timeout_is_a_400(void **state)
 {
     (void)state;
@@ -373,6 +409,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         KT_TEST(queued_events_are_listed_as_libprocess_does),
         KT_TEST(an_injected_terminate_does_not_hang_the_listing),
+        KT_TEST(a_long_queue_is_listed_up_to_a_bound),
         KT_TEST(a_bad_timeout_is_a_400),
 #ifndef KAIROS_SIM
         KT_TEST(a_process_busy_past_the_timeout_is_listed_by_count),

@@ -228,11 +228,49 @@ static void placed_message_faults(void **state)
     assert_int_equal(kr_sim_message_fault(0, KR_SIM_MESSAGE_LOST), KR_ESTATE); /* no run */
 }
 
+/* PCT delays d-1 messages to their link's largest latency; POS draws the
+ * network from its own stream: neither samples the same network timings as
+ * random on the same seed. */
+static void strategies_vary_the_network(void **state)
+{
+    (void)state;
+    scenario *s = load_text("one-ping-2", "nodes:\n"
+                                          "  - name: a\n"
+                                          "    processes:\n"
+                                          "      - {id: e, type: echo}\n"
+                                          "  - name: b\n"
+                                          "    processes:\n"
+                                          "      - {id: r, type: requester, args: {to: \"e@a\", count: 1}}\n"
+                                          "network: {latency: [1ms, 9ms]}\n"
+                                          "limits: {time: 1s}\n");
+    int both_slow_pct = 0, both_slow_random = 0, pos_differs = 0;
+    for (uint64_t seed = 1; seed <= 20; seed++) {
+        /* k = 2: the slow sends are drawn from sends 0..1, ping and pong. */
+        sc_options pct = {.seed = seed, .strategy = "pct", .pct_depth = 3, .pct_steps = 2};
+        sc_options random = {.seed = seed, .strategy = "random"};
+        sc_options pos = {.seed = seed, .strategy = "pos"};
+        sc_result a, b, c;
+        assert_int_equal(kr__sc_run(s, &pct, &a), 0);
+        assert_int_equal(kr__sc_run(s, &random, &b), 0);
+        assert_int_equal(kr__sc_run(s, &pos, &c), 0);
+        both_slow_pct += a.time == KR_MSEC(18);
+        both_slow_random += b.time == KR_MSEC(18);
+        pos_differs += c.time != b.time;
+        kr__sc_result_free(&a);
+        kr__sc_result_free(&b);
+        kr__sc_result_free(&c);
+    }
+    assert_true(both_slow_pct >= 3); /* two distinct draws of 0..1: about half */
+    assert_int_equal(both_slow_random, 0);
+    assert_true(pos_differs >= 15);
+    kr__sc_free(s);
+}
+
 static void loose_decisions_never_misfit(void **state)
 {
     (void)state;
     scenario *s = load_text("crashy2", CRASHY);
-    sc_options o = {.seed = 8};
+    sc_options o = {.seed = 8, .record_ids = true};
     sc_result r;
     assert_int_equal(kr__sc_run(s, &o, &r), 0);
     assert_true(r.n_decisions > 20);
@@ -255,6 +293,38 @@ static void loose_decisions_never_misfit(void **state)
         assert_int_not_equal(a.decisions[i].options, 0); /* recorded as taken */
         assert_int_equal(a.decisions[i].chosen, 99 % a.decisions[i].options);
     }
+    /* Entities are recorded only when asked (they cost ~5% per step). */
+    sc_options plain = {.seed = 8};
+    sc_result p;
+    assert_int_equal(kr__sc_run(s, &plain, &p), 0);
+    assert_true(p.hash == r.hash);
+    size_t named_ids = 0;
+    for (size_t i = 0; i < p.n_decisions; i++) {
+        assert_true(p.decision_ids[i] == 0);
+        named_ids += r.decision_ids[i] != 0;
+    }
+    assert_true(named_ids > p.n_decisions / 2);
+    kr__sc_result_free(&p);
+    /* Loose decisions that name their entity follow it: the recorded run's
+     * entities with every choice index wrong still give the same run. */
+    size_t n = r.n_decisions;
+    sc_decision *wrong_all = malloc(n * sizeof *wrong_all);
+    assert_non_null(wrong_all);
+    for (size_t i = 0; i < n; i++) /* (ties among due timers are unnamed: kept) */
+        wrong_all[i] = (sc_decision){0, r.decisions[i].chosen + (r.decision_ids[i] != 0)};
+    sc_options named = {.seed = 8, .schedule = wrong_all, .schedule_ids = r.decision_ids,
+                        .schedule_len = n};
+    sc_result c;
+    assert_int_equal(kr__sc_run(s, &named, &c), 0);
+    assert_true(c.hash == r.hash);
+    kr__sc_result_free(&c);
+    named.schedule_ids = NULL; /* by index alone: another run */
+    assert_int_equal(kr__sc_run(s, &named, &c), 0);
+    assert_true(c.hash != r.hash);
+    kr__sc_result_free(&c);
+    free(wrong_all);
+    assert_int_equal(kr_sim_schedule_ids(r.decision_ids, 1), KR_ESTATE); /* no run */
+
     /* The recorded (strict) decisions replay it exactly. */
     sc_options again = {.seed = 8, .schedule = a.decisions, .schedule_len = a.n_decisions,
                         .strategy = "fifo"};
@@ -366,6 +436,7 @@ int main(void)
         cmocka_unit_test(planned_random_faults_are_left_out_or_moved),
         cmocka_unit_test(network_rates_scale),
         cmocka_unit_test(placed_message_faults),
+        cmocka_unit_test(strategies_vary_the_network),
         cmocka_unit_test(loose_decisions_never_misfit),
         cmocka_unit_test(traces_record_every_edit),
     };

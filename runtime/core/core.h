@@ -93,6 +93,13 @@ kr__node *kr__mailbox_pop(kr__mailbox *q);
 /* True when a pushed node is (or is about to become) poppable. */
 bool kr__mailbox_has_items(const kr__mailbox *q);
 
+/* A process' mailbox is the same queue with its parts apart in kr__proc
+ * (see there): kr__inbox_* are kr__mailbox_* on those parts. */
+struct kr__proc;
+void kr__inbox_init(struct kr__proc *p);
+void kr__inbox_push(struct kr__proc *p, kr__node *n);
+kr__node *kr__inbox_pop(struct kr__proc *p);
+
 /* ---- events (event.c) --------------------------------------------------- */
 
 typedef enum {
@@ -106,17 +113,20 @@ typedef enum {
 
 typedef void (*kr__internal_fn)(kr_process *self, void *data);
 
+/* Event flags. EXTERNAL: queued from outside the node (the wire, the
+ * simulated network, an HTTP request) and counted against the mailbox
+ * bound (mailbox_bound.c) until popped. One byte that kr__event_new clears
+ * anyway, so local events pay no extra store for it. */
+enum { KR__EVF_INJECT = 1, /* terminate: drop what is queued before it */
+       KR__EVF_EXTERNAL = 2 };
+
 /* One queued event; a backend only reads it (kr__backend_on_serve). */
 typedef struct kr__event {
     kr__node node;
     uint8_t kind;
-    bool inject;  /* terminate only */
-    uint8_t aux;  /* message: strlen(name) (0: look it up) */
-    /* Queued from outside the node (the wire, the simulated network, an
-     * HTTP request): counted against the mailbox bound (mailbox_bound.c)
-     * until popped. Fills a padding byte: events stay 16 + union bytes. */
-    bool external;
-    uint32_t len; /* bytes of data (arg or body) */
+    uint8_t flags; /* KR__EVF_*; 0 when made */
+    uint8_t aux;   /* message: strlen(name) (0: look it up) */
+    uint32_t len;  /* bytes of data (arg or body) */
     union {
         struct {
             kr_pid from;
@@ -158,23 +168,24 @@ typedef struct kr__links kr__links;
 typedef struct kr__proc_extra kr__proc_extra;
 
 typedef struct kr__proc {
-    kr_pid pid;
+    /* Senders write these two on every enqueue. They sit at the front and
+     * what the serving thread touches per event (pid, inbox_tail, purge,
+     * served, handlers) starts 48 bytes after them: with kr_process at
+     * least 16-byte aligned, no cache line then holds both, so a sender and
+     * the consumer on two cores do not false-share one line per message
+     * (fanout: the mailbox head, tail and pending count shared a line). */
+    _Atomic(kr__node *) inbox_head; /* the mailbox: producers exchange this */
+    _Atomic uint32_t pending;       /* events queued and not yet accounted */
+    uint32_t sched_index;           /* backend use */
+    /* Cold, or touched once per turn. */
     const kr_process_ops *ops;
     _Atomic int state;
     uint32_t flags;
-    kr__mailbox mailbox;
-    _Atomic uint32_t pending; /* events queued and not yet accounted */
-    _Atomic uint32_t purge;   /* injected terminates not yet reached, plus
-                               * KR__PURGE_LISTING (processes.c) */
-    uint32_t sched_index;     /* backend use */
-    /* Events served (initialize included), modulo 2^32, for
-     * /metrics/snapshot; written by the serving thread, read by anyone. */
-    _Atomic uint32_t served;
+    kr__node inbox_stub;
     union { /* backend use */
         kr__node sched_link; /* real: run queue link */
         uint64_t sched_key;  /* sim: the id's trace hash, 0 until computed */
     };
-    kr__handlers *handlers;
     /* Who to tell when we exit; written under the links lock. Atomic so
      * that cleanup can see "no links" without the global lock. */
     _Atomic(kr__links *) links;
@@ -182,9 +193,21 @@ typedef struct kr__proc {
      * limits and counters), made on first use: mailbox_bound.c. Out of
      * line so an idle process stays small. */
     _Atomic(kr__proc_extra *) extra;
+    /* The serving thread's side. */
+    kr_pid pid;
+    kr__node *inbox_tail; /* only the consumer touches this */
+    _Atomic uint32_t purge; /* injected terminates not yet reached, plus
+                             * KR__PURGE_LISTING (processes.c) */
+    /* Events served (initialize included), modulo 2^32, for
+     * /metrics/snapshot; written by the serving thread, read by anyone. */
+    _Atomic uint32_t served;
+    kr__handlers *handlers;
 } kr__proc;
 
 _Static_assert(sizeof(kr__proc) <= sizeof(kr_process), "kr_process too small");
+_Static_assert(offsetof(kr__proc, pid) >= offsetof(kr__proc, sched_index) + sizeof(uint32_t) + 48 &&
+                   offsetof(kr__proc, sched_index) + sizeof(uint32_t) <= 16,
+               "kr__proc: senders' fields must stay a cache line apart from the consumer's");
 _Static_assert(alignof(kr__proc) <= alignof(kr_process), "kr_process misaligned");
 
 static inline kr__proc *kr__proc_of(kr_process *p) { return (kr__proc *)(void *)p; }

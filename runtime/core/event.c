@@ -165,7 +165,7 @@ static block *block_new(size_t size)
     block *b;
     pool *p = my_pool;
     if (p && need <= BLOCK_SIZE) {
-        b = kr__alloc_should_fail() ? NULL : pool_take(p);
+        b = kr__alloc_should_fail_fast() ? NULL : pool_take(p);
     } else {
         b = kr__malloc(need);
         if (b)
@@ -218,9 +218,8 @@ kr__event *kr__event_new(kr__event_kind kind, size_t data_len, size_t extra)
         return NULL;
     kr__event *e = (kr__event *)(void *)(b + 1);
     e->kind = (uint8_t)kind;
-    e->inject = false;
+    e->flags = 0;
     e->aux = 0;
-    e->external = false;
     e->len = (uint32_t)data_len;
     return e;
 }

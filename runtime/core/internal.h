@@ -116,13 +116,22 @@ void kr__core_reset(void);
 /* kr_testing_fail_alloc_after's countdown, for allocators that bypass
  * kr__malloc (the event pools): true when this allocation must fail. */
 bool kr__alloc_should_fail(void);
+/* The same, with the usual answer (no failure armed: countdown < 0) inline
+ * for the event pools' per-message allocation. */
+static inline bool kr__alloc_should_fail_fast(void)
+{
+    if (!atomic_load_explicit(&kr__core.alloc.failing, memory_order_relaxed) &&
+        atomic_load_explicit(&kr__core.alloc.fail_countdown, memory_order_relaxed) < 0)
+        return false;
+    return kr__alloc_should_fail();
+}
 
 /* ---- mailbox (mailbox.c) ----------------------------------------------- */
 /* The one consumer (or a thread that holds the consumer's role, with a
  * happens-before edge from the consumer's last pop): fn for every queued
  * node in order, without popping. Stops at a push caught half-way (nodes
  * behind it are not linked yet). */
-void kr__mailbox_each(const kr__mailbox *q, void (*fn)(kr__node *n, void *ctx), void *ctx);
+void kr__inbox_each(const kr__proc *p, void (*fn)(kr__node *n, void *ctx), void *ctx);
 
 /* ---- events (event.c) --------------------------------------------------- */
 
@@ -171,7 +180,7 @@ void kr__table_reset(void);
  * What outsiders push (the wire, the simulated network, HTTP requests) is
  * counted per process while queued and refused over the process' bound;
  * local sends are never counted, so the hot path pays nothing but the
- * consumer's test of e->external. */
+ * consumer's one test of KR__EVF_EXTERNAL (a load and a branch). */
 struct kr__proc_extra {
     void *routes; /* http_route.c, under kr__core.http.routes_lock */
     _Atomic uint64_t events_max, bytes_max; /* 0: the node's default */
@@ -191,7 +200,7 @@ int kr__bound_configure(void);
  * uncounted). An event is always let into a mailbox holding no other
  * external event, so a bound below one event's size still lets one in. */
 bool kr__bound_admit(kr__proc *p, kr__event *e);
-/* e, external, has left p's mailbox (served or dropped). */
+/* e, flagged KR__EVF_EXTERNAL, has left p's mailbox (served or dropped). */
 void kr__bound_release(kr__proc *p, kr__event *e);
 /* A message from outside for p: queued within the bound (0), or dropped
  * and counted: KR_ENOSPC (full), KR_ENOMEM. Takes ownership of e. */

@@ -10,7 +10,7 @@
  * all queued, 488 MB). So only events queued from outside the node are
  * counted, per process, in events and bytes; the producer (the I/O thread,
  * the simulator's network) increments before queueing, the consumer
- * decrements when it pops an event flagged `external`. Over the bound a
+ * decrements when it pops an event flagged KR__EVF_EXTERNAL. Over the bound a
  * wire message is dropped and counted, an HTTP request is answered 503
  * (runtime/WIRE.md "Limits").
  *
@@ -122,7 +122,7 @@ bool kr__bound_admit(kr__proc *p, kr__event *e)
         atomic_fetch_sub_explicit(&x->bytes, bytes, memory_order_relaxed);
         return false;
     }
-    e->external = true;
+    e->flags |= KR__EVF_EXTERNAL;
     atomic_fetch_add_explicit(&kr__core.bound.events, 1, memory_order_relaxed);
     atomic_fetch_add_explicit(&kr__core.bound.bytes, bytes, memory_order_relaxed);
     return true;

@@ -15,10 +15,34 @@ bool kr_pid_equal(kr_pid a, kr_pid b)
 
 bool kr_pid_is_none(kr_pid p) { return p.id[0] == '\0'; }
 
+static char *put_decimal(char *p, unsigned v)
+{
+    char digits[10];
+    int n = 0;
+    do
+        digits[n++] = (char)('0' + v % 10);
+    while ((v /= 10) != 0);
+    while (n > 0)
+        *p++ = digits[--n];
+    return p;
+}
+
+/* As snprintf(buf, n, "%u.%u.%u.%u", ...) without its cost: the simulator
+ * formats every node's address at every kr_init (once per seed). */
 void kr__ip_format(uint32_t ip, char *buf, size_t n)
 {
-    snprintf(buf, n, "%u.%u.%u.%u", (unsigned)(ip >> 24), (unsigned)(ip >> 16) & 255u,
-             (unsigned)(ip >> 8) & 255u, (unsigned)ip & 255u);
+    char text[16], *p = text;
+    for (int shift = 24; shift >= 0; shift -= 8) {
+        p = put_decimal(p, (ip >> shift) & 255u);
+        *p++ = shift ? '.' : '\0';
+    }
+    if (n == 0)
+        return;
+    size_t len = (size_t)(p - text) - 1;
+    if (len > n - 1)
+        len = n - 1;
+    memcpy(buf, text, len);
+    buf[len] = '\0';
 }
 
 /* Strict dotted quad: four decimal octets 0..255, nothing else. */

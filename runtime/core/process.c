@@ -38,7 +38,7 @@ void kr_process_init(kr_process *process, const char *id, const kr_process_ops *
         strcpy(p->pid.id, id);
     }
     atomic_store_explicit(&p->state, KR__BOTTOM, memory_order_relaxed);
-    kr__mailbox_init(&p->mailbox);
+    kr__inbox_init(p);
 }
 
 kr_pid kr_self(const kr_process *process)
@@ -120,7 +120,7 @@ kr_pid kr_spawn(kr_process *process, bool manage)
 
 void kr__enqueue(kr__proc *p, kr__event *e)
 {
-    kr__mailbox_push(&p->mailbox, &e->node);
+    kr__inbox_push(p, &e->node);
     if (kr__add_u32(&p->pending, 1) == 0)
         kr__backend_schedule(p);
 }
@@ -142,7 +142,7 @@ bool kr__deliver(kr_pid to, kr__event *e)
 static void drain(kr__proc *p)
 {
     kr__node *n;
-    while ((n = kr__mailbox_pop(&p->mailbox)) != NULL)
+    while ((n = kr__inbox_pop(p)) != NULL)
         kr__event_drop((kr__event *)n);
 }
 
@@ -166,7 +166,7 @@ void kr__process_kill(kr__proc *p) { cleanup(p); }
 
 static void serve_terminate(kr__proc *p, kr__event *e)
 {
-    if (e->inject)
+    if (e->flags & KR__EVF_INJECT)
         atomic_fetch_sub(&p->purge, 1);
     kr__event_free(e);
     if (p->ops && p->ops->finalize)
@@ -219,7 +219,7 @@ static void serve(kr__proc *p, kr__event *e)
 static kr__event *next_event(kr__proc *p)
 {
     kr__node *n;
-    while ((n = kr__mailbox_pop(&p->mailbox)) == NULL)
+    while ((n = kr__inbox_pop(p)) == NULL)
         sched_yield();
     return (kr__event *)n;
 }
@@ -250,7 +250,7 @@ static bool serve_next(kr__proc *p)
         return false;
     }
     /* Local events never take this branch: the hot path pays one test. */
-    if (__builtin_expect(e->external, 0))
+    if (__builtin_expect(e->flags & KR__EVF_EXTERNAL, 0))
         kr__bound_release(p, e);
     /* One test on the hot path covers both rare cases (purge_or_list). */
     uint32_t purge = atomic_load_explicit(&p->purge, memory_order_acquire);
@@ -266,8 +266,32 @@ static bool serve_next(kr__proc *p)
     return true;
 }
 
+#if KR__ONE_THREAD
+/* The simulator's step: one counted event of a process already
+ * initialized, without the batch loop's bookkeeping (the same result as
+ * the loop below with max_events = 1). */
+static kr__run_result run_one(kr__proc *p)
+{
+    kr__proc *outer = kr__current_proc;
+    kr__current_proc = p;
+    kr__run_result result = KR__RUN_GONE;
+    if (serve_next(p)) {
+        atomic_store_explicit(&p->served, atomic_load_explicit(&p->served, memory_order_relaxed) + 1,
+                              memory_order_relaxed);
+        result = kr__sub_u32(&p->pending, 1) == 1 ? KR__RUN_IDLE : KR__RUN_MORE;
+    }
+    kr__current_proc = outer;
+    return result;
+}
+#endif
+
 kr__run_result kr__process_run(kr__proc *p, unsigned max_events)
 {
+#if KR__ONE_THREAD
+    if (max_events == 1 && atomic_load_explicit(&p->pending, memory_order_relaxed) > 0 &&
+        atomic_load_explicit(&p->state, memory_order_relaxed) != KR__BOTTOM)
+        return run_one(p);
+#endif
     kr__proc *outer = kr__current_proc;
     kr__current_proc = p;
     kr__run_result result;
@@ -325,7 +349,7 @@ void kr_terminate(kr_pid pid, bool inject)
         kr__table_release(p);
         return;
     }
-    e->inject = inject;
+    e->flags = inject ? KR__EVF_INJECT : 0;
     if (inject)
         atomic_fetch_add(&p->purge, 1);
     kr__enqueue(p, e);

@@ -185,7 +185,7 @@ static void list_and_answer(kr__proc *p, kr__event *first, kr_promise *own)
     walk_begin(&w, p);
     if (first)
         visit(&first->node, &w);
-    kr__mailbox_each(&p->mailbox, visit, &w);
+    kr__inbox_each(p, visit, &w);
     char *entry = walk_end(&w);
     if (own)
         answer(own, entry);
@@ -265,7 +265,7 @@ static void list_one(listing *l, item *it)
     if (claim(p)) {
         walk w;
         walk_begin(&w, p);
-        kr__mailbox_each(&p->mailbox, visit, &w);
+        kr__inbox_each(p, visit, &w);
         kr__free(w.asks); /* listing dispatches of an idle process: none counted */
         unclaim(p);
         it->entry = walk_end(&w);

@@ -10,6 +10,9 @@
 
 const char kr__backend_name[] = "real";
 
+/* Worker threads: the core's atomics must be real ones (core.h). */
+_Static_assert(!KR__ONE_THREAD, "the real backend's core must not be built with KAIROS_SIM");
+
 kr__real_state kr__real = {
     .locked = {.lock = PTHREAD_MUTEX_INITIALIZER, .nonempty = PTHREAD_COND_INITIALIZER},
     .clock = {.lock = PTHREAD_MUTEX_INITIALIZER},

@@ -86,9 +86,9 @@ int kr__http_server_listen(const kr__config *cfg);
 
 /* Testing (the HTTP fuzzer, test_real_http_adopt): serves the connected,
  * non-blocking socket fd as an inbound connection; the server owns fd from
- * then on. Exported (the one kr__ symbol that is) so the cmocka test,
- * which links the shared library, can reach it. */
-KR_API int kr__http_server_adopt(int fd);
+ * then on. Not exported: both callers are built from the runtime's
+ * sources or objects (tests/fuzz/CMakeLists.txt, tests/CMakeLists.txt). */
+int kr__http_server_adopt(int fd);
 
 /* Limits of the HTTP server and of outbound peers (see WIRE.md "Limits"),
  * read from the KAIROS_HTTP_* and KAIROS_PEER* environment variables by

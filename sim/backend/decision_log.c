@@ -1,6 +1,7 @@
-/* Decisions: every choice the simulator makes goes through kr__sim_decide,
- * which follows a replayed schedule if one is loaded, records the choice,
- * and folds it into the trace hash. A schedule file is those records. */
+/* Decisions: every choice the simulator makes goes through kr__sim_decide
+ * (inline in sim_internal.h), which follows a replayed schedule if one is
+ * loaded, records the choice, and folds it into the trace hash. A schedule
+ * file is those records. */
 #include "sim_internal.h"
 
 #include <errno.h>
@@ -18,46 +19,44 @@ void kr__sim_fail(const char *msg)
         kr__sim.failure = strdup("check failed (message lost: out of memory)");
 }
 
-static void record(uint32_t options, uint32_t chosen)
+bool kr__sim_log_grow(void)
 {
-    if (kr__sim.log_len == kr__sim.log_cap) { /* grow only when full: once per doubling */
-        kr__decision *l = kr__grow(kr__sim.log, &kr__sim.log_cap, kr__sim.log_len, sizeof *l, 1024);
-        if (!l) {
-            kr__sim_fail("sim: out of memory recording the schedule");
-            return;
-        }
-        kr__sim.log = l;
+    kr__decision *l = kr__grow(kr__sim.log, &kr__sim.log_cap, kr__sim.log_len, sizeof *l, 1024);
+    if (!l) {
+        kr__sim_fail("sim: out of memory recording the schedule");
+        return false;
     }
-    kr__sim.log[kr__sim.log_len++] = (kr__decision){options, chosen};
+    kr__sim.log = l;
+    return true;
 }
 
-uint32_t kr__sim_decide(uint32_t options, uint32_t (*propose)(uint32_t options, void *ctx),
-                        void *ctx)
+/* A loose decision: the entity it names when that is an option, else its
+ * choice modulo the options. */
+static uint32_t loose(const kr__decision *d, uint32_t options,
+                      uint64_t (*identify)(uint32_t index, void *ctx), void *ctx)
 {
-    uint32_t chosen;
-    if (kr__sim.replay_pos < kr__sim.replay_len) {
-        kr__decision d = kr__sim.replay[kr__sim.replay_pos++];
-        if (d.options == 0) { /* loose: that choice among whatever the run offers */
-            chosen = options ? d.chosen % options : 0;
-        } else if (d.options != options || d.chosen >= options) {
-            char msg[256];
-            snprintf(msg, sizeof msg,
-                     "replay: the schedule no longer fits the program at decision %zu "
-                     "(step %" PRIu64 "): it recorded %u options, the run has %u",
-                     kr__sim.replay_pos - 1, kr__sim.steps, d.options, options);
-            kr__sim_fail(msg);
-            chosen = 0;
-        } else {
-            chosen = d.chosen;
-        }
-    } else {
-        chosen = options > 1 ? propose(options, ctx) : 0;
+    for (uint32_t i = 0; d->id && identify && i < options; i++)
+        if (identify(i, ctx) == d->id)
+            return i;
+    return options ? d->chosen % options : 0;
+}
+
+uint32_t kr__sim_replayed(uint32_t options, uint64_t (*identify)(uint32_t index, void *ctx),
+                          void *ctx)
+{
+    kr__decision d = kr__sim.replay[kr__sim.replay_pos++];
+    if (d.options == 0) /* loose: fits whatever the run offers */
+        return loose(&d, options, identify, ctx);
+    if (d.options != options || d.chosen >= options) {
+        char msg[256];
+        snprintf(msg, sizeof msg,
+                 "replay: the schedule no longer fits the program at decision %zu "
+                 "(step %" PRIu64 "): it recorded %u options, the run has %u",
+                 kr__sim.replay_pos - 1, kr__sim.steps, d.options, options);
+        kr__sim_fail(msg);
+        return 0;
     }
-    record(options, chosen);
-    kr__sim_hash(((uint64_t)options << 32) | chosen);
-    kr__sim.last_options = options;
-    kr__sim.last_chosen = chosen;
-    return chosen;
+    return d.chosen;
 }
 
 static const char *strategy_name(void)
@@ -134,13 +133,34 @@ int kr_sim_schedule(const uint32_t (*decisions)[2], size_t n)
             kr__free(d);
             return KR_EINVAL;
         }
-        d[i] = (kr__decision){decisions[i][0], decisions[i][1]};
+        d[i] = (kr__decision){decisions[i][0], decisions[i][1], 0};
     }
     kr__free(kr__sim.replay);
     kr__sim.replay = d;
     kr__sim.replay_len = n;
     kr__sim.replay_pos = 0;
     return 0;
+}
+
+int kr_sim_schedule_ids(const uint64_t *ids, size_t n)
+{
+    if (!atomic_load(&kr__is_running) || kr__sim.replay_pos != 0)
+        return KR_ESTATE;
+    if (!ids && n)
+        return KR_EINVAL;
+    if (n > kr__sim.replay_len)
+        return KR_ERANGE;
+    kr__sim.record_ids = true;
+    for (size_t i = 0; i < n; i++)
+        kr__sim.replay[i].id = ids[i];
+    return 0;
+}
+
+size_t kr_sim_decision_ids(uint64_t *out, size_t max)
+{
+    for (size_t i = 0; out && i < kr__sim.log_len && i < max; i++)
+        out[i] = kr__sim.log[i].id;
+    return kr__sim.log_len;
 }
 
 size_t kr_sim_decisions(uint32_t (*out)[2], size_t max)
@@ -187,6 +207,8 @@ int kr_sim_trace_replay(const char *path)
         if (!NEXT_LINE() || sscanf(line, "%u %u %c", &d[i].options, &d[i].chosen, &extra) != 2 ||
             d[i].chosen >= d[i].options)
             rc = parse_error(path, n, "expected \"OPTIONS CHOSEN\" with CHOSEN < OPTIONS");
+        else
+            d[i].id = 0;
     }
 #undef NEXT_LINE
     fclose(f);

@@ -436,7 +436,7 @@ void kr__sim_disks_reset(void)
 {
     while (open_handles)
         kr__backend_file_close(open_handles);
-    for (size_t n = 0; n < KR_SIM_NODES_MAX; n++) {
+    for (size_t n = 0; n < kr__sim.node_count; n++) { /* disks belong to existing nodes */
         kr__sim_disk *d = kr__sim.nodes[n].disk;
         if (!d)
             continue;

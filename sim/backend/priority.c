@@ -19,7 +19,15 @@
  * holds a random priority from the moment it becomes schedulable until it
  * runs; the highest runs, and the entity that ran gets a fresh priority for
  * its next event. Unlike a random walk, an event that lost once keeps its
- * (low) priority, so long delays of one event are as likely as short ones. */
+ * (low) priority, so long delays of one event are as likely as short ones.
+ *
+ * Beyond the ready queue: PCT also delays d-1 messages, at send numbers
+ * drawn uniformly from 0..k/2 (a run of k steps sends fewer than k
+ * messages), to their link's largest latency: the network's share of the
+ * change points, so a bug that needs one late message is explored too. POS
+ * draws every message's latency, loss and copy from a stream of its own
+ * (sim_net.c), so pos does not sample the same network timings as random
+ * and pct on the same seed. */
 #include "priority.h"
 
 /* Initial priorities live above every PCT change-point priority (1..7). */
@@ -29,6 +37,8 @@
 static struct {
     int depth;
     uint64_t change_steps[KR_PCT_DEPTH_MAX];
+    uint64_t slow_sends[KR_PCT_DEPTH_MAX]; /* PCT: sends delayed to the largest latency */
+    int n_slow;
     uint32_t next_low;
     uint32_t timer;      /* the "next due timer" entity */
     uint32_t *links;     /* per link, by the link's creation index */
@@ -47,9 +57,22 @@ void kr__priority_start(int depth, uint64_t steps)
     if (kr__sim.strategy == KR__STRATEGY_PCT) {
         for (int i = 0; i < prio.depth - 1; i++)
             prio.change_steps[i] = 1 + kr__prng_below(&kr__sim.sched, steps);
+        /* Their own stream: the change points above stay as they were. */
+        kr__prng net;
+        kr__prng_seed(&net, kr__sim.seed, 0x7063746e6574ull); /* "pctnet" */
+        for (int i = 0; i < prio.depth - 1; i++)
+            prio.slow_sends[prio.n_slow++] = kr__prng_below(&net, steps / 2 + 1);
     }
     prio.next_low = (uint32_t)prio.depth;
     prio.timer = draw();
+}
+
+bool kr__priority_slow_send(uint64_t send)
+{
+    for (int i = 0; i < prio.n_slow && kr__sim.strategy == KR__STRATEGY_PCT; i++)
+        if (prio.slow_sends[i] == send)
+            return true;
+    return false;
 }
 
 void kr__priority_stop(void)

@@ -12,6 +12,9 @@
 /* Draws the change points (PCT) and the timer entity's priority. */
 void kr__priority_start(int depth, uint64_t steps);
 void kr__priority_stop(void);
+/* PCT: whether the send-th message between nodes is one of the d-1 that
+ * take their link's largest latency. */
+bool kr__priority_slow_send(uint64_t send);
 /* Priority slots: 0 means "not drawn yet". A process' slot is its
  * sched_index. A link slot is NULL when out of memory. */
 uint32_t *kr__priority_timer_slot(void);

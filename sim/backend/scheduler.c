@@ -18,6 +18,10 @@ kr__sim_state kr__sim;
 
 const char kr__backend_name[] = "sim";
 
+/* The core's copy in this library skips locked instructions (core.h); it
+ * is compiled with these files, so a build that lost KAIROS_SIM fails here. */
+_Static_assert(KR__ONE_THREAD, "the simulator's core must be built with KAIROS_SIM");
+
 enum {
     STREAM_SCHED = 1,
     STREAM_TIES,
@@ -121,7 +125,13 @@ int kr__backend_start(const kr__config *cfg)
     free(kr__sim.failure);
     kr__free(kr__sim.log);
     kr__free(kr__sim.replay);
-    memset(&kr__sim, 0, sizeof kr__sim);
+    /* Everything zero, as at load time; of the nodes and the cut matrix
+     * only what the last run used can be non-zero (kr_init runs per seed). */
+    size_t used = kr__sim.node_count;
+    memset(&kr__sim, 0, offsetof(kr__sim_state, nodes));
+    memset(kr__sim.nodes, 0, used * sizeof kr__sim.nodes[0]);
+    for (size_t i = 0; i < used; i++)
+        memset(kr__sim.cut[i], 0, used);
     kr__sim_time_reset();
     kr__sim_seed_streams(configured.seed);
     /* Events come from this thread's pool, not malloc: a step allocates
@@ -169,22 +179,27 @@ void kr__backend_timers_changed(void) {}
 
 /* ---- the ring of runnable processes -------------------------------------- */
 
-static void ring_push(kr__proc *p)
+/* Doubles the ring (out of line: ring_push runs once per message). */
+static __attribute__((noinline)) void ring_grow(void)
 {
-    if (kr__sim.ring_len == kr__sim.ring_cap) {
-        size_t cap = kr__sim.ring_cap ? kr__sim.ring_cap * 2 : 64;
-        kr__proc **r = malloc(cap * sizeof *r);
-        if (!r) {
-            kr__log("sim: out of memory growing the run queue");
-            abort(); /* cannot lose a runnable process and stay correct */
-        }
-        for (size_t i = 0; i < kr__sim.ring_len; i++)
-            r[i] = kr__sim.ring[(kr__sim.ring_head + i) & (kr__sim.ring_cap - 1)];
-        free(kr__sim.ring);
-        kr__sim.ring = r;
-        kr__sim.ring_cap = cap;
-        kr__sim.ring_head = 0;
+    size_t cap = kr__sim.ring_cap ? kr__sim.ring_cap * 2 : 64;
+    kr__proc **r = malloc(cap * sizeof *r);
+    if (!r) {
+        kr__log("sim: out of memory growing the run queue");
+        abort(); /* cannot lose a runnable process and stay correct */
     }
+    for (size_t i = 0; i < kr__sim.ring_len; i++)
+        r[i] = kr__sim.ring[(kr__sim.ring_head + i) & (kr__sim.ring_cap - 1)];
+    free(kr__sim.ring);
+    kr__sim.ring = r;
+    kr__sim.ring_cap = cap;
+    kr__sim.ring_head = 0;
+}
+
+static inline void ring_push(kr__proc *p)
+{
+    if (kr__sim.ring_len == kr__sim.ring_cap)
+        ring_grow();
     kr__sim.ring[(kr__sim.ring_head + kr__sim.ring_len++) & (kr__sim.ring_cap - 1)] = p;
 }
 
@@ -296,7 +311,7 @@ static uint32_t tie_choice(uint32_t options, void *ctx)
     return kr__sim.strategy == KR__STRATEGY_FIFO ? 0 : (uint32_t)kr__prng_below(&kr__sim.ties, options);
 }
 
-static size_t choose_tie(size_t n) { return kr__sim_decide((uint32_t)n, tie_choice, NULL); }
+static size_t choose_tie(size_t n) { return kr__sim_decide((uint32_t)n, tie_choice, NULL, NULL); }
 
 static kr_time next_event_time(void)
 {
@@ -331,6 +346,20 @@ static void run_process(kr__proc *p)
         kr__sim.now += (kr_duration)kr__prng_below(&kr__sim.cost, (uint64_t)kr__sim.event_cost_max + 1);
 }
 
+/* The entity behind option i of a step, by name, not position: the
+ * process (its pid), the timer, the link (its two nodes); never 0. */
+static uint64_t identify(uint32_t i, void *ctx)
+{
+    const step_options *o = ctx;
+    if (i < o->procs) {
+        kr__proc *p = *ring_at(i);
+        return kr__hash_mix(id_hash(p), ((uint64_t)p->pid.ip << 16) | p->pid.port) | 1;
+    }
+    if (i < o->procs + o->timer)
+        return 2;
+    return kr__hash_mix(0x6c696e6bull, kr__sim_net_link_key(kr__sim_net_due_link(i - o->procs - o->timer))) | 1;
+}
+
 /* One step; virtual time may jump at most to `horizon`. */
 bool kr__sim_step_until(kr_time horizon)
 {
@@ -359,7 +388,7 @@ bool kr__sim_step_until(kr_time horizon)
         o.links = (uint32_t)kr__sim_net_due();
     }
     uint32_t options = o.procs + o.timer + o.links;
-    uint32_t chosen = kr__sim_decide(options, strategy_choice, &o);
+    uint32_t chosen = kr__sim_decide(options, strategy_choice, identify, &o);
     if (kr__sim.failure && !finalizing)
         return false; /* the schedule being replayed no longer fits */
     kr__sim.steps++;

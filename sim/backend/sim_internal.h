@@ -12,9 +12,11 @@ typedef enum {
     KR__STRATEGY_POS
 } kr__strategy;
 
-/* One recorded choice: `chosen` of `options`. */
+/* One recorded choice: `chosen` of `options`; `id` names the entity chosen
+ * (a process, the timer, a link: kr_sim_decision_ids), 0 when unnamed. */
 typedef struct kr__decision {
     uint32_t options, chosen;
+    uint64_t id;
 } kr__decision;
 
 typedef struct kr__sim_disk kr__sim_disk;
@@ -54,26 +56,55 @@ typedef struct kr__sim_state {
     size_t log_len, log_cap;
     kr__decision *replay;
     size_t replay_len, replay_pos;
+    bool record_ids; /* log each decision's entity (kr_sim_schedule_ids asked) */
     uint32_t last_options, last_chosen; /* the latest decision */
     char *failure;
     bool stepping;
-    /* The machines; node 0 exists from kr_init. cut[a][b]: a -> b is cut. */
-    kr__sim_node nodes[KR_SIM_NODES_MAX];
     size_t node_count, driver_node;
-    uint8_t cut[KR_SIM_NODES_MAX][KR_SIM_NODES_MAX];
     kr_duration detection_delay; /* power-off: peers learn this late */
     bool process_ended;          /* a process ended: re-check remote links */
     size_t paused_nodes;         /* nodes with paused_until in the future */
+    /* The machines; node 0 exists from kr_init. cut[a][b]: a -> b is cut.
+     * Last, and only the first node_count of each are ever written, so a
+     * reset clears those instead of 12 KiB (kr__backend_start). */
+    kr__sim_node nodes[KR_SIM_NODES_MAX];
+    uint8_t cut[KR_SIM_NODES_MAX][KR_SIM_NODES_MAX];
 } kr__sim_state;
 
 extern kr__sim_state kr__sim;
 
-/* Picks one of `options` (> 0) choices: from the schedule being replayed,
- * else propose(options, ctx) (the strategy); records and hashes it. */
-uint32_t kr__sim_decide(uint32_t options, uint32_t (*propose)(uint32_t options, void *ctx),
-                        void *ctx);
 /* Folds v into the trace hash (inline: twice per step). */
 static inline void kr__sim_hash(uint64_t v) { kr__sim.hash = kr__hash_mix(kr__sim.hash, v); }
+/* decision_log.c: the next choice of the schedule being replayed (a misfit
+ * fails the run and gives 0); room for one more decision in the log
+ * (false, and the run failed, when out of memory). */
+uint32_t kr__sim_replayed(uint32_t options, uint64_t (*identify)(uint32_t index, void *ctx),
+                          void *ctx);
+bool kr__sim_log_grow(void);
+
+/* Picks one of `options` (> 0) choices: from the schedule being replayed,
+ * else propose(options, ctx) (the strategy); records and hashes it.
+ * identify(i, ctx) (optional) names option i's entity, recorded with the
+ * choice: a loose replayed decision with an id takes that entity when it
+ * is an option. Inline, so the scheduler's strategy is called directly
+ * once per step. */
+static inline uint32_t kr__sim_decide(uint32_t options,
+                                      uint32_t (*propose)(uint32_t options, void *ctx),
+                                      uint64_t (*identify)(uint32_t index, void *ctx), void *ctx)
+{
+    uint32_t chosen;
+    if (kr__sim.replay_pos < kr__sim.replay_len)
+        chosen = kr__sim_replayed(options, identify, ctx);
+    else
+        chosen = options > 1 ? propose(options, ctx) : 0;
+    if (kr__sim.log_len < kr__sim.log_cap || kr__sim_log_grow())
+        kr__sim.log[kr__sim.log_len++] = (kr__decision){
+            options, chosen, identify && kr__sim.record_ids ? identify(chosen, ctx) : 0};
+    kr__sim_hash(((uint64_t)options << 32) | chosen);
+    kr__sim.last_options = options;
+    kr__sim.last_chosen = chosen;
+    return chosen;
+}
 /* (Re)seeds every stream from one root seed. */
 void kr__sim_seed_streams(uint64_t seed);
 void kr__sim_fail(const char *msg);
@@ -135,6 +166,7 @@ size_t kr__sim_net_due(void);       /* links whose head message is due */
 kr_time kr__sim_net_next_at(void);  /* earliest arrival in flight */
 void kr__sim_net_deliver(size_t k); /* the k-th such link delivers its head */
 size_t kr__sim_net_due_link(size_t k); /* the k-th such link's creation index */
+uint64_t kr__sim_net_link_key(size_t i); /* link i by its nodes: from << 16 | to */
 bool kr__sim_observing(void); /* an observer is installed: worth formatting */
 void kr__sim_emit(const char *kind, const char *node, const char *process, const char *name,
                   kr_pid from, kr_pid to, const void *body, size_t len);

@@ -8,6 +8,8 @@
  * every order while each link stays FIFO. */
 #include "sim_internal.h"
 
+#include "priority.h"
+
 
 #include <inttypes.h>
 
@@ -142,7 +144,10 @@ typedef enum { DRAW_LATENCY = 1, DRAW_DROP, DRAW_DUPLICATE, DRAW_DUP_LATENCY } d
 
 static uint64_t draw_key(const sim_link *l, draw_kind what)
 {
-    uint64_t h = kr__hash_mix(kr__sim.seed ^ 0x6e6574776f726bull, ((uint64_t)l->from << 16) | l->to);
+    /* POS samples the network from a stream of its own (priority.c). */
+    uint64_t salt = kr__sim.strategy == KR__STRATEGY_POS ? 0x706f736e6574ull : 0; /* "posnet" */
+    uint64_t h = kr__hash_mix(kr__sim.seed ^ 0x6e6574776f726bull ^ salt,
+                              ((uint64_t)l->from << 16) | l->to);
     h = kr__hash_mix(h, (uint64_t)kr__sim.now);
     h = kr__hash_mix(h, l->sends_now);
     return kr__hash_mix(h, what);
@@ -306,7 +311,7 @@ void kr__backend_send_remote(kr_pid from, kr_pid to, const char *name, const voi
         return;
     }
     kr__sim_emit("send", here, from.id, name, from, to, body, len);
-    if (placed_on(send, KR_SIM_MESSAGE_SLOW)) {
+    if (placed_on(send, KR_SIM_MESSAGE_SLOW) || kr__priority_slow_send(send)) {
         if (!queue_at(l, kr__sim.now + net_of(l)->latency_max, from, to, name, body, len))
             KR__COUNT(messages_dropped);
     } else {
@@ -343,6 +348,11 @@ size_t kr__sim_net_due_link(size_t k)
         if (links[i].head && links[i].head->at <= kr__sim.now && k-- == 0)
             return i;
     return link_count;
+}
+
+uint64_t kr__sim_net_link_key(size_t i)
+{
+    return i < link_count ? ((uint64_t)links[i].from << 16) | links[i].to : UINT64_MAX;
 }
 
 /* Delivers the head of the k-th link (in creation order) with a due head. */

@@ -12,9 +12,27 @@
 
 void kr__sim_format_address(uint32_t ip, uint16_t port, char *buf, size_t n)
 {
-    char text[16];
+    /* "a.b.c.d:port" by hand: every node's address is formatted at every
+     * kr_init, i.e. per seed of a sweep. */
+    char text[24];
     kr__ip_format(ip, text, sizeof text);
-    snprintf(buf, n, "%s:%u", text, (unsigned)port);
+    size_t len = strlen(text);
+    text[len++] = ':';
+    char digits[5];
+    int d = 0;
+    unsigned v = port;
+    do
+        digits[d++] = (char)('0' + v % 10);
+    while ((v /= 10) != 0);
+    while (d > 0)
+        text[len++] = digits[--d];
+    text[len] = '\0';
+    if (n == 0)
+        return;
+    if (len > n - 1)
+        len = n - 1;
+    memcpy(buf, text, len);
+    buf[len] = '\0';
 }
 
 long kr__sim_node_at(uint32_t ip, uint16_t port)
@@ -101,7 +119,8 @@ size_t kr__sim_node_here(void)
 void kr__sim_nodes_reset(uint32_t ip, uint16_t port)
 {
     kr__sim_disks_reset();
-    memset(kr__sim.cut, 0, sizeof kr__sim.cut);
+    for (size_t i = 0; i < kr__sim.node_count; i++) /* only used rows are dirty */
+        memset(kr__sim.cut[i], 0, kr__sim.node_count);
     node_init(&NODES[0], ip, port);
     kr__sim.node_count = 1;
     kr__sim.driver_node = 0;

@@ -36,6 +36,18 @@ KR_API int kr_sim_trace_replay(const char *path);
  * and never misfits (kairos shrink edits schedules this way); the recorded
  * decision is the one taken. */
 KR_API int kr_sim_schedule(const uint32_t (*decisions)[2], size_t n);
+/* Names the entity each decision of the schedule just loaded chose (ids
+ * from kr_sim_decision_ids, 0: none): a loose pair with an id takes that
+ * entity (a process, the timer, a link) when it is one of the run's
+ * options there, so an edited schedule keeps meaning what it meant. Call
+ * right after kr_init (after kr_sim_schedule, if any); n at most the
+ * schedule's length (KR_ERANGE). It also makes this run record its own
+ * decisions' entities: call it with n = 0 for that alone. */
+KR_API int kr_sim_schedule_ids(const uint64_t *ids, size_t n);
+/* Copies up to max recorded decisions' entity ids into out (0 for a
+ * choice among timers due together, or when the run was not asked to
+ * record them: kr_sim_schedule_ids); returns how many decisions exist. */
+KR_API size_t kr_sim_decision_ids(uint64_t *out, size_t max);
 /* Copies up to max recorded decisions into out; returns how many exist. */
 KR_API size_t kr_sim_decisions(uint32_t (*out)[2], size_t max);
 /* Each event served costs a seeded 0..max of virtual time (a busy

@@ -40,6 +40,7 @@ void shrink_free(shrink_run *c)
     free(c->skip_random);
     free(c->random_at);
     free(c->schedule);
+    free(c->schedule_ids);
     kr__sc_result_free(&c->r);
     memset(c, 0, sizeof *c);
 }
@@ -74,6 +75,10 @@ bool shrink_copy(const shrinker *k, shrink_run *to, const shrink_run *from)
         to->schedule = dup_array(from->schedule, from->schedule_len, sizeof *to->schedule);
         if (!to->schedule)
             return false;
+        if (from->schedule_ids &&
+            !(to->schedule_ids = dup_array(from->schedule_ids, from->schedule_len,
+                                           sizeof *to->schedule_ids)))
+            return false;
         to->schedule_len = from->schedule_len;
     }
     return true;
@@ -97,6 +102,8 @@ static void options_of(const shrinker *k, const shrink_run *c, sc_options *so,
     so->n_message_faults = c->n_placed;
     so->workload_percent = c->workload;
     so->schedule = c->schedule;
+    so->schedule_ids = c->schedule_ids;
+    so->record_ids = true; /* the decision passes follow entities */
     so->schedule_len = c->schedule_len;
     so->trace_path = trace;
 }

@@ -22,6 +22,7 @@ typedef struct shrink_run {
     size_t n_placed;
     int workload;        /* kr_sc_count's share in percent, 1..100 */
     sc_decision *schedule;
+    uint64_t *schedule_ids; /* NULL, or each decision's entity (loose ones follow it) */
     size_t schedule_len;
     const char *strategy;
     sc_result r;

@@ -17,23 +17,29 @@
 
 #define MAX_ZERO_TRIES 200
 #define SLIDE_MAX 3
+#define LONG_WINDOW_MAX 32
 
-/* A candidate following `decisions` (n of them; loose ones when `loose`),
- * then fifo. */
+/* A candidate following `decisions` (n of them; loose ones, following
+ * the entities `ids` names, when `ids`), then fifo. */
 static bool schedule_candidate(shrinker *k, shrink_run *c, const sc_decision *decisions,
-                               size_t n, bool loose)
+                               const uint64_t *ids, size_t n)
 {
     if (!shrink_copy(k, c, &k->best))
         return false;
     free(c->schedule);
+    free(c->schedule_ids);
     c->schedule = NULL;
+    c->schedule_ids = NULL;
     c->schedule_len = 0;
     if (n) {
         c->schedule = malloc(n * sizeof *c->schedule);
-        if (!c->schedule)
+        c->schedule_ids = ids ? malloc(n * sizeof *c->schedule_ids) : NULL;
+        if (!c->schedule || (ids && !c->schedule_ids))
             return false;
         for (size_t i = 0; i < n; i++)
-            c->schedule[i] = (sc_decision){loose ? 0 : decisions[i].options, decisions[i].chosen};
+            c->schedule[i] = (sc_decision){ids ? 0 : decisions[i].options, decisions[i].chosen};
+        if (ids)
+            memcpy(c->schedule_ids, ids, n * sizeof *ids);
     }
     c->schedule_len = n;
     c->strategy = "fifo";
@@ -58,7 +64,7 @@ static void shortest_prefix(shrinker *k)
            (lo_fails_not == SIZE_MAX ? hi > 0 : hi - lo_fails_not > 1)) {
         size_t mid = lo_fails_not == SIZE_MAX ? 0 : lo_fails_not + (hi - lo_fails_not) / 2;
         shrink_run c;
-        if (!schedule_candidate(k, &c, d, mid, false)) {
+        if (!schedule_candidate(k, &c, d, NULL, mid)) {
             shrink_free(&c);
             break;
         }
@@ -83,14 +89,22 @@ static void shortest_prefix(shrinker *k)
 static bool delete_decisions(shrinker *k, size_t from, size_t len)
 {
     const sc_result *b = &k->best.r;
-    sc_decision *d = malloc((b->n_decisions ? b->n_decisions : 1) * sizeof *d);
-    if (!d)
+    size_t n = b->n_decisions ? b->n_decisions : 1;
+    sc_decision *d = malloc(n * sizeof *d);
+    uint64_t *ids = malloc(n * sizeof *ids);
+    if (!d || !ids) {
+        free(d);
+        free(ids);
         return false;
+    }
     memcpy(d, b->decisions, from * sizeof *d);
     memcpy(d + from, b->decisions + from + len, (b->n_decisions - from - len) * sizeof *d);
+    memcpy(ids, b->decision_ids, from * sizeof *ids);
+    memcpy(ids + from, b->decision_ids + from + len, (b->n_decisions - from - len) * sizeof *ids);
     shrink_run c;
-    bool ok = schedule_candidate(k, &c, d, b->n_decisions - len, true);
+    bool ok = schedule_candidate(k, &c, d, ids, b->n_decisions - len);
     free(d);
+    free(ids);
     if (!ok) {
         shrink_free(&c);
         return false;
@@ -135,6 +149,13 @@ static void delete_decisions_ddmin(shrinker *k)
                     removed = true;
                 }
     }
+    /* Longer windows at half-overlapping offsets: a whole stretch of one
+     * entity's events (a run that leads nowhere) is seldom aligned. */
+    for (size_t len = 4; len <= LONG_WINDOW_MAX && shrink_budget_left(k); len *= 2)
+        for (size_t from = 0; from + len <= k->best.r.n_decisions && shrink_budget_left(k);
+             from += len / 2)
+            if (delete_decisions(k, from, len))
+                deleted += len;
     if (deleted)
         printf("  schedule: %zu decisions deleted (%zu -> %zu steps)\n", deleted, steps_before,
                (size_t)k->best.r.steps);
@@ -154,11 +175,13 @@ static void zero_choices(shrinker *k)
             continue;
         tries++;
         shrink_run c;
-        if (!schedule_candidate(k, &c, k->best.r.decisions, k->best.r.n_decisions, true)) {
+        if (!schedule_candidate(k, &c, k->best.r.decisions, k->best.r.decision_ids,
+                                k->best.r.n_decisions)) {
             shrink_free(&c);
             break;
         }
         c.schedule[i].chosen = 0;
+        c.schedule_ids[i] = 0; /* the first option, whatever it is */
         if (shrink_keep(k, &c, shrink_attempt(k, &c), KEEP_SMALLER))
             zeroed++;
     }

@@ -46,6 +46,8 @@ static bool try_rate(shrinker *k, bool duplicate, int percent)
 static bool try_placed(shrinker *k, bool duplicate, uint64_t send)
 {
     shrink_run c;
+    if (k->best.n_placed == sizeof c.placed / sizeof *c.placed)
+        return false;
     if (!shrink_copy(k, &c, &k->best)) {
         shrink_free(&c);
         return false;
@@ -277,7 +279,7 @@ static bool try_at(shrinker *k, size_t i, kr_duration at, bool alone)
 
 /* Finer than this, moving a fault earlier gains nothing worth a run. */
 #define MOVE_RESOLUTION KR_MSEC(1)
-#define MOVE_SCAN 16
+#define MOVE_SCAN 32
 
 /* Item i as early as it goes, no earlier than `floor`; true when moved. */
 static bool move_earlier(shrinker *k, size_t i, kr_duration floor, bool alone)
@@ -391,9 +393,14 @@ void shrink_workload(shrinker *k)
     lower_rate(k, true);
     leave_out_items(k);
     lower_counts(k);
-    bool moved = move_items(k);
-    while (slow_earlier(k)) /* bounded: each one takes a placed fault */
-        lower_counts(k);     /* the failure now needs fewer of them */
-    if (moved) /* an earlier fault may make others unneeded */
-        ddmin_items(k);
+    /* An earlier fault may make others unneeded, and one left out may let
+     * another move earlier: again while the run gets shorter. */
+    for (uint64_t steps = UINT64_MAX; k->best.r.steps < steps && shrink_budget_left(k);) {
+        steps = k->best.r.steps;
+        bool moved = move_items(k);
+        while (slow_earlier(k)) /* bounded: each one takes a placed fault */
+            lower_counts(k);     /* the failure now needs fewer of them */
+        if (moved)
+            ddmin_items(k);
+    }
 }

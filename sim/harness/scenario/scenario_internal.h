@@ -239,9 +239,12 @@ typedef struct sc_options {
     int workload_percent; /* kr_sc_count's share, 1..100; 0 = 100 (shrink lowers it) */
     const char *trace_path; /* write a JSON Lines trace here (NULL: none) */
     FILE *log;              /* verbose event log (replay), or NULL */
-    /* Follow these decisions first (replay/shrink), then the strategy. */
+    /* Follow these decisions first (replay/shrink), then the strategy;
+     * schedule_ids (NULL: none) names each one's entity, for loose ones. */
     const sc_decision *schedule;
+    const uint64_t *schedule_ids;
     size_t schedule_len;
+    bool record_ids; /* fill sc_result.decision_ids (shrink; costs ~5% per step) */
     /* Workload edits (kairos shrink; recorded in the trace header, so a
      * shrunk run replays by itself). Zeroed: the scenario as written. */
     const bool *skip_actions;      /* n_actions long: scripted actions left out */
@@ -297,6 +300,8 @@ typedef struct sc_result {
     uint64_t probe_hits[SC_PROBES_MAX];
     uint64_t counts_read;   /* kr_sc_count calls while building processes */
     sc_decision *decisions; /* the run's whole schedule, owned */
+    uint64_t *decision_ids; /* each decision's entity (kr_sim_decision_ids; 0s unless
+                               sc_options.record_ids), owned */
     size_t n_decisions;
     char trace_error[512]; /* the trace could not be written: why ("" = fine) */
 } sc_result;
