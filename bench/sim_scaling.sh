@@ -3,7 +3,9 @@
 # 100,000 processes in the ring (1,000,000 steps each), then 10^4 .. 10^7
 # steps with 1,000 processes. Cost is linear when the time per event stays
 # flat. Prints two Markdown tables of medians over ROUNDS runs (default 5):
-# wall time per event (the bench's timed region) and, with CALLGRIND=1,
+# CPU time per event of the bench's timed region (--cpu-time: on a shared
+# machine wall time also counts the time other programs held the core, more
+# of it the longer the run) and, with CALLGRIND=1,
 # instructions per event measured by valgrind as the difference between
 # two run lengths (setup cancels out; exact and independent of load).
 #
@@ -29,7 +31,7 @@ median() { sort -n | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
 run() {
   local procs=$1 n=$2 out ns=() i
   for ((i = 0; i < rounds; i++)); do
-    out=$("$bin" --procs "$procs" --n "$n" sim-events)
+    out=$("$bin" --cpu-time --procs "$procs" --n "$n" sim-events)
     [[ $out == bench=sim-events* ]] || { echo "sim_scaling.sh: no result line" >&2; exit 1; }
     ns+=("$(awk '{for (i = 1; i <= NF; i++) {split($i, kv, "="); v[kv[1]] = kv[2]}}
                  END {printf "%.1f", v["seconds"] * 1e9 / v["n"]}' <<<"$out")")

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Every command that README.md and reports/README.md show in ```sh blocks,
-# run as written and in order (issue 9, defect 5), by ctest as
-# `readme_commands`:
+# Every command that README.md, reports/README.md and bench/bugs/README.md
+# show in ```sh blocks, run as written and in order (issue 9, defect 5), by
+# ctest as `readme_commands`:
 #   tests/test_readme_commands.sh SOURCE_DIR BUILD_DIR
 # The commands are extracted from the two files each time, so when the
 # README changes, its new commands are the ones run. They run in a scratch
@@ -53,7 +53,7 @@ commands() {
 }
 
 n=0
-for md in README.md reports/README.md; do
+for md in README.md reports/README.md bench/bugs/README.md; do
     commands "$SRC/$md" >"$T/commands"
     [ -s "$T/commands" ] || fail "$md: no \`\`\`sh commands found"
     while IFS= read -r cmd; do
