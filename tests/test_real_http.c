@@ -666,6 +666,9 @@ static void child_main(int out)
         _exit(2);
     static echo e;
     kr_process_init(&e.base, "echo", NULL);
+    /* All MESSAGES may be queued at once: above the default bound on what
+     * a peer may queue (65536), which would drop some. */
+    kr_process_set_mailbox_limit(&e.base, UINT64_MAX, UINT64_MAX);
     kr_install(&e.base, "ping", echo_ping);
     kr_pid pid = kr_spawn(&e.base, false);
     uint16_t port = our_port();
@@ -735,6 +738,9 @@ static void remote_messages_between_two_runtimes(void **state)
     static client_proc c;
     memset(&c, 0, sizeof c);
     kr_process_init(&c.base, "client", &client_ops);
+    /* Pongs queue while client_start still sends (one turn, MESSAGES
+     * sends): more than the default bound lets a peer queue (65536). */
+    kr_process_set_mailbox_limit(&c.base, UINT64_MAX, UINT64_MAX);
     kr_install(&c.base, "pong", client_pong);
     c.all_back = kr_promise_new();
     c.exited = kr_promise_new();

@@ -15,7 +15,6 @@ _Static_assert(!KR__ONE_THREAD, "the real backend's core must not be built with 
 
 kr__real_state kr__real = {
     .locked = {.lock = PTHREAD_MUTEX_INITIALIZER, .nonempty = PTHREAD_COND_INITIALIZER},
-    .lockfree = {.park_lock = PTHREAD_MUTEX_INITIALIZER, .park_cond = PTHREAD_COND_INITIALIZER},
     .clock = {.lock = PTHREAD_MUTEX_INITIALIZER},
 };
 

@@ -107,8 +107,9 @@ static void update_events(kr__io_conn *c)
 {
     if (c->closed)
         return;
-    uint32_t want = (c->want_read ? EPOLLIN : 0) |
-                    ((c->connecting || c->out.len > c->out_off) ? EPOLLOUT : 0);
+    bool queued = c->connecting || c->out.len > c->out_off;
+    uint32_t in = c->lazy_read && !queued ? EPOLLRDHUP : EPOLLIN | EPOLLRDHUP;
+    uint32_t want = (c->want_read ? in : 0) | (queued ? EPOLLOUT : 0);
     if (want == c->events)
         return;
     struct epoll_event ev = {.events = want, .data.ptr = c};
@@ -124,10 +125,11 @@ void kr__io_add(kr__io_conn *c, int fd, const kr__io_ops *ops, bool connecting)
     c->closed = false;
     c->want_read = true;
     c->close_when_drained = false;
+    c->lazy_read = false;
     c->out = (kr__sb){0};
     c->out_off = 0;
     c->last_active = kr__io_monotonic();
-    c->events = EPOLLIN | (connecting ? EPOLLOUT : 0);
+    c->events = EPOLLIN | EPOLLRDHUP | (connecting ? EPOLLOUT : 0);
     struct epoll_event ev = {.events = c->events, .data.ptr = c};
     c->prev = NULL;
     c->next = kr__io.conns;
@@ -166,9 +168,16 @@ void kr__io_want_read(kr__io_conn *c, bool on)
     update_events(c);
 }
 
+void kr__io_lazy_read(kr__io_conn *c, bool on)
+{
+    c->lazy_read = on;
+    update_events(c);
+}
+
 /* Writes what the socket takes; false if the connection was closed. */
 static bool flush(kr__io_conn *c)
 {
+    size_t before = c->out_off;
     while (!c->connecting && c->out.len > c->out_off) {
         ssize_t w = send(c->fd, c->out.data + c->out_off, c->out.len - c->out_off,
                          MSG_NOSIGNAL | MSG_DONTWAIT);
@@ -183,6 +192,8 @@ static bool flush(kr__io_conn *c)
         c->out_off += (size_t)w;
         c->last_active = kr__io_monotonic();
     }
+    if (c->out.len > c->out_off && c->out_off != before && c->ops->on_wrote)
+        c->ops->on_wrote(c);
     if (c->out.len == c->out_off && c->out.len > 0) {
         c->out.len = c->out_off = 0; /* keep the allocation for the next burst */
         if (c->ops->on_drained)
@@ -283,7 +294,7 @@ static void handle_event(kr__io_conn *c, uint32_t events)
             finish_connect(c);
         return;
     }
-    if ((events & (EPOLLIN | EPOLLHUP | EPOLLERR)) && c->want_read)
+    if ((events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) && c->want_read)
         c->ops->on_read(c);
     else if (events & (EPOLLHUP | EPOLLERR)) {
         kr__io_close(c); /* not reading and the socket failed */

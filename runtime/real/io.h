@@ -18,6 +18,8 @@ typedef struct kr__io_ops {
     void (*on_connect)(kr__io_conn *c, bool ok);
     /* The output buffer drained completely. May be NULL. */
     void (*on_drained)(kr__io_conn *c);
+    /* Some bytes were written and some remain. May be NULL. */
+    void (*on_wrote)(kr__io_conn *c);
     /* Once a second: now is CLOCK_MONOTONIC ns. May close c. */
     void (*on_tick)(kr__io_conn *c, int64_t now);
     /* c is being closed (fd still open); the last call before free. */
@@ -29,6 +31,10 @@ struct kr__io_conn {
     const kr__io_ops *ops;
     int fd;
     bool connecting, closed, want_read, close_when_drained;
+    /* Readable bytes do not wake the loop while nothing is queued to send
+     * (only EOF, errors and, with bytes queued, data do): the owner drains
+     * them itself (peers, whose replies nobody waits for). */
+    bool lazy_read;
     uint32_t events; /* registered epoll events */
     kr__sb out;      /* bytes not yet written, from out_off */
     size_t out_off;
@@ -46,6 +52,8 @@ void kr__io_add(kr__io_conn *c, int fd, const kr__io_ops *ops, bool connecting);
 void kr__io_write(kr__io_conn *c, const void *data, size_t len);
 /* Stops (or resumes) reading, for backpressure. */
 void kr__io_want_read(kr__io_conn *c, bool on);
+/* Sets c->lazy_read (see there). I/O thread only. */
+void kr__io_lazy_read(kr__io_conn *c, bool on);
 /* Closes now (on_close runs, free after the current loop turn). */
 void kr__io_close(kr__io_conn *c);
 /* Closes once every queued byte is written. */

@@ -51,7 +51,7 @@ typedef struct kr__real_state {
         bool stopping;
     } locked;
     /* runq_lockfree.c: queues set up by init (before the workers start);
-     * the counters are atomics; park_lock guards parking. */
+     * the counters are atomics; idle workers sleep on park_seq (a futex). */
     alignas(64) struct {
         void *queues_mem;
         struct kr__lfq *queues;
@@ -59,8 +59,7 @@ typedef struct kr__real_state {
         atomic_uint rr;
         atomic_int sleepers;
         atomic_bool stopping;
-        pthread_mutex_t park_lock;
-        pthread_cond_t park_cond;
+        atomic_uint park_seq;
     } lockfree;
     /* wall_clock.c: the pausable clock (atomics, changed under lock) and
      * the timer thread (stopping under lock). */

@@ -22,9 +22,12 @@ static void locked_push(int self, kr__proc *p, bool wake)
         kr__real.locked.head = n;
     kr__real.locked.tail = n;
     atomic_fetch_add_explicit(&kr__real.locked.queued, 1, memory_order_relaxed);
-    if ((wake || self < 0) && kr__real.locked.idle_workers > 0)
-        pthread_cond_signal(&kr__real.locked.nonempty);
+    bool signal = (wake || self < 0) && kr__real.locked.idle_workers > 0;
     pthread_mutex_unlock(&kr__real.locked.lock);
+    /* After the unlock: the woken worker does not at once block again on
+     * the lock (the head it will see was set under it). */
+    if (signal)
+        pthread_cond_signal(&kr__real.locked.nonempty);
 }
 
 static kr__proc *locked_pop(int self, bool wait)

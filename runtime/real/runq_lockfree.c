@@ -3,14 +3,31 @@
  * takes a lock: a worker pushes to its own queue, other threads place
  * round-robin. A queue's consumer side is guarded by a try-flag, so the
  * owner pops with one exchange and an idle worker can steal from another's
- * queue. Idle workers park on one condition variable only after every
- * queue looked empty; pushers look for parked workers after a fence and
- * take the lock only when there is one (see RUNQ.md). */
+ * queue. Idle workers park on one futex word only after every queue
+ * looked empty; pushers look for parked workers after a fence and make the
+ * wake-up call only when there is one (see RUNQ.md). */
 #include "runq.h"
 
-#include <pthread.h>
+#include <limits.h>
+#include <linux/futex.h>
 #include <sched.h>
 #include <stdint.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+/* A bare futex instead of a mutex and condition variable: a wake-up is
+ * one system call on each side, where glibc's condition variable also
+ * makes the woken worker re-take the mutex as contended (a third call). */
+static void park_wait(unsigned seen)
+{
+    syscall(SYS_futex, &kr__real.lockfree.park_seq, FUTEX_WAIT_PRIVATE, seen, NULL, NULL, 0);
+}
+
+static void park_wake(int n)
+{
+    atomic_fetch_add(&kr__real.lockfree.park_seq, 1);
+    syscall(SYS_futex, &kr__real.lockfree.park_seq, FUTEX_WAKE_PRIVATE, n, NULL, NULL, 0);
+}
 
 struct kr__lfq {
     kr__mailbox q;
@@ -71,11 +88,8 @@ static void lf_push(int self, kr__proc *p, bool wake)
     /* Pairs with the fence in lf_pop: either we see the sleeper, or it sees
      * our node before it waits. */
     atomic_thread_fence(memory_order_seq_cst);
-    if (atomic_load_explicit(&kr__real.lockfree.sleepers, memory_order_relaxed) > 0) {
-        pthread_mutex_lock(&kr__real.lockfree.park_lock);
-        pthread_cond_signal(&kr__real.lockfree.park_cond);
-        pthread_mutex_unlock(&kr__real.lockfree.park_lock);
-    }
+    if (atomic_load_explicit(&kr__real.lockfree.sleepers, memory_order_relaxed) > 0)
+        park_wake(1);
 }
 
 static kr__proc *lf_pop(int self, bool wait)
@@ -94,13 +108,14 @@ static kr__proc *lf_pop(int self, bool wait)
             sched_yield(); /* a push half-done or a thief busy: retry */
             continue;
         }
-        pthread_mutex_lock(&kr__real.lockfree.park_lock);
+        /* The word is read before the last look: a push after that look
+         * changes it, so the wait returns at once instead of sleeping. */
+        unsigned seen = atomic_load(&kr__real.lockfree.park_seq);
         atomic_fetch_add(&kr__real.lockfree.sleepers, 1);
         atomic_thread_fence(memory_order_seq_cst);
-        while (!any_items() && !atomic_load(&kr__real.lockfree.stopping))
-            pthread_cond_wait(&kr__real.lockfree.park_cond, &kr__real.lockfree.park_lock);
+        if (!any_items() && !atomic_load(&kr__real.lockfree.stopping))
+            park_wait(seen);
         atomic_fetch_sub(&kr__real.lockfree.sleepers, 1);
-        pthread_mutex_unlock(&kr__real.lockfree.park_lock);
         if (atomic_load(&kr__real.lockfree.stopping) && !any_items())
             return NULL;
     }
@@ -113,10 +128,8 @@ static bool lf_nonempty(int self)
 
 static void lf_stop(void)
 {
-    pthread_mutex_lock(&kr__real.lockfree.park_lock);
     atomic_store(&kr__real.lockfree.stopping, true);
-    pthread_cond_broadcast(&kr__real.lockfree.park_cond);
-    pthread_mutex_unlock(&kr__real.lockfree.park_lock);
+    park_wake(INT_MAX);
 }
 
 static void lf_fini(void)
