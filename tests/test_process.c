@@ -159,6 +159,40 @@ static void processes_without_an_id_get_distinct_generated_ids(void **state)
     assert_int_equal(pb.id[0], '(');
 }
 
+/* Unnamed ids "(N)" are hashed by number in blocks (table.c): a pid that
+ * arrives as text (no slot cache) must still find its process, and a named
+ * process cannot take an unnamed one's id. */
+#define UNNAMED 100
+static void unnamed_processes_are_found_by_their_text(void **state)
+{
+    (void)state;
+    static tproc t[UNNAMED];
+    kr_pid pids[UNNAMED];
+    for (int i = 0; i < UNNAMED; i++) {
+        tproc_init(&t[i], NULL);
+        pids[i] = kr_spawn(&t[i].base, false);
+        assert_false(kr_pid_is_none(pids[i]));
+    }
+    for (int i = 0; i < UNNAMED; i++) {
+        char text[KR_PID_STRLEN_MAX];
+        kr_pid parsed;
+        assert_int_equal(kr_pid_format(pids[i], text, sizeof text), 0);
+        assert_int_equal(kr_pid_parse(text, &parsed), 0);
+        post_num(parsed, i);
+    }
+    static tproc thief;
+    tproc_init(&thief, pids[UNNAMED / 2].id);
+    assert_true(kr_pid_is_none(kr_spawn(&thief.base, false)));
+    for (int i = 0; i < UNNAMED; i++) {
+        kt_flush(pids[i]);
+        assert_int_equal(atomic_load(&t[i].events), 1);
+        assert_int_equal(atomic_load(&t[i].nlog), 1);
+        assert_int_equal(t[i].log[0], i);
+        kr_terminate(pids[i], false);
+        assert_true(kr_wait(pids[i], KT_TIMEOUT));
+    }
+}
+
 static void id_generate_counts_per_prefix(void **state)
 {
     (void)state;
@@ -591,6 +625,7 @@ int main(void)
         KT_TEST(self_is_known_before_spawn),
         KT_TEST(current_is_null_outside_processes),
         KT_TEST(processes_without_an_id_get_distinct_generated_ids),
+        KT_TEST(unnamed_processes_are_found_by_their_text),
         KT_TEST(id_generate_counts_per_prefix),
         KT_TEST(duplicate_ids_are_refused),
         KT_TEST(refused_managed_spawn_destroys_the_process),
