@@ -38,15 +38,27 @@ void kr__sb_puts(kr__sb *b, const char *s) { kr__sb_append(b, s, strlen(s)); }
 
 void kr__sb_printf(kr__sb *b, const char *fmt, ...)
 {
+    /* Format straight into the free space (at least 128 bytes): one
+     * vsnprintf when the text fits, which it nearly always does for the
+     * wire's and HTTP's header lines; a second one only after growing. */
+    if (!sb_reserve(b, 128))
+        return;
+    size_t room = b->cap - b->len;
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
+    int n = vsnprintf(b->data + b->len, room, fmt, ap);
     va_end(ap);
-    if (n < 0 || !sb_reserve(b, (size_t)n))
+    if (n < 0) {
+        b->data[b->len] = '\0';
         return;
-    va_start(ap, fmt);
-    vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
-    va_end(ap);
+    }
+    if ((size_t)n >= room) {
+        if (!sb_reserve(b, (size_t)n))
+            return;
+        va_start(ap, fmt);
+        vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+        va_end(ap);
+    }
     b->len += (size_t)n;
 }
 

@@ -93,12 +93,32 @@ static void slot_ready_cmd(kr__io_cmd *cmd)
     slot_release(s); /* the reply's reference */
 }
 
-static void format_date(char *buf, size_t n)
+/* The Date header's text, formatted once a second per thread: gmtime_r +
+ * strftime for every reply were ~9% of a reply's instructions
+ * (bench/RESULTS.md, http profile). */
+static const char *date_now(void)
 {
+    static _Thread_local time_t formatted_at = (time_t)-1;
+    static _Thread_local char text[40];
     time_t now = time(NULL);
-    struct tm tm;
-    gmtime_r(&now, &tm);
-    strftime(buf, n, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+    if (now != formatted_at) {
+        struct tm tm;
+        gmtime_r(&now, &tm);
+        strftime(text, sizeof text, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+        formatted_at = now;
+    }
+    return text;
+}
+
+/* Decimal text of v into buf (>= 21 bytes); returns its start. */
+static const char *decimal(uint64_t v, char *buf, size_t n)
+{
+    char *p = buf + n - 1;
+    *p = '\0';
+    do
+        *--p = (char)('0' + v % 10);
+    while ((v /= 10) != 0);
+    return p;
 }
 
 static const char *reason(int status)
@@ -112,13 +132,23 @@ static void slot_respond(void *ctx, int status, const char *content_type, const 
                          const void *body, size_t len)
 {
     slot *s = ctx;
-    char date[64];
-    format_date(date, sizeof date);
+    /* Appended piece by piece, no printf: formatting was half of a
+     * reply's instructions. status is 100..999 (kr_http_respond checks). */
+    char num[24];
     kr__sb b = {0};
-    kr__sb_printf(&b, "HTTP/1.1 %d %s\r\nDate: %s\r\n", status, reason(status), date);
-    if (content_type)
-        kr__sb_printf(&b, "Content-Type: %s\r\n", content_type);
-    kr__sb_printf(&b, "Content-Length: %zu\r\n", len);
+    kr__sb_puts(&b, "HTTP/1.1 ");
+    kr__sb_puts(&b, decimal(status > 0 ? (uint64_t)status : 0, num, sizeof num));
+    kr__sb_puts(&b, " ");
+    kr__sb_puts(&b, reason(status));
+    kr__sb_puts(&b, "\r\nDate: ");
+    kr__sb_puts(&b, date_now());
+    if (content_type) {
+        kr__sb_puts(&b, "\r\nContent-Type: ");
+        kr__sb_puts(&b, content_type);
+    }
+    kr__sb_puts(&b, "\r\nContent-Length: ");
+    kr__sb_puts(&b, decimal(len, num, sizeof num));
+    kr__sb_puts(&b, "\r\n");
     if (s->close_after)
         kr__sb_puts(&b, "Connection: close\r\n");
     else if (s->http10_keep_alive)
