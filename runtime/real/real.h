@@ -83,6 +83,10 @@ extern kr__real_state kr__real;
 void kr__real_reset(void);
 
 void kr__real_busy_done(void); /* decrement busy; wakes settle at zero */
+/* remote.c: a worker thread starts (on) or ends; the end of each of its
+ * turns (its corked remote messages leave). */
+void kr__remote_worker(bool on);
+void kr__remote_end_turn(void);
 
 /* Resolves kr_config.workers / KAIROS_WORKERS and .runq / KAIROS_RUNQ for
  * the next start (kr__backend_configure). */

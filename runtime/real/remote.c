@@ -395,10 +395,11 @@ static void kick_run(kr__io_cmd *cmd)
 }
 
 /* Under p->lock: appends a message (or the unwritten tail of one, which
- * must follow its head whatever the limit says) for the I/O thread to
- * write. Returns false if it had to be dropped; *kick is a command the
+ * must follow its head whatever the limit says), msgs messages, for the
+ * I/O thread to write. Returns false if it had to be dropped; *kick is a command the
  * caller posts once it released the lock (NULL: one is in flight). */
-static bool pending_append(peer *p, const char *bytes, size_t len, bool tail, kick_cmd **kick)
+static bool pending_append(peer *p, const char *bytes, size_t len, size_t msgs, bool tail,
+                           kick_cmd **kick)
 {
     *kick = NULL;
     if (!tail && p->pending.len + p->io_unsent + len > PEER_OUT_MAX)
@@ -411,7 +412,7 @@ static bool pending_append(peer *p, const char *bytes, size_t len, bool tail, ki
         kr__free(k);
         return false;
     }
-    p->pending_msgs++;
+    p->pending_msgs += msgs;
     p->backlog = true;
     if (k) {
         p->kick_posted = true;
@@ -449,39 +450,22 @@ static void drain_replies(int fd)
     }
 }
 
-/* Sends through the open peer of to's address if there is one; false if
- * there is none (the caller posts a send command). */
-static bool send_to_open_peer(uint32_t ip, uint16_t port, const char *bytes, size_t len)
+/* Under p->lock, p open: writes what the socket takes now (nothing if
+ * bytes are queued for p) and queues the rest; msgs messages. */
+static void write_or_queue(peer *p, const char *bytes, size_t len, size_t msgs,
+                           kick_cmd **kick)
 {
-    /* While a send command is in flight, every send is one: appending to
-     * a peer's pending bytes could let a kick posted before that command
-     * carry this message ahead of it. */
-    if (atomic_load(&kr__remote.unresolved) > 0)
-        return false;
-    pthread_mutex_lock(&kr__remote.shared_lock);
-    peer *p = kr__remote.shared;
-    while (p && !(p->ip == ip && p->port == port))
-        p = p->shared_next;
-    if (!p) {
-        pthread_mutex_unlock(&kr__remote.shared_lock);
-        return false;
-    }
-    pthread_mutex_lock(&p->lock);
-    pthread_mutex_unlock(&kr__remote.shared_lock);
     size_t done = 0;
-    kick_cmd *kick = NULL;
-    if (len > PEER_OUT_MAX) {
-        KR__COUNT(messages_dropped);
-        pthread_mutex_unlock(&p->lock);
-        return true;
-    }
-    if (p->fd >= 0 && !p->backlog) {
+    if (!p->backlog) {
         done = write_direct(p->fd, bytes, len);
-        if (++p->direct_writes % DRAIN_EVERY == 0)
+        uint64_t before = p->direct_writes;
+        p->direct_writes += msgs;
+        if (before / DRAIN_EVERY != p->direct_writes / DRAIN_EVERY)
             drain_replies(p->fd);
     }
-    if (done < len && !pending_append(p, bytes + done, len - done, done > 0, &kick)) {
-        KR__COUNT(messages_dropped); /* the buffer is full (or no memory) */
+    if (done < len && !pending_append(p, bytes + done, len - done, msgs, done > 0, kick)) {
+        for (size_t i = 0; i < msgs; i++)
+            KR__COUNT(messages_dropped); /* the buffer is full (or no memory) */
         if (done > 0) {
             /* Half a message went out and its tail cannot follow: the
              * stream is broken, so the connection must go. */
@@ -489,10 +473,108 @@ static bool send_to_open_peer(uint32_t ip, uint16_t port, const char *bytes, siz
             shutdown(p->fd, SHUT_RDWR);
         }
     }
+}
+
+/* A worker's cork: during a turn, messages to an idle peer collect here
+ * and leave in one write at the end of the turn (kr__remote_end_turn), so
+ * a process answering a batch of messages makes one system call, not one
+ * per message. One peer at a time, holding a reference to it; flushed
+ * before any send of this thread that does not join it, so one sender's
+ * messages to one peer keep their order. */
+#define CORK_MAX (64u << 10)
+static _Thread_local struct {
+    bool on;  /* a worker thread */
+    peer *p;  /* corked for; NULL: empty */
+    kr__sb buf;
+    size_t msgs;
+} cork;
+
+static void cork_flush(void)
+{
+    peer *p = cork.p;
+    if (!p)
+        return;
+    cork.p = NULL;
+    kick_cmd *kick = NULL;
+    pthread_mutex_lock(&p->lock);
+    if (p->fd < 0) { /* closed since */
+        for (size_t i = 0; i < cork.msgs; i++)
+            KR__COUNT(messages_dropped);
+    } else {
+        write_or_queue(p, cork.buf.data, cork.buf.len, cork.msgs, &kick);
+    }
+    pthread_mutex_unlock(&p->lock);
+    if (kick)
+        kr__io_post(&kick->cmd);
+    cork.buf.len = 0;
+    cork.msgs = 0;
+    if (cork.buf.cap > 4 * CORK_MAX)
+        kr__sb_free(&cork.buf); /* one big message: do not keep its buffer */
+    peer_unref(p);
+}
+
+void kr__remote_end_turn(void) { cork_flush(); }
+
+void kr__remote_worker(bool on)
+{
+    cork_flush();
+    if (!on)
+        kr__sb_free(&cork.buf);
+    cork.on = on;
+}
+
+typedef enum { SENT, NO_PEER, FLUSH_FIRST } send_result;
+
+/* Sends through the open peer of ip:port if there is one: into the cork
+ * (may_cork), straight to the socket, or queued. NO_PEER: the caller
+ * posts a send command; FLUSH_FIRST: this thread's corked messages for
+ * that peer must go first. */
+static send_result send_to_open_peer(uint32_t ip, uint16_t port, const char *bytes, size_t len,
+                                     bool may_cork)
+{
+    /* While a send command is in flight, every send is one: appending to
+     * a peer's pending bytes could let a kick posted before that command
+     * carry this message ahead of it. */
+    if (atomic_load(&kr__remote.unresolved) > 0)
+        return NO_PEER;
+    pthread_mutex_lock(&kr__remote.shared_lock);
+    peer *p = kr__remote.shared;
+    while (p && !(p->ip == ip && p->port == port))
+        p = p->shared_next;
+    if (!p) {
+        pthread_mutex_unlock(&kr__remote.shared_lock);
+        return NO_PEER;
+    }
+    pthread_mutex_lock(&p->lock);
+    pthread_mutex_unlock(&kr__remote.shared_lock);
+    kick_cmd *kick = NULL;
+    send_result r = SENT;
+    if (len > PEER_OUT_MAX) {
+        KR__COUNT(messages_dropped);
+    } else if (cork.p && (cork.p != p || p->fd < 0 || p->backlog ||
+                          cork.buf.len + len > CORK_MAX)) {
+        r = FLUSH_FIRST; /* the cork cannot take this one */
+    } else if (may_cork && p->fd >= 0 && !p->backlog && len <= CORK_MAX) {
+        kr__sb_append(&cork.buf, bytes, len);
+        if (cork.buf.failed) {
+            cork.buf.failed = false; /* nothing appended: sent uncorked instead */
+            r = FLUSH_FIRST;
+        } else {
+            if (!cork.p) {
+                cork.p = p;
+                atomic_fetch_add(&p->refs, 1);
+            }
+            cork.msgs++;
+        }
+    } else if (p->fd >= 0) {
+        write_or_queue(p, bytes, len, 1, &kick);
+    } else if (!pending_append(p, bytes, len, 1, false, &kick)) {
+        KR__COUNT(messages_dropped); /* connecting, and the buffer is full */
+    }
     pthread_mutex_unlock(&p->lock);
     if (kick) /* after the unlock: a post may run the command at once (loop down) */
         kr__io_post(&kick->cmd);
-    return true;
+    return r;
 }
 
 void kr__backend_send_remote(kr_pid from, kr_pid to, const char *name, const void *body,
@@ -505,10 +587,18 @@ void kr__backend_send_remote(kr_pid from, kr_pid to, const char *name, const voi
         KR__COUNT(messages_dropped);
         return;
     }
-    if (send_to_open_peer(to.ip, to.port, bytes, n)) {
+    if (cork.p && !(cork.p->ip == to.ip && cork.p->port == to.port))
+        cork_flush(); /* another peer: its messages leave first */
+    send_result r = send_to_open_peer(to.ip, to.port, bytes, n, cork.on);
+    if (r == FLUSH_FIRST) {
+        cork_flush();
+        r = send_to_open_peer(to.ip, to.port, bytes, n, false);
+    }
+    if (r == SENT) {
         kr__free(bytes);
         return;
     }
+    cork_flush(); /* before a send command: it could overtake the cork */
     send_cmd *s = kr__malloc(sizeof *s);
     if (!s) {
         kr__free(bytes);

@@ -73,6 +73,7 @@ static void *worker_main(void *arg)
     self_worker = w;
     kr__event_pool_attach();
     kr__table_send_cache = true;
+    kr__remote_worker(true);
     unsigned streak = 0; /* consecutive turns taken from the next slot */
     kr__proc *p = NULL;  /* to run now */
     for (;;) {
@@ -92,6 +93,7 @@ static void *worker_main(void *arg)
         }
         kr__run_result r = kr__process_run(p, BATCH_EVENTS);
         kr__table_send_cache_end_turn(); /* never held across turns or asleep */
+        kr__remote_end_turn(); /* corked remote messages leave */
         if (r == KR__RUN_MORE) {
             if (w->next || kr__real.workers.runq->nonempty(w->index)) {
                 kr__real.workers.runq->push(w->index, p, w->next != NULL);
@@ -103,6 +105,7 @@ static void *worker_main(void *arg)
         }
     }
     kr__table_send_cache = false;
+    kr__remote_worker(false);
     kr__event_pool_detach();
     self_worker = NULL;
     return NULL;
