@@ -57,6 +57,22 @@ static inline uint32_t kr__sub_u32(_Atomic uint32_t *a, uint32_t v)
 #endif
 }
 
+/* Relaxed counters of any atomic integer type: *a += v giving the new
+ * value / *a -= v. Plain in the one-thread copy (each is a locked
+ * instruction otherwise). a is evaluated more than once there. */
+#if KR__ONE_THREAD
+#define KR__ADD_FETCH_RELAXED(a, v)                                                             \
+    (atomic_store_explicit((a), atomic_load_explicit((a), memory_order_relaxed) + (v),         \
+                           memory_order_relaxed),                                               \
+     atomic_load_explicit((a), memory_order_relaxed))
+#define KR__SUB_RELAXED(a, v)                                                                   \
+    atomic_store_explicit((a), atomic_load_explicit((a), memory_order_relaxed) - (v),          \
+                          memory_order_relaxed)
+#else
+#define KR__ADD_FETCH_RELAXED(a, v) (atomic_fetch_add_explicit((a), (v), memory_order_relaxed) + (v))
+#define KR__SUB_RELAXED(a, v) ((void)atomic_fetch_sub_explicit((a), (v), memory_order_relaxed))
+#endif
+
 /* ---- logging and allocation (log.c, alloc.c) ---------------------------- */
 
 /* One line to stderr, prefixed "kairos: ". */

@@ -113,18 +113,19 @@ bool kr__bound_admit(kr__proc *p, kr__event *e)
     if (!x)
         return false;
     uint64_t bytes = event_bytes(e);
-    uint64_t events = atomic_fetch_add_explicit(&x->events, 1, memory_order_relaxed) + 1;
-    uint64_t held = atomic_fetch_add_explicit(&x->bytes, bytes, memory_order_relaxed) + bytes;
+    /* Relaxed counts, plain in the simulator (KR__ONE_THREAD). */
+    uint64_t events = KR__ADD_FETCH_RELAXED(&x->events, 1);
+    uint64_t held = KR__ADD_FETCH_RELAXED(&x->bytes, bytes);
     bool fits = events <= limit_of(&x->events_max, kr__core.bound.events_max) &&
                 held <= limit_of(&x->bytes_max, kr__core.bound.bytes_max);
     if (!fits && events > 1) {
-        atomic_fetch_sub_explicit(&x->events, 1, memory_order_relaxed);
-        atomic_fetch_sub_explicit(&x->bytes, bytes, memory_order_relaxed);
+        KR__SUB_RELAXED(&x->events, 1);
+        KR__SUB_RELAXED(&x->bytes, bytes);
         return false;
     }
     e->flags |= KR__EVF_EXTERNAL;
-    atomic_fetch_add_explicit(&kr__core.bound.events, 1, memory_order_relaxed);
-    atomic_fetch_add_explicit(&kr__core.bound.bytes, bytes, memory_order_relaxed);
+    (void)KR__ADD_FETCH_RELAXED(&kr__core.bound.events, 1);
+    (void)KR__ADD_FETCH_RELAXED(&kr__core.bound.bytes, bytes);
     return true;
 }
 
@@ -133,10 +134,10 @@ void kr__bound_release(kr__proc *p, kr__event *e)
     /* Admitted, so the extra part exists and lives as long as p. */
     kr__proc_extra *x = atomic_load_explicit(&p->extra, memory_order_relaxed);
     uint64_t bytes = event_bytes(e);
-    atomic_fetch_sub_explicit(&x->events, 1, memory_order_relaxed);
-    atomic_fetch_sub_explicit(&x->bytes, bytes, memory_order_relaxed);
-    atomic_fetch_sub_explicit(&kr__core.bound.events, 1, memory_order_relaxed);
-    atomic_fetch_sub_explicit(&kr__core.bound.bytes, bytes, memory_order_relaxed);
+    KR__SUB_RELAXED(&x->events, 1);
+    KR__SUB_RELAXED(&x->bytes, bytes);
+    KR__SUB_RELAXED(&kr__core.bound.events, 1);
+    KR__SUB_RELAXED(&kr__core.bound.bytes, bytes);
 }
 
 int kr__deliver_external(kr__proc *p, kr__event *e)
