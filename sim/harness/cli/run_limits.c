@@ -138,8 +138,10 @@ void cli_run_watch(const scenario *s, uint64_t seed, const char *strategy,
             exit_like(status);
         if (got < 0 && errno != EINTR)
             _exit(CLI_FAILED);
-        bool wall = s->wall_limit && (cli_now() - t0) * 1e9 > (double)s->wall_limit;
-        bool memory = !wall && s->memory_limit && cli_resident_bytes(child) > s->memory_limit;
+        /* Memory first: a run over both limits when we look (a late look
+         * on a loaded machine) is reported as the more specific cause. */
+        bool memory = s->memory_limit && cli_resident_bytes(child) > s->memory_limit;
+        bool wall = !memory && s->wall_limit && (cli_now() - t0) * 1e9 > (double)s->wall_limit;
         if (wall || memory) {
             stop_child(child);
             if (temp && *temp)

@@ -31,10 +31,12 @@ void cli_sweep_watch_limits(sweep *w)
         }
         if (!busy)
             continue;
-        if (w->s->wall_limit && (now - k->watch_t0) * 1e9 > (double)w->s->wall_limit)
-            k->killed = KILLED_WALL;
-        else if (w->s->memory_limit && cli_resident_bytes(k->pid) > w->s->memory_limit)
+        /* Memory first: a seed over both limits when we look (a late look
+         * on a loaded machine) is reported as the more specific cause. */
+        if (w->s->memory_limit && cli_resident_bytes(k->pid) > w->s->memory_limit)
             k->killed = KILLED_MEMORY;
+        else if (w->s->wall_limit && (now - k->watch_t0) * 1e9 > (double)w->s->wall_limit)
+            k->killed = KILLED_WALL;
         if (k->killed)
             kill(k->pid, SIGKILL);
     }
