@@ -21,13 +21,31 @@ void kr__sim_fail(const char *msg)
 
 bool kr__sim_log_grow(void)
 {
-    kr__decision *l = kr__grow(kr__sim.log, &kr__sim.log_cap, kr__sim.log_len, sizeof *l, 1024);
+    kr__logged *l = kr__grow(kr__sim.log, &kr__sim.log_cap, kr__sim.log_len, sizeof *l, 1024);
     if (!l) {
         kr__sim_fail("sim: out of memory recording the schedule");
         return false;
     }
     kr__sim.log = l;
     return true;
+}
+
+void kr__sim_log_id(uint64_t id)
+{
+    /* Decisions logged before ids were asked for have none (0). */
+    while (kr__sim.log_ids_len <= kr__sim.log_len) {
+        if (kr__sim.log_ids_len == kr__sim.log_ids_cap) {
+            uint64_t *ids = kr__grow(kr__sim.log_ids, &kr__sim.log_ids_cap,
+                                     kr__sim.log_ids_len, sizeof *ids, 1024);
+            if (!ids) {
+                kr__sim_fail("sim: out of memory recording the schedule's ids");
+                return;
+            }
+            kr__sim.log_ids = ids;
+        }
+        kr__sim.log_ids[kr__sim.log_ids_len++] = 0;
+    }
+    kr__sim.log_ids[kr__sim.log_len] = id;
 }
 
 /* A loose decision: the entity it names when that is an option, else its
@@ -159,7 +177,7 @@ int kr_sim_schedule_ids(const uint64_t *ids, size_t n)
 size_t kr_sim_decision_ids(uint64_t *out, size_t max)
 {
     for (size_t i = 0; out && i < kr__sim.log_len && i < max; i++)
-        out[i] = kr__sim.log[i].id;
+        out[i] = i < kr__sim.log_ids_len ? kr__sim.log_ids[i] : 0;
     return kr__sim.log_len;
 }
 

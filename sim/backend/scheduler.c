@@ -124,6 +124,7 @@ int kr__backend_start(const kr__config *cfg)
     free(kr__sim.ring);
     free(kr__sim.failure);
     kr__free(kr__sim.log);
+    kr__free(kr__sim.log_ids);
     kr__free(kr__sim.replay);
     /* Everything zero, as at load time; of the nodes and the cut matrix
      * only what the last run used can be non-zero (kr_init runs per seed). */

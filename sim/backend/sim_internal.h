@@ -12,12 +12,20 @@ typedef enum {
     KR__STRATEGY_POS
 } kr__strategy;
 
-/* One recorded choice: `chosen` of `options`; `id` names the entity chosen
- * (a process, the timer, a link: kr_sim_decision_ids), 0 when unnamed. */
+/* One choice of a schedule to follow: `chosen` of `options`; `id` names the
+ * entity chosen (a process, the timer, a link: kr_sim_schedule_ids), 0 when
+ * unnamed. */
 typedef struct kr__decision {
     uint32_t options, chosen;
     uint64_t id;
 } kr__decision;
+
+/* One choice made, as logged on every step: 8 bytes, since the log is most
+ * of a step's memory (the ids, asked for by shrink alone, live apart in
+ * log_ids). */
+typedef struct kr__logged {
+    uint32_t options, chosen;
+} kr__logged;
 
 typedef struct kr__sim_disk kr__sim_disk;
 
@@ -52,8 +60,10 @@ typedef struct kr__sim_state {
     kr__proc **ring;
     size_t ring_head, ring_len, ring_cap;
     /* Decisions made so far, and a schedule to follow. */
-    kr__decision *log;
+    kr__logged *log;
     size_t log_len, log_cap;
+    uint64_t *log_ids; /* the entity of decision i, when record_ids */
+    size_t log_ids_len, log_ids_cap;
     kr__decision *replay;
     size_t replay_len, replay_pos;
     bool record_ids; /* log each decision's entity (kr_sim_schedule_ids asked) */
@@ -81,6 +91,8 @@ static inline void kr__sim_hash(uint64_t v) { kr__sim.hash = kr__hash_mix(kr__si
 uint32_t kr__sim_replayed(uint32_t options, uint64_t (*identify)(uint32_t index, void *ctx),
                           void *ctx);
 bool kr__sim_log_grow(void);
+/* Records the entity of the decision about to be logged (log_len's). */
+void kr__sim_log_id(uint64_t id);
 
 /* Picks one of `options` (> 0) choices: from the schedule being replayed,
  * else propose(options, ctx) (the strategy); records and hashes it.
@@ -97,9 +109,11 @@ static inline uint32_t kr__sim_decide(uint32_t options,
         chosen = kr__sim_replayed(options, identify, ctx);
     else
         chosen = options > 1 ? propose(options, ctx) : 0;
-    if (kr__sim.log_len < kr__sim.log_cap || kr__sim_log_grow())
-        kr__sim.log[kr__sim.log_len++] = (kr__decision){
-            options, chosen, identify && kr__sim.record_ids ? identify(chosen, ctx) : 0};
+    if (kr__sim.log_len < kr__sim.log_cap || kr__sim_log_grow()) {
+        if (kr__sim.record_ids)
+            kr__sim_log_id(identify ? identify(chosen, ctx) : 0);
+        kr__sim.log[kr__sim.log_len++] = (kr__logged){options, chosen};
+    }
     kr__sim_hash(((uint64_t)options << 32) | chosen);
     kr__sim.last_options = options;
     kr__sim.last_chosen = chosen;
