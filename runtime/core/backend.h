@@ -54,6 +54,13 @@ typedef enum {
  * idle worker drains it concurrently; the simulator ignores it). */
 void kr__backend_backlog(kr__proc *p);
 
+/* The running process is about to count its served events off, after
+ * which it may be idle and run on another thread at once: the real backend
+ * sends the remote messages this turn has corked now, so none can be
+ * overtaken by a later message the process sends from that other thread;
+ * the simulator has nothing to do. */
+void kr__backend_turn_releasing(void);
+
 /* Blocks the calling thread (never a process) until done(ctx) holds, a
  * check failed (sim), or timeout passes; done is re-tested when a change of
  * `kind` is announced. The sim backend runs the simulation meanwhile.

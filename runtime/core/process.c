@@ -310,7 +310,9 @@ kr__run_result kr__process_run(kr__proc *p, unsigned max_events)
          * counted it yet is left for the next round (its count schedules
          * us again if we go idle first). */
         if (budget == 0 || served >= max_events) {
-            /* Still ours: count what was served before letting go. */
+            /* Still ours: count what was served before letting go, after
+             * the turn's corked remote messages have left. */
+            kr__backend_turn_releasing();
             atomic_store_explicit(&p->served,
                                   atomic_load_explicit(&p->served, memory_order_relaxed) + accounted,
                                   memory_order_relaxed);

@@ -515,6 +515,8 @@ static void cork_flush(void)
 
 void kr__remote_end_turn(void) { cork_flush(); }
 
+void kr__backend_turn_releasing(void) { cork_flush(); }
+
 void kr__remote_worker(bool on)
 {
     cork_flush();

@@ -492,6 +492,8 @@ void kr__backend_wake(kr__wait_kind kind)
 /* One thread, one event per step: nothing to hand over. */
 void kr__backend_backlog(kr__proc *p) { (void)p; }
 
+void kr__backend_turn_releasing(void) {}
+
 static bool settled(void)
 {
     return kr__sim.ring_len == 0 && kr__timers_next_deadline() > kr__sim.now && kr__sim_net_due() == 0;
