@@ -381,6 +381,9 @@ static inline void kr__count_at(size_t index)
 /* Dotted IPv4 <-> host-order value; parse returns 0 or KR_EINVAL. */
 int kr__ip_parse(const char *s, uint32_t *out);
 void kr__ip_format(uint32_t ip, char *buf, size_t n);
+/* Writes v in decimal at p (up to 20 digits, no NUL); returns the end.
+ * For text built per message or per seed, where snprintf costs too much. */
+char *kr__put_decimal(char *p, uint64_t v);
 
 /* ---- HTTP (http_route.c, http_wire.c) ------------------------------------
  * Nothing here does I/O: the real backend parses bytes off sockets (with

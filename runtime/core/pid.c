@@ -15,9 +15,9 @@ bool kr_pid_equal(kr_pid a, kr_pid b)
 
 bool kr_pid_is_none(kr_pid p) { return p.id[0] == '\0'; }
 
-static char *put_decimal(char *p, unsigned v)
+char *kr__put_decimal(char *p, uint64_t v)
 {
-    char digits[10];
+    char digits[20];
     int n = 0;
     do
         digits[n++] = (char)('0' + v % 10);
@@ -33,7 +33,7 @@ void kr__ip_format(uint32_t ip, char *buf, size_t n)
 {
     char text[16], *p = text;
     for (int shift = 24; shift >= 0; shift -= 8) {
-        p = put_decimal(p, (ip >> shift) & 255u);
+        p = kr__put_decimal(p, (ip >> shift) & 255u);
         *p++ = shift ? '.' : '\0';
     }
     if (n == 0)

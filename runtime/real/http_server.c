@@ -110,16 +110,6 @@ static const char *date_now(void)
     return text;
 }
 
-/* Decimal text of v into buf (>= 21 bytes); returns its start. */
-static const char *decimal(uint64_t v, char *buf, size_t n)
-{
-    char *p = buf + n - 1;
-    *p = '\0';
-    do
-        *--p = (char)('0' + v % 10);
-    while ((v /= 10) != 0);
-    return p;
-}
 
 static const char *reason(int status)
 {
@@ -137,7 +127,8 @@ static void slot_respond(void *ctx, int status, const char *content_type, const 
     char num[24];
     kr__sb b = {0};
     kr__sb_puts(&b, "HTTP/1.1 ");
-    kr__sb_puts(&b, decimal(status > 0 ? (uint64_t)status : 0, num, sizeof num));
+    uint64_t code = status > 0 ? (uint64_t)status : 0;
+    kr__sb_append(&b, num, (size_t)(kr__put_decimal(num, code) - num));
     kr__sb_puts(&b, " ");
     kr__sb_puts(&b, reason(status));
     kr__sb_puts(&b, "\r\nDate: ");
@@ -147,7 +138,7 @@ static void slot_respond(void *ctx, int status, const char *content_type, const 
         kr__sb_puts(&b, content_type);
     }
     kr__sb_puts(&b, "\r\nContent-Length: ");
-    kr__sb_puts(&b, decimal(len, num, sizeof num));
+    kr__sb_append(&b, num, (size_t)(kr__put_decimal(num, len) - num));
     kr__sb_puts(&b, "\r\n");
     if (s->close_after)
         kr__sb_puts(&b, "Connection: close\r\n");

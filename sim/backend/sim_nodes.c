@@ -18,14 +18,7 @@ void kr__sim_format_address(uint32_t ip, uint16_t port, char *buf, size_t n)
     kr__ip_format(ip, text, sizeof text);
     size_t len = strlen(text);
     text[len++] = ':';
-    char digits[5];
-    int d = 0;
-    unsigned v = port;
-    do
-        digits[d++] = (char)('0' + v % 10);
-    while ((v /= 10) != 0);
-    while (d > 0)
-        text[len++] = digits[--d];
+    len = (size_t)(kr__put_decimal(text + len, port) - text);
     text[len] = '\0';
     if (n == 0)
         return;
